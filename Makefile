@@ -1,0 +1,70 @@
+# CNR Console. Two commands matter: `make demo` (run it) and `make test` (the whole suite, as CI runs it).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_PROXY := 127.0.0.1,localhost,::1
+export no_proxy := 127.0.0.1,localhost,::1
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cnr
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-test static lint format typecheck services chromium \
+        bench bench-callbacks bench-orchestration bench-costs clean
+
+## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
+demo: install static
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py rundemo
+
+## test: install test dependencies, make sure PostgreSQL, Redis and Chromium are there, lint, run the suite
+test: install-test services chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.package-lock.json
+install-test: $(VENV)/.installed-test node_modules/.package-lock.json
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+services:
+	scripts/ensure-services.sh
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+typecheck: install-test
+	$(BIN)/mypy .
+
+bench: bench-callbacks bench-orchestration bench-costs
+
+clean:
+	rm -rf $(VENV) node_modules var/static

@@ -1,0 +1,136 @@
+"""Fixtures shared by every app's tests: users per role, logged-in clients, API tokens, and a headless browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from dashboard.access import Role
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost,::1")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each xdist worker gets its own Redis database, so queues and rate-limit buckets never collide.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    base = settings.REDIS_URL.rsplit("/", 1)[0] if settings.REDIS_URL.startswith("redis://") else None
+    if base:
+        url = f"{base}/{15 - index}"
+        settings.REDIS_URL = url
+        for queue in settings.RQ_QUEUES.values():
+            queue["URL"] = url
+        settings.CACHES["default"]["LOCATION"] = url
+
+
+def make_user(username: str, role: Role | None = None, **extra: Any) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+    )
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    return make_user("olivia", Role.OPERATOR)
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return make_user("mark", Role.MANAGER)
+
+
+@pytest.fixture
+def moderator(db: None) -> User:
+    return make_user("maya", Role.MODERATOR)
+
+
+@pytest.fixture
+def role_user(db: None) -> Callable[[str], User | None]:
+    """role_user("operator" | "manager" | "moderator" | "anonymous") → a user of that role (None = anonymous)."""
+    roles = {"operator": Role.OPERATOR, "manager": Role.MANAGER, "moderator": Role.MODERATOR}
+
+    def build(name: str) -> User | None:
+        if name == "anonymous":
+            return None
+        return make_user(f"user-{name}", roles[name])
+
+    return build
+
+
+@pytest.fixture
+def client_as(db: None) -> Callable[[User | None], Client]:
+    def build(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def api_token(db: None) -> Callable[[User], str]:
+    from dashboard.services import api_token_create
+
+    def build(user: User) -> str:
+        return api_token_create(user=user, name="test")[1]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(live_server: Any) -> Callable[[Any, User], None]:
+    def login(page: Any, user: User) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.get_username())
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return login

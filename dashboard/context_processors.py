@@ -1,0 +1,65 @@
+"""Navigation shown to each user: only the sections their roles may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from dashboard.access import Capability, has_capability, roles_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    capabilities: tuple[Capability, ...]
+    section: str
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Overview", "overview", (), "Operate"),
+    NavItem("Live now", "recordings:live_board", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem("Recordings", "recordings:session_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem("Schedules", "recordings:schedule_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem("Files", "recordings:file_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(
+        "Review queue", "recordings:review_queue", (Capability.REVIEW, Capability.VIEW_REVIEWS), "Review"
+    ),
+    NavItem("Rooms", "recordings:room_list", (Capability.VIEW_CATALOG,), "Catalog"),
+    NavItem("Client apps", "recordings:app_list", (Capability.VIEW_CATALOG,), "Catalog"),
+    NavItem("Cost reports", "billing:report", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem("What-if calculator", "billing:calculator", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem("Capacity", "billing:capacity", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem("Budgets", "billing:budget_list", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem("Price books", "billing:pricebook_list", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem("Tencent API calls", "tencent:call_list", (Capability.VIEW_AUDIT,), "System"),
+    NavItem("Audit log", "audit_log", (Capability.VIEW_AUDIT,), "System"),
+    NavItem("API tokens", "token_list", (), "System"),
+)
+
+
+def visible_navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for item in NAVIGATION:
+        if item.capabilities and not any(has_capability(user, cap) for cap in item.capabilities):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # a section whose app has not shipped it yet
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": active})
+    return [{"name": name, "items": items} for name, items in sections.items()]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated:
+        return {}
+    roles = sorted(role.label for role in roles_of(request.user))
+    if request.user.is_superuser:
+        roles = ["Administrator", *roles]
+    return {"nav_sections": visible_navigation(request), "active_roles": roles}

@@ -1,0 +1,33 @@
+"""Account-level workflows: API tokens. Each is atomic and writes an audit row."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard import audit
+from dashboard.models import ApiToken
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
+    """Create a token for `user`; returns the row and the secret, which is never stored and shown only once."""
+    secret = ApiToken.new_secret()
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "token", key_prefix=secret[:12], key_hash=ApiToken.hash_secret(secret)
+    )
+    audit.record(
+        actor=actor or user, action="api_token.create", obj=token, changes={"user": user.get_username()}
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="api_token.revoke", obj=locked)
+    return locked

