@@ -33,12 +33,13 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Each xdist worker gets its own Redis database, so queues and rate-limit buckets never collide.
+    # Each xdist worker gets its own Redis database (the URL's database number minus the worker index), so
+    # queues and rate-limit buckets of parallel workers never collide.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    base = settings.REDIS_URL.rsplit("/", 1)[0] if settings.REDIS_URL.startswith("redis://") else None
-    if base:
-        url = f"{base}/{15 - index}"
+    base, _, db = settings.REDIS_URL.rpartition("/")
+    if settings.REDIS_URL.startswith("redis://") and db.isdigit():
+        url = f"{base}/{max(0, int(db) - index)}"
         settings.REDIS_URL = url
         for queue in settings.RQ_QUEUES.values():
             queue["URL"] = url
