@@ -200,7 +200,8 @@ CSS_APP_NAME = env_str("CSS_APP_NAME", "live")
 CSS_PUSH_KEY = env_str("CSS_PUSH_KEY", "emulatorpushkey")
 CSS_PLAY_KEY = env_str("CSS_PLAY_KEY", "emulatorplaykey")
 CSS_CALLBACK_KEY = env_str("CSS_CALLBACK_KEY", "emulatorcallbackkey")
-CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 0)
+# The emulator ships template 1 = MP4 + HLS to VOD and template 2 = MP4 to COS; 0 means no template (HLS to VOD).
+CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 1)
 # Where the browser fetches play URLs. Real CSS play domains are served over https; the emulator serves
 # them itself, so in the demo the play base is the emulator's own address.
 CSS_PLAY_BASE_URL = env_str("CSS_PLAY_BASE_URL", f"http://{_EMULATED}" if TENCENT_API_ENDPOINT else "")

@@ -1,0 +1,1 @@
+"""Recordings workflows, one module per area; each function is keyword-only, atomic and audited."""

@@ -1,0 +1,1 @@
+"""Recordings views, one module per area (catalog, sessions, schedules, live, files, review)."""
