@@ -38,7 +38,8 @@ stream_name_validator = RegexValidator(
     r"^[A-Za-z0-9_-]+$", "Use only letters, digits, '-' and '_' (CSS stream names allow nothing else)."
 )
 room_key_validator = RegexValidator(
-    r"^[^\s'\"`\\{}<>]+$", "A room key has no spaces, quotes, backslashes, braces or angle brackets."
+    r"^[A-Za-z0-9_.:@=+-]+$",
+    "Use letters, digits and _ . : @ = + - (the key appears in URLs and launch parameters).",
 )
 domain_validator = RegexValidator(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$",
@@ -99,7 +100,7 @@ def normalize_tags(raw: str | list[str] | tuple[str, ...]) -> str:
 
 def suggest_stream_name(room_key: str) -> str:
     """A CSS-safe stream name derived from a room key: slugified, other characters replaced by '_'."""
-    slug = slugify(room_key.replace(".", "-").replace(":", "-").replace("/", "-"))
+    slug = slugify(re.sub(r"[.:@=+]", "-", room_key))
     slug = re.sub(r"[^A-Za-z0-9_-]", "_", slug).strip("-_")
     return (slug or "room")[:STREAM_NAME_MAX_LENGTH]
 
@@ -340,6 +341,10 @@ class Room(models.Model):
                 suggest_stream_name(self.room_key)
             )
         app = self._client_app_or_none()
+        if app is not None and self.is_active and not app.is_active:
+            errors["is_active"] = (
+                f"The client app “{app.name}” is inactive: activate it first, or pick another app."
+            )
         if (
             app is not None
             and self.max_recording_minutes

@@ -96,7 +96,7 @@ def test_database_refuses_a_non_positive_bitrate() -> None:
     ("room_key", "expected"),
     [
         ("room-1001", "room-1001"),
-        ("Live.Room:42/b", "live-room-42-b"),
+        ("Live.Room:42@b", "live-room-42-b"),
         ("直播间 7", "7"),
         ("...", "room"),
         ("x" * 100, "x" * 64),
@@ -124,6 +124,24 @@ def test_room_rejects_unsafe_stream_names(stream_name: str) -> None:
     with pytest.raises(ValidationError) as excinfo:
         make_room(app, stream_name=stream_name).full_clean()
     assert "stream_name" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("room_key", ["has space", "a/b", "q?x", "50%", "{x}"])
+def test_room_rejects_keys_unsafe_in_urls_and_parameters(room_key: str) -> None:
+    app = make_app()
+    app.save()
+    with pytest.raises(ValidationError) as excinfo:
+        make_room(app, room_key=room_key, stream_name="s").full_clean()
+    assert "room_key" in excinfo.value.message_dict
+
+
+def test_room_of_an_inactive_app_cannot_be_active() -> None:
+    app = make_app(is_active=False)
+    app.save()
+    with pytest.raises(ValidationError) as excinfo:
+        make_room(app).full_clean()
+    assert "is_active" in excinfo.value.message_dict
+    make_room(app, is_active=False).full_clean()
 
 
 def test_room_key_and_stream_name_are_unique() -> None:
