@@ -1,0 +1,116 @@
+"""What the estimator takes: a month's plan of recordings and traffic (or a month's actual sessions).
+
+A report over actual sessions builds the same `PlannedRecording`s from them (start, real duration, spec,
+bitrate, formats, storage), so plans and reports are costed by the very same rules.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from billing.estimator.prices import COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
+from billing.estimator.timeline import BILLING_TZ, seconds_of
+
+FORMATS = ("mp4", "hls", "flv", "aac", "mp3")
+STORAGE_TARGETS = ("vod", "cos")
+DEFAULT_PUSH_MBPS = Decimal(8)
+
+
+@dataclass(frozen=True)
+class PlannedRecording:
+    start: datetime  # timezone-aware
+    duration: timedelta
+    spec: str = "S"
+    push_mbps: Decimal = DEFAULT_PUSH_MBPS
+    formats: tuple[str, ...] = ("mp4",)
+    storage: str = "vod"
+    storage_class: str = "STANDARD"
+    retention_days: int = 30
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "push_mbps", Decimal(str(self.push_mbps)))
+        object.__setattr__(self, "formats", tuple(self.formats))
+        problems = self.problems()
+        if problems:
+            raise ValueError("; ".join(f"{name}: {text}" for name, text in problems.items()))
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.start.tzinfo is None or self.start.utcoffset() is None:
+            found["start"] = "must carry a time zone"
+        if self.duration <= timedelta(0):
+            found["duration"] = "must be positive"
+        if self.spec not in SPECS:
+            found["spec"] = f"must be one of {', '.join(SPECS)}"
+        if not self.push_mbps.is_finite() or self.push_mbps <= 0:
+            found["push_mbps"] = "must be positive"
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            found["formats"] = "list at least one format, each once"
+        elif any(f not in FORMATS for f in self.formats):
+            found["formats"] = f"each must be one of {', '.join(FORMATS)}"
+        if self.storage not in STORAGE_TARGETS:
+            found["storage"] = "must be vod or cos"
+        classes = COS_CLASSES if self.storage == "cos" else VOD_CLASSES
+        if self.storage_class not in classes:
+            found["storage_class"] = f"for {self.storage} must be one of {', '.join(classes)}"
+        if self.retention_days < 1:
+            found["retention_days"] = "must be at least 1"
+        return found
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+    @property
+    def seconds(self) -> Decimal:
+        return seconds_of(self.duration)
+
+
+@dataclass(frozen=True)
+class EstimateInput:
+    month: date  # any day of the month; normalised to the first
+    car_region: str
+    css_region: str
+    vod_area: str
+    cos_region: str
+    downstream_gb_per_day: Decimal
+    recordings: tuple[PlannedRecording, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "month", self.month.replace(day=1))
+        object.__setattr__(self, "recordings", tuple(self.recordings))
+        object.__setattr__(self, "downstream_gb_per_day", Decimal(self.downstream_gb_per_day))
+        if self.css_region not in CSS_REGIONS:
+            raise ValueError(f"css_region must be one of {', '.join(CSS_REGIONS)}")
+        if self.vod_area not in VOD_AREAS:
+            raise ValueError(f"vod_area must be one of {', '.join(VOD_AREAS)}")
+        if not self.downstream_gb_per_day.is_finite() or self.downstream_gb_per_day < 0:
+            raise ValueError("downstream_gb_per_day must be ≥ 0")
+
+    @property
+    def days(self) -> list[date]:
+        count = calendar.monthrange(self.month.year, self.month.month)[1]
+        return [self.month + timedelta(days=i) for i in range(count)]
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.month, datetime.min.time(), tzinfo=BILLING_TZ)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(days=len(self.days))
+
+    def with_recordings(self, recordings: tuple[PlannedRecording, ...]) -> EstimateInput:
+        return EstimateInput(
+            month=self.month,
+            car_region=self.car_region,
+            css_region=self.css_region,
+            vod_area=self.vod_area,
+            cos_region=self.cos_region,
+            downstream_gb_per_day=self.downstream_gb_per_day,
+            recordings=recordings,
+        )

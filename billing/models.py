@@ -1,0 +1,76 @@
+"""Billing data: versioned price books (and budgets per client app).
+
+A price book keeps all its prices in one validated JSON document (`prices`), read through the typed
+`billing.estimator.prices.Prices` view. One document rather than normalised rows because a price book is
+always read and versioned as a whole, the estimator needs the whole of it at once, and a new version is a copy
+with a few numbers changed — rows would add dozens of tables' worth of joins for no query that needs them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from billing.estimator.prices import Prices, PricesError
+
+
+class PriceBookQuerySet(models.QuerySet["PriceBook"]):
+    def in_effect(self, on: date) -> PriceBook | None:
+        """The newest version effective on `on`; before the first book's date, the first book."""
+        book = self.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
+        return book or self.order_by("effective_from", "version").first()
+
+    def next_version(self) -> int:
+        latest = self.aggregate(models.Max("version"))["version__max"]
+        return (latest or 0) + 1
+
+
+class PriceBook(models.Model):
+    name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField(unique=True)
+    effective_from = models.DateField(
+        help_text="Estimates and reports for months from this date use this book."
+    )
+    currency = models.CharField(max_length=3, default="USD", editable=False)
+    notes = models.TextField(blank=True)
+    prices = models.JSONField(help_text="The price document; see billing/list_prices.py for its shape.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PriceBookQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from", "-version"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="pricebook_version_positive"),
+            models.CheckConstraint(condition=models.Q(currency="USD"), name="pricebook_currency_usd"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version}, from {self.effective_from:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        try:
+            Prices.from_document(self.prices)
+        except PricesError as exc:
+            raise ValidationError({"prices": exc.errors}) from exc
+
+    @cached_property
+    def typed(self) -> Prices:
+        return Prices.from_document(self.prices)
+
+    def reference(self) -> dict[str, Any]:
+        """How estimates and reports name the book they used."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "version": self.version,
+            "effective_from": self.effective_from.isoformat(),
+        }

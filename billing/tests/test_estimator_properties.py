@@ -1,0 +1,96 @@
+"""Invariants of the estimator over generated plans (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billing.estimator import PlannedRecording, estimate
+from billing.estimator.car import cheapest_monthly_packs, pack_cost
+from billing.estimator.prices import CSS_REGIONS, PackPrice
+from billing.tests.factories import LIST_PRICES, at, plan
+
+MONTH_MINUTES = 31 * 24 * 60
+
+
+@st.composite
+def recordings(draw: st.DrawFn) -> PlannedRecording:
+    storage = draw(st.sampled_from(["vod", "cos"]))
+    classes = ["STANDARD", "STANDARD_IA"] if storage == "cos" else ["STANDARD", "STANDARD_IA", "ARCHIVE"]
+    return PlannedRecording(
+        # Starting up to a day before the month and running past its end exercises the clipping too.
+        start=at(1) + timedelta(minutes=draw(st.integers(-24 * 60, MONTH_MINUTES))),
+        duration=timedelta(minutes=draw(st.integers(1, 26 * 60))),
+        spec=draw(st.sampled_from(["S", "M", "L"])),
+        push_mbps=Decimal(draw(st.integers(1, 60))),
+        formats=tuple(
+            draw(st.lists(st.sampled_from(["mp4", "hls", "flv"]), min_size=1, max_size=3, unique=True))
+        ),
+        storage=storage,
+        storage_class=draw(st.sampled_from(classes)),
+        retention_days=draw(st.integers(1, 200)),
+    )
+
+
+plans = st.builds(
+    lambda recs, down, region: plan(*recs, downstream_gb_per_day=Decimal(down), css_region=region),
+    st.lists(recordings(), max_size=12),
+    st.integers(0, 5000),
+    st.sampled_from(CSS_REGIONS),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    peaks=st.lists(st.integers(0, 40), min_size=28, max_size=31),
+    monthly=st.integers(1, 2000),
+    daily=st.integers(1, 300),
+)
+def test_pack_optimum_is_never_beaten_by_any_other_number_of_monthly_packs(peaks, monthly, daily):
+    price = PackPrice(Decimal(monthly), Decimal(daily))
+    best = pack_cost(peaks, cheapest_monthly_packs(peaks, price), price)
+    assert all(best <= pack_cost(peaks, k, price) for k in range(max(peaks) + 5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(base=plans, extra=recordings())
+def test_more_recordings_never_cost_less(base, extra):
+    before = estimate(base, LIST_PRICES)
+    after = estimate(base.with_recordings((*base.recordings, extra)), LIST_PRICES)
+    assert after.total >= before.total
+    assert after.car.cost >= before.car.cost
+    assert after.recording.cost >= before.recording.cost
+    assert after.push.cost + after.playback_cost >= before.push.cost + before.playback_cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(subject=plans)
+def test_attributed_costs_plus_playback_sum_to_the_total(subject):
+    result = estimate(subject, LIST_PRICES)
+    attributed = sum((r.total for r in result.recordings), Decimal(0))
+    assert abs(attributed + result.playback_cost - result.total) < Decimal("1e-9")
+    assert all(r.total >= 0 for r in result.recordings)
+
+
+@settings(max_examples=60, deadline=None)
+@given(subject=plans)
+def test_every_pack_mix_covers_every_days_peak(subject):
+    result = estimate(subject, LIST_PRICES)
+    for spec in result.car.specs:
+        assert spec.cost <= spec.all_daily_cost
+        assert spec.daily_packs == sum(max(0, p - spec.monthly_packs) for p in spec.day_peaks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(subject=plans)
+def test_push_is_billed_exactly_when_both_conditions_hold(subject):
+    result = estimate(subject, LIST_PRICES)
+    for day in result.push.days:
+        expected = (
+            day.upstream_gb > 0 and day.downstream_gb < 10 * day.upstream_gb and day.peak_upstream_mbps > 100
+        )
+        assert day.billed is expected
+        assert (day.cost > 0) is (expected and day.upstream_gb > 0)
