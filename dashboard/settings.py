@@ -212,5 +212,10 @@ COS_BUCKET = env_str("COS_BUCKET", "cnr-recordings-1250000000")
 COS_REGION = env_str("COS_REGION", "ap-singapore")
 COS_ENDPOINT = env_str("COS_ENDPOINT", _EMULATED if TENCENT_API_ENDPOINT else "")
 CAR_PROJECT_ID = env_str("CAR_PROJECT_ID", "cap-demo0001")
+# Gateway behaviour (tencent/): idempotent calls are retried with exponential back-off + jitter; every action
+# is rate-limited across all workers through Redis, callers waiting at most TENCENT_RATE_LIMIT_WAIT_SECONDS.
+TENCENT_RETRY_ATTEMPTS = env_int("TENCENT_RETRY_ATTEMPTS", 4)
+TENCENT_RETRY_BASE_SECONDS = float(env_str("TENCENT_RETRY_BASE_SECONDS", "0.2"))
+TENCENT_RATE_LIMIT_WAIT_SECONDS = float(env_str("TENCENT_RATE_LIMIT_WAIT_SECONDS", "10"))
 # Public base URL of this console, used to tell the emulator where CSS callbacks go.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
