@@ -12,7 +12,8 @@ rolls back — and a row written on the same connection would vanish with it, ex
 * On SQLite (the demo database) a second connection would block on the caller's write lock, so the row is
   written in the caller's transaction (inside a savepoint) and is lost if that transaction rolls back.
 * Inside a test-case transaction (pytest-django's `db`, Django's TestCase), which is always rolled back, rows
-  stay on the default connection so tests remain isolated; use `transactional_db` to observe the separate write.
+  stay on the default connection so tests remain isolated (a service's rolled-back savepoint takes its rows
+  with it there); use `transactional_db` to observe the separate write.
 
 A failure to write the log never fails the Tencent call itself: it is logged and the call's result returned.
 """
@@ -35,10 +36,11 @@ AUTONOMOUS_ALIAS = "tencent_call_log"
 
 def _in_rollbackable_transaction() -> bool:
     connection = connections["default"]
-    if not connection.in_atomic_block:
+    if not connection.in_atomic_block or not connection.atomic_blocks:
         return False
-    # Django marks the atomic blocks it opens around test cases; those are not the caller's transactions.
-    return not all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    # Django marks the atomic blocks it opens around test cases. Under one, everything is rolled back at the end
+    # of the test anyway, and a row committed on another connection would leak into the following tests.
+    return not getattr(connection.atomic_blocks[0], "_from_testcase", False)
 
 
 def _write_autonomously(call: ApiCall) -> None:
