@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tencent import views
 
 app_name = "tencent"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tencent/calls/", views.call_list, name="call_list"),
+]

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard.overview import collect_panels
+from tencent.models import ApiCall
+
+pytestmark = pytest.mark.django_db
+URL = "/tencent/calls/"
+
+
+def make_call(**fields: Any) -> ApiCall:
+    defaults: dict[str, Any] = {
+        "service": "car",
+        "action": "ApplyConcurrent",
+        "outcome": "ok",
+        "request": {"UserId": "room-1"},
+        "duration_ms": 12,
+        "request_id": "req-ok",
+    }
+    return ApiCall.objects.create(**{**defaults, **fields})
+
+
+def test_url_name() -> None:
+    assert reverse("tencent:call_list") == URL
+
+
+@pytest.mark.parametrize(("role", "status"), [("operator", 200), ("manager", 200), ("moderator", 403)])
+def test_only_audit_readers_see_the_call_log(
+    role: str,
+    status: int,
+    role_user: Callable[[str], User | None],
+    client_as: Callable[[User | None], Client],
+) -> None:
+    assert client_as(role_user(role)).get(URL).status_code == status
+
+
+def test_anonymous_users_are_sent_to_login(client: Client) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_filters_by_action_outcome_session_and_date(operator: User, client_as: Callable[..., Client]) -> None:
+    make_call(session_id=7, request_id="req-a")
+    make_call(
+        action="CreateSession",
+        outcome="error",
+        error_code="FailedOperation.LockTimeout",
+        session_id=7,
+        request_id="req-b",
+    )
+    make_call(action="CreateSession", session_id=8, request_id="req-c")
+    make_call(started_at=timezone.now() - timedelta(days=3), request_id="req-old")
+    client = client_as(operator)
+
+    def shown(query: str) -> set[str]:
+        page = client.get(URL + query).context["page"]
+        return {call.request_id for call in page.object_list}
+
+    assert shown("") == {"req-a", "req-b", "req-c", "req-old"}
+    assert shown("?action=CreateSession") == {"req-b", "req-c"}
+    assert shown("?outcome=error") == {"req-b"}
+    assert shown("?session=7") == {"req-a", "req-b"}
+    today = timezone.localdate().isoformat()
+    assert shown(f"?since={today}") == {"req-a", "req-b", "req-c"}
+    assert shown(f"?until={(timezone.localdate() - timedelta(days=2)).isoformat()}") == {"req-old"}
+
+
+def test_an_invalid_filter_shows_an_error_not_a_crash(
+    operator: User, client_as: Callable[..., Client]
+) -> None:
+    response = client_as(operator).get(URL + "?session=abc")
+    assert response.status_code == 200 and "Enter a whole number" in response.content.decode()
+
+
+def test_htmx_requests_get_only_the_results_partial(operator: User, client_as: Callable[..., Client]) -> None:
+    make_call(error_code="", request_id="req-x")
+    response = client_as(operator).get(URL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results">') and "req-x" in body and "<form" not in body
+
+
+def test_the_list_is_paginated_with_a_bounded_number_of_queries(
+    operator: User, client_as: Callable[..., Client], django_assert_max_num_queries: Any
+) -> None:
+    ApiCall.objects.bulk_create(
+        ApiCall(service="live", action=f"Describe{i % 5}", outcome="ok", session_id=i, request_id=f"r{i}")
+        for i in range(120)
+    )
+    client = client_as(operator)
+    client.get(URL)  # warm the session and permission caches
+    with django_assert_max_num_queries(8):
+        response = client.get(URL + "?page=2")
+    assert len(response.context["page"].object_list) == 50
+    assert "Page 2 of 3" in response.content.decode()
+
+
+def test_the_table_partial_renders_any_calls_without_queries(django_assert_num_queries: Any) -> None:
+    calls = [
+        make_call(session_id=5, request={"PublishStreamArgs": "txSecret=***"}),
+        make_call(outcome="error", error_code="ResourceNotFound.NoIdle", error_message="none idle"),
+    ]
+    with django_assert_num_queries(0):
+        html = render_to_string("tencent/_calls_table.html", {"calls": calls})
+    assert "ResourceNotFound.NoIdle" in html and "none idle" in html
+    assert f"{URL}?session=5" in html and "txSecret=***" in html
+
+
+def test_health_panel_shows_the_error_rate_of_the_last_hour(operator: User, moderator: User) -> None:
+    make_call()
+    make_call(outcome="error", error_code="InternalError")
+    make_call(outcome="error", error_code="InternalError", started_at=timezone.now() - timedelta(hours=2))
+
+    panels = [panel for panel in collect_panels(operator) if panel.title == "Tencent API health"]
+
+    assert len(panels) == 1
+    assert panels[0].context == {"total": 2, "errors": 1, "error_rate_percent": 50.0, "degraded": True}
+    assert "50.0 %" in render_to_string(panels[0].template, {"panel": panels[0].context})
+    assert not [panel for panel in collect_panels(moderator) if panel.title == "Tencent API health"]
