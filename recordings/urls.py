@@ -1,5 +1,50 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from recordings.api import rooms as rooms_api
+from recordings.views import callbacks as callback_views
+from recordings.views import catalog
+from recordings.views import files as file_views
+from recordings.views import live as live_views
 
 app_name = "recordings"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Catalog: client apps and rooms
+    path("apps/", catalog.app_list, name="app_list"),
+    path("apps/new/", catalog.app_create, name="app_create"),
+    path("apps/<int:pk>/", catalog.app_detail, name="app_detail"),
+    path("apps/<int:pk>/edit/", catalog.app_edit, name="app_edit"),
+    path("apps/<int:pk>/deactivate/", catalog.app_deactivate, name="app_deactivate"),
+    path("apps/<int:pk>/delete/", catalog.app_delete, name="app_delete"),
+    path("rooms/", catalog.room_list, name="room_list"),
+    path("rooms/new/", catalog.room_create, name="room_create"),
+    path("rooms/<int:pk>/", catalog.room_detail, name="room_detail"),
+    path("rooms/<int:pk>/edit/", catalog.room_edit, name="room_edit"),
+    path("rooms/<int:pk>/deactivate/", catalog.room_deactivate, name="room_deactivate"),
+    path("rooms/<int:pk>/delete/", catalog.room_delete, name="room_delete"),
+    path("api/v1/rooms", rooms_api.rooms_collection, name="api_rooms"),
+    path("api/v1/rooms/<str:room_key>", rooms_api.room_resource, name="api_room"),
+]
+
+# Outputs: CSS callbacks, live streams and recording files.
+urlpatterns += [
+    path("callbacks/css/", callback_views.css_callback, name="css_callback"),
+    path("callbacks/events/", callback_views.callback_event_list, name="callback_event_list"),
+    path("callbacks/events/<int:pk>/", callback_views.callback_event_detail, name="callback_event_detail"),
+    path(
+        "callbacks/events/<int:pk>/replay/",
+        callback_views.callback_event_replay,
+        name="callback_event_replay",
+    ),
+    path("live/", live_views.live_board, name="live_board"),
+    path("live/rooms/<int:pk>/", live_views.live_room, name="live_room"),
+    path("live/sessions/<int:pk>/", live_views.live_session, name="live_session"),
+    path("live/streams/<str:stream>/play-urls/", live_views.live_play_urls, name="live_play_urls"),
+    path("live/streams/<str:stream>/health/", live_views.live_health, name="live_health"),
+    path("live/streams/<str:stream>/drop/", live_views.live_drop, name="live_drop"),
+    path("files/", file_views.file_list, name="file_list"),
+    path("files/storage/", file_views.file_storage, name="file_storage"),
+    path("files/<int:pk>/", file_views.file_detail, name="file_detail"),
+    path("files/<int:pk>/signed-url/", file_views.file_signed_url, name="file_signed_url"),
+    path("files/<int:pk>/delete/", file_views.file_delete, name="file_delete"),
+]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.text import slugify
 
 # A CSS record task may last at most 24 hours (CreateRecordTask: EndTime - StartTime <= 24 h).
@@ -221,6 +222,9 @@ class ClientApp(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("recordings:app_detail", args=[self.pk])
+
     def clean(self) -> None:
         if self.kind == ClientAppKind.WEB and not self.url:
             raise ValidationError({"url": "A WEB app needs the URL of its page."})
@@ -329,6 +333,9 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} [{self.room_key}]"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recordings:room_detail", args=[self.pk])
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

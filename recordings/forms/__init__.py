@@ -1,0 +1,1 @@
+"""Recordings forms, one module per area (catalog, sessions, schedules, ...)."""
