@@ -1,0 +1,89 @@
+"""`/_emulator/...`: inspect and steer a running emulator (loopback only, no auth).
+
+- `GET /_emulator/state` → the whole state as JSON (plus faults and callback history);
+- `POST /_emulator/faults` with `{"actions": {"ApplyConcurrent": {"error_code": "...", "rate": 0.5, "count": 3,
+  "latency_s": 1, "throttle_per_s": 2}}, "push": {"die_after_s": 10}, "callbacks": {"drop_rate": 0.2, ...},
+  "callback_url": "http://..."}` → merges into the current faults; `DELETE /_emulator/faults` clears them all;
+- `POST /_emulator/reset` → stops every push and forgets all state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from emulator.callbacks import CallbackFaults
+from emulator.faults import ActionFault
+from emulator.replies import Reply, json_reply
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
+
+ACTION_FIELDS = {item.name for item in dataclasses.fields(ActionFault)}
+CALLBACK_FIELDS = {item.name for item in dataclasses.fields(CallbackFaults)}
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+def handle(emulator: Emulator, method: str, path: str, body: bytes) -> Reply:
+    route = path.rstrip("/")
+    if route == "/_emulator/state" and method == "GET":
+        return json_reply(200, describe(emulator))
+    if route == "/_emulator/faults":
+        if method == "GET":
+            return json_reply(200, emulator.faults.describe())
+        if method == "DELETE":
+            emulator.faults.clear()
+            emulator.callbacks.set_faults(CallbackFaults())
+            return json_reply(200, emulator.faults.describe())
+        if method == "POST":
+            try:
+                apply_faults(emulator, json.loads(body or b"{}"))
+            except (ValueError, TypeError) as exc:
+                return json_reply(400, {"error": str(exc)})
+            return json_reply(200, emulator.faults.describe())
+    if route == "/_emulator/reset" and method == "POST":
+        emulator.reset()
+        return json_reply(200, {"reset": True})
+    return json_reply(404, {"error": f"no admin route {method} {path}"})
+
+
+def apply_faults(emulator: Emulator, spec: dict[str, Any]) -> None:
+    if not isinstance(spec, dict):
+        raise FaultSpecError("the body must be a JSON object")
+    unknown = set(spec) - {"actions", "push", "callbacks", "callback_url"}
+    if unknown:
+        raise FaultSpecError(f"unknown keys {sorted(unknown)}")
+    for action, settings in (spec.get("actions") or {}).items():
+        if not isinstance(settings, dict) or set(settings) - ACTION_FIELDS:
+            raise FaultSpecError(f"fault settings of {action} must use only {sorted(ACTION_FIELDS)}")
+        emulator.faults.set_action(action, **settings)
+    if "push" in spec:
+        emulator.faults.push_die_after_s = (spec["push"] or {}).get("die_after_s")
+    if "callbacks" in spec:
+        settings = spec["callbacks"] or {}
+        if set(settings) - CALLBACK_FIELDS:
+            raise FaultSpecError(f"callback faults must use only {sorted(CALLBACK_FIELDS)}")
+        emulator.callbacks.set_faults(CallbackFaults(**settings))
+    if spec.get("callback_url"):
+        emulator.callbacks.set_url(spec["callback_url"])
+
+
+def describe(emulator: Emulator) -> dict[str, Any]:
+    state = emulator.state.to_dict()
+    state["online"] = [dataclasses.asdict(push) for push in emulator.state.online_pushes()]
+    state["faults"] = emulator.faults.describe()
+    state["callbacks"] = [
+        {
+            "event_type": attempt.event.get("event_type"),
+            "attempt": attempt.attempt,
+            "status_code": attempt.status_code,
+            "outcome": str(attempt.outcome),
+            "at": attempt.at,
+        }
+        for attempt in emulator.callbacks.history()[-200:]
+    ]
+    return state

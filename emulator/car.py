@@ -1,0 +1,279 @@
+"""CAR (Cloud Application Rendering, `car` 2022-01-10): concurrencies, sessions and pushes keyed by UserId.
+
+Semantics follow the documentation: a UserId holds at most one concurrency of its project (applying again takes
+it over); a session needs an applied UserId; a push goes to `<push domain>/live/<UserId>`; DestroySession stops
+the push and frees the concurrency; a concurrency applied but never given a session is freed after 90 s; a
+session that is never destroyed keeps its concurrency forever (CAR does not reap them).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from emulator.config import EmulatorConfig
+from emulator.envelope import ApiError
+from emulator.params import STR, Action, RequestContext
+from emulator.state import Concurrency, EmulatorState
+
+RUN_WITHOUT_CLIENT = "RunWithoutClient"
+
+
+class Pusher(Protocol):
+    """What CAR needs from CSS: start and stop the push of a stream."""
+
+    def start_push(
+        self, *, domain_name: str, app_name: str, stream_name: str, user_ip: str, stream_param: str
+    ) -> None: ...
+
+    def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None: ...
+
+    def verify_push_secret(self, *, stream_name: str, query: str) -> bool: ...
+
+
+class CarService:
+    def __init__(self, *, config: EmulatorConfig, state: EmulatorState, pusher: Pusher) -> None:
+        self.config = config
+        self.state = state
+        self.pusher = pusher
+        # Where each UserId's push went (StartPublishStreamWithURL may choose another stream).
+        self._push_targets: dict[str, tuple[str, str, str]] = {}
+
+    def actions(self) -> dict[str, Action]:
+        return {
+            "ApplyConcurrent": Action(
+                {
+                    "UserId": (STR, True),
+                    "UserIp": (STR, True),
+                    "ProjectId": (STR, True),
+                    "ApplicationVersionId": (STR, False),
+                    "ApplicationId": (STR, False),
+                },
+                self.apply_concurrent,
+            ),
+            "CreateSession": Action(
+                {
+                    "UserId": (STR, True),
+                    "UserIp": (STR, True),
+                    "ClientSession": (STR, False),
+                    "RunMode": (STR, False),
+                    "ApplicationParameters": (STR, False),
+                    "HostUserId": (STR, False),
+                    "Role": (STR, False),
+                },
+                self.create_session,
+            ),
+            "StartPublishStream": Action(
+                {"UserId": (STR, True), "PublishStreamArgs": (STR, False)}, self.start_publish_stream
+            ),
+            "StartPublishStreamWithURL": Action(
+                {"UserId": (STR, True), "PublishStreamURL": (STR, True)}, self.start_publish_stream_with_url
+            ),
+            "StopPublishStream": Action({"UserId": (STR, True)}, self.stop_publish_stream),
+            "DestroySession": Action({"UserId": (STR, True)}, self.destroy_session),
+            "DescribeConcurrentCount": Action(
+                {"ProjectId": (STR, False), "ApplicationCategory": (STR, False)},
+                self.describe_concurrent_count,
+            ),
+        }
+
+    # --- actions ---------------------------------------------------------------------------------------------
+
+    def apply_concurrent(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        project_id = params["ProjectId"]
+        if not project_id.startswith("cap-"):
+            raise ApiError(
+                "InvalidParameterValue.ProjectId", f"ProjectId {project_id!r} is not a CAR project."
+            )
+        for name, prefix in (("ApplicationId", "app-"), ("ApplicationVersionId", "ver-")):
+            value = params.get(name)
+            if value and not value.startswith(prefix):
+                raise ApiError("InvalidParameterValue", f"{name} {value!r} must start with {prefix!r}.")
+        now = time.time()
+        with self.state.mutate():
+            self._release_idle(now)
+            held = self.state.concurrencies.get(params["UserId"])
+            if held is not None and held.project_id == project_id:
+                # The same UserId takes its concurrency over instead of getting a second one.
+                held.applied_at = now
+                held.user_ip = params["UserIp"]
+                return {}
+            if self._in_use(project_id) >= self.config.car_concurrency:
+                raise ApiError("ResourceNotFound.NoIdle", "There is no idle concurrency in the project.")
+            if held is not None:
+                self._destroy(held)
+            self.state.concurrencies[params["UserId"]] = Concurrency(
+                user_id=params["UserId"],
+                user_ip=params["UserIp"],
+                project_id=project_id,
+                application_id=params.get("ApplicationId") or "",
+                applied_at=now,
+            )
+        return {}
+
+    def create_session(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        run_mode = params.get("RunMode") or ""
+        if run_mode and run_mode != RUN_WITHOUT_CLIENT:
+            raise ApiError("InvalidParameterValue", f"RunMode {run_mode!r} is not supported.")
+        if not run_mode and not params.get("ClientSession"):
+            raise ApiError(
+                "InvalidParameter", "ClientSession is required unless RunMode is RunWithoutClient."
+            )
+        now = time.time()
+        with self.state.mutate():
+            self._release_idle(now)
+            held = self.state.concurrencies.get(params["UserId"])
+            if held is None:
+                raise ApiError(
+                    "FailedOperation.LockTimeout",
+                    "No concurrency is applied for this UserId (or it expired).",
+                )
+            if not held.server_session:
+                payload = {
+                    "UserId": held.user_id,
+                    "ProjectId": held.project_id,
+                    "Session": self.state.next_number(),
+                    "ApplicationParameters": params.get("ApplicationParameters") or "",
+                }
+                held.server_session = base64.b64encode(json.dumps(payload).encode()).decode()
+                held.session_created_at = now
+            return {"ServerSession": held.server_session}
+
+    def start_publish_stream(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        held = self._session(params["UserId"])
+        target = (self.config.css_push_domain, "live", held.user_id)
+        self._publish(held, target, stream_param=params.get("PublishStreamArgs") or "")
+        return {}
+
+    def start_publish_stream_with_url(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        held = self._session(params["UserId"])
+        url = urlsplit(params["PublishStreamURL"])
+        path = [part for part in url.path.split("/") if part]
+        if url.scheme != "rtmp" or not url.hostname or len(path) != 2:
+            raise ApiError(
+                "InvalidParameterValue", "PublishStreamURL must be rtmp://domain/AppName/StreamName."
+            )
+        app_name, stream_name = path
+        if url.hostname == self.config.css_push_domain and not self.pusher.verify_push_secret(
+            stream_name=stream_name, query=url.query
+        ):
+            raise ApiError(
+                "FailedOperation", "The push URL failed CSS push authentication (txSecret/txTime)."
+            )
+        stream_param = "&".join(
+            f"{key}={value}" for key, values in parse_qs(url.query).items() for value in values
+        )
+        self._publish(held, (url.hostname, app_name, stream_name), stream_param=stream_param)
+        return {}
+
+    def stop_publish_stream(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        self._stop_push(self._session(params["UserId"]))
+        return {}
+
+    def destroy_session(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        with self.state.lock:
+            held = self.state.concurrencies.get(params["UserId"])
+        if held is None:
+            raise ApiError("ResourceNotFound.SessionNotFound", "No session exists for this UserId.")
+        self._destroy(held)
+        return {}
+
+    def describe_concurrent_count(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        category = params.get("ApplicationCategory")
+        if category and category not in {"DESKTOP", "MOBILE"}:
+            raise ApiError("InvalidParameterValue", "ApplicationCategory must be DESKTOP or MOBILE.")
+        with self.state.mutate():
+            self._release_idle(time.time())
+            project_id = params.get("ProjectId")
+            if project_id:
+                return {"Total": self.config.car_concurrency, "Running": self._in_use(project_id)}
+            projects = {held.project_id for held in self.state.concurrencies.values()}
+            return {
+                "Total": self.config.car_concurrency * max(1, len(projects)),
+                "Running": len(self.state.concurrencies),
+            }
+
+    # --- housekeeping ----------------------------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        with self.state.lock:
+            idle = [
+                held
+                for held in self.state.concurrencies.values()
+                if not held.server_session and now - held.applied_at > self.config.car_idle_hold_seconds
+            ]
+        if idle:
+            with self.state.mutate():
+                self._release_idle(now)
+
+    def push_ended(self, *, domain_name: str, app_name: str, stream_name: str) -> None:
+        """CSS reports that a push stopped by itself (it died or was dropped)."""
+        with self.state.mutate():
+            for user_id, target in list(self._push_targets.items()):
+                if target == (domain_name, app_name, stream_name):
+                    del self._push_targets[user_id]
+                    held = self.state.concurrencies.get(user_id)
+                    if held is not None:
+                        held.publishing = False
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    def _in_use(self, project_id: str) -> int:
+        return sum(1 for held in self.state.concurrencies.values() if held.project_id == project_id)
+
+    def _release_idle(self, now: float) -> None:
+        for user_id, held in list(self.state.concurrencies.items()):
+            if not held.server_session and now - held.applied_at > self.config.car_idle_hold_seconds:
+                del self.state.concurrencies[user_id]
+
+    def _session(self, user_id: str) -> Concurrency:
+        with self.state.lock:
+            held = self.state.concurrencies.get(user_id)
+            if held is None or not held.server_session:
+                raise ApiError("ResourceNotFound.SessionNotFound", "No session exists for this UserId.")
+            return held
+
+    def _publish(self, held: Concurrency, target: tuple[str, str, str], *, stream_param: str) -> None:
+        # The push starts outside the state lock: starting ffmpeg takes a moment and other calls must go on.
+        with self.state.mutate():
+            previous = self._push_targets.get(held.user_id)
+            if held.publishing and previous == target:
+                return
+            self._push_targets[held.user_id] = target
+            held.publishing = True
+        if previous is not None:
+            self._stop_target(previous)
+        domain_name, app_name, stream_name = target
+        try:
+            self.pusher.start_push(
+                domain_name=domain_name,
+                app_name=app_name,
+                stream_name=stream_name,
+                user_ip=held.user_ip,
+                stream_param=stream_param,
+            )
+        except Exception as exc:
+            with self.state.mutate():
+                self._push_targets.pop(held.user_id, None)
+                held.publishing = False
+            raise ApiError("InternalError", f"The cloud application could not start pushing: {exc}") from exc
+
+    def _stop_push(self, held: Concurrency) -> None:
+        with self.state.mutate():
+            target = self._push_targets.pop(held.user_id, None)
+            held.publishing = False
+        if target is not None:
+            self._stop_target(target)
+
+    def _stop_target(self, target: tuple[str, str, str]) -> None:
+        domain_name, app_name, stream_name = target
+        self.pusher.stop_push(domain_name=domain_name, app_name=app_name, stream_name=stream_name)
+
+    def _destroy(self, held: Concurrency) -> None:
+        self._stop_push(held)
+        with self.state.mutate():
+            if self.state.concurrencies.get(held.user_id) is held:
+                del self.state.concurrencies[held.user_id]

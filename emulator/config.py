@@ -1,0 +1,134 @@
+"""The emulator's configuration, read from EMULATOR_* environment variables.
+
+Every default equals the console's demo default in `dashboard/settings.py`, so `make demo` needs nothing set
+(a test asserts they stay in step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CREDENTIALS = "AKIDemulatorDemoSecretId0000000000:emulatorDemoSecretKey00000000000"
+
+
+def parse_credentials(raw: str) -> dict[str, str]:
+    """ "SecretId:SecretKey[,SecretId:SecretKey…]" → {SecretId: SecretKey}."""
+    pairs: dict[str, str] = {}
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        secret_id, sep, secret_key = item.partition(":")
+        if not sep or not secret_id or not secret_key:
+            raise ValueError(f"EMULATOR_CREDENTIALS entry {item!r} is not SecretId:SecretKey")
+        pairs[secret_id] = secret_key
+    return pairs
+
+
+def parse_size(raw: str) -> tuple[int, int]:
+    """ "1280x720" → (1280, 720)."""
+    width, _, height = raw.lower().partition("x")
+    return int(width), int(height)
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    credentials: dict[str, str] = field(default_factory=lambda: parse_credentials(DEFAULT_CREDENTIALS))
+    appid: str = "1250000000"
+    css_push_domain: str = "push.emulator.local"
+    css_play_domain: str = "play.emulator.local"
+    css_push_key: str = "emulatorpushkey"
+    css_play_key: str = "emulatorplaykey"
+    css_callback_key: str = "emulatorcallbackkey"
+    callback_url: str = "http://127.0.0.1:8000/callbacks/css/"
+    vod_play_key: str = "emulatorvodkey"
+    vod_subapp_id: int = 0
+    cos_bucket: str = "cnr-recordings-1250000000"
+    cos_region: str = "ap-singapore"
+    data_dir: Path = Path("var/emulator")
+    snapshot: Path | None = None
+    car_concurrency: int = 4
+    # An applied concurrency that never got a session is released after this long (CAR: 90 s).
+    car_idle_hold_seconds: float = 90.0
+    callback_retry_seconds: float = 60.0
+    file_delay_seconds: float = 5.0
+    segment_seconds: float = 2.0
+    screenshot_seconds: float = 10.0
+    # Tencent's documented per-action request rates, enforced unless switched off.
+    enforce_rate_limits: bool = True
+    video_width: int = 1280
+    video_height: int = 720
+    play_base_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach the emulator's media (play URLs, VOD files, snapshots)."""
+        return self.play_base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def vod_app_id(self) -> str:
+        """The VOD application a file belongs to: the sub-application when one is set, else the account."""
+        return str(self.vod_subapp_id) if self.vod_subapp_id else self.appid
+
+    def replace(self, **changes: object) -> EmulatorConfig:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EmulatorConfig:
+        env = os.environ if env is None else env
+        defaults = cls()
+
+        def get(name: str) -> str | None:
+            value = env.get(f"EMULATOR_{name}")
+            return value if value not in (None, "") else None
+
+        def text(name: str, default: str) -> str:
+            return get(name) or default
+
+        def number(name: str, default: float) -> float:
+            raw = get(name)
+            return float(raw) if raw is not None else default
+
+        def integer(name: str, default: int) -> int:
+            raw = get(name)
+            return int(raw) if raw is not None else default
+
+        snapshot = get("SNAPSHOT")
+        size = get("VIDEO_SIZE")
+        width, height = parse_size(size) if size else (defaults.video_width, defaults.video_height)
+        credentials = get("CREDENTIALS")
+        enforce = get("ENFORCE_RATE_LIMITS")
+        return cls(
+            host=text("HOST", defaults.host),
+            port=integer("PORT", defaults.port),
+            credentials=parse_credentials(credentials) if credentials else defaults.credentials,
+            appid=text("APPID", defaults.appid),
+            css_push_domain=text("CSS_PUSH_DOMAIN", defaults.css_push_domain),
+            css_play_domain=text("CSS_PLAY_DOMAIN", defaults.css_play_domain),
+            css_push_key=text("CSS_PUSH_KEY", defaults.css_push_key),
+            css_play_key=text("CSS_PLAY_KEY", defaults.css_play_key),
+            css_callback_key=text("CSS_CALLBACK_KEY", defaults.css_callback_key),
+            callback_url=text("CALLBACK_URL", defaults.callback_url),
+            vod_play_key=env.get("EMULATOR_VOD_PLAY_KEY", defaults.vod_play_key),
+            vod_subapp_id=integer("VOD_SUBAPP_ID", defaults.vod_subapp_id),
+            cos_bucket=text("COS_BUCKET", defaults.cos_bucket),
+            cos_region=text("COS_REGION", defaults.cos_region),
+            data_dir=Path(text("DATA_DIR", str(defaults.data_dir))),
+            snapshot=Path(snapshot) if snapshot else None,
+            car_concurrency=integer("CAR_CONCURRENCY", defaults.car_concurrency),
+            car_idle_hold_seconds=number("CAR_IDLE_HOLD_SECONDS", defaults.car_idle_hold_seconds),
+            callback_retry_seconds=number("CALLBACK_RETRY_SECONDS", defaults.callback_retry_seconds),
+            file_delay_seconds=number("FILE_DELAY_SECONDS", defaults.file_delay_seconds),
+            segment_seconds=number("SEGMENT_SECONDS", defaults.segment_seconds),
+            screenshot_seconds=number("SCREENSHOT_SECONDS", defaults.screenshot_seconds),
+            enforce_rate_limits=(enforce or "1").lower() in {"1", "true", "yes", "on"},
+            video_width=width,
+            video_height=height,
+            play_base_url=text("PLAY_BASE_URL", defaults.play_base_url),
+        )
