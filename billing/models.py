@@ -25,10 +25,6 @@ class PriceBookQuerySet(models.QuerySet["PriceBook"]):
         book = self.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
         return book or self.order_by("effective_from", "version").first()
 
-    def next_version(self) -> int:
-        latest = self.aggregate(models.Max("version"))["version__max"]
-        return (latest or 0) + 1
-
 
 class PriceBook(models.Model):
     name = models.CharField(max_length=120)

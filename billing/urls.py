@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from billing import api
+from billing.views import calculator, pricebooks
 
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("costs/calculator/", calculator.calculator, name="calculator"),
+    path("costs/price-books/", pricebooks.pricebook_list, name="pricebook_list"),
+    path("costs/price-books/new/", pricebooks.pricebook_create, name="pricebook_create"),
+    path("costs/price-books/<int:pk>/", pricebooks.pricebook_detail, name="pricebook_detail"),
+    path("api/v1/estimates", api.estimates, name="api_estimates"),
+]

@@ -29,6 +29,10 @@ class SpecPacks:
     cost: Decimal
     all_daily_cost: Decimal  # what covering every peak with daily packs alone would cost, for comparison
 
+    @property
+    def busiest_day_peak(self) -> int:
+        return max(self.day_peaks, default=0)
+
 
 @dataclass(frozen=True)
 class CarResult:

@@ -1,0 +1,251 @@
+"""Forms shared by the what-if calculator page and the estimates API (same inputs, same errors)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+
+from billing.estimator import EstimateInput, PlannedRecording, Prices, PricesError
+from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
+from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_CLASSES
+from billing.estimator.timeline import BILLING_TZ
+from billing.list_prices import LIST_PRICES_2024
+
+MAX_RECORDINGS = 200
+MAX_DURATION_MINUTES = 24 * 60  # a CSS record task lasts at most 24 hours
+CSS_REGION_LABELS = {
+    "mainland": "Chinese mainland",
+    "AP1": "AP1 (Hong Kong, Singapore, Thailand…)",
+    "AP2": "AP2 (Japan, Korea, Malaysia, Indonesia…)",
+    "AP3": "AP3 (Philippines, India, Australia)",
+    "NA": "North America",
+    "EU": "Europe",
+    "ME": "Middle East",
+    "AF": "Africa",
+    "SA": "South America",
+}
+COS_REGIONS = tuple(LIST_PRICES_2024["cos_storage_usd_per_gb_month"]["STANDARD"])
+
+
+def _choices(values: tuple[str, ...], labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    return [(v, (labels or {}).get(v, v.replace("-", " ").title() if v.islower() else v)) for v in values]
+
+
+class MonthField(forms.CharField):
+    """A month written YYYY-MM (what <input type=month> sends), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise forms.ValidationError("Write the month as YYYY-MM, e.g. 2026-12.")
+        return date(int(match[1]), int(match[2]), 1)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.strftime("%Y-%m") if isinstance(value, date) else value
+
+
+class PlanForm(forms.Form):
+    month = MonthField()
+    car_region = forms.ChoiceField(label="CAR region", choices=_choices(CAR_REGIONS))
+    css_region = forms.ChoiceField(label="CSS region", choices=_choices(CSS_REGIONS, CSS_REGION_LABELS))
+    vod_area = forms.ChoiceField(
+        label="VOD storage area",
+        choices=[("outside", "Outside the mainland"), ("mainland", "Chinese mainland")],
+    )
+    cos_region = forms.ChoiceField(label="COS region", choices=_choices(COS_REGIONS))
+    downstream_gb_per_day = forms.DecimalField(
+        label="Playback GB per day",
+        min_value=Decimal(0),
+        max_value=Decimal(10_000_000),
+        decimal_places=6,
+        help_text="Expected downstream (viewer) traffic per day.",
+    )
+
+    def to_input(self, recordings: list[PlannedRecording]) -> EstimateInput:
+        data = self.cleaned_data
+        return EstimateInput(
+            month=data["month"],
+            car_region=data["car_region"],
+            css_region=data["css_region"],
+            vod_area=data["vod_area"],
+            cos_region=data["cos_region"],
+            downstream_gb_per_day=data["downstream_gb_per_day"],
+            recordings=tuple(recordings),
+        )
+
+
+class RecordingForm(forms.Form):
+    start = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Without an offset, the console's time zone.",
+    )
+    duration_minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=MAX_DURATION_MINUTES)
+    spec = forms.ChoiceField(choices=_choices(SPECS))
+    push_mbps = forms.DecimalField(
+        label="Push Mbps",
+        min_value=Decimal("0.1"),
+        max_value=Decimal(200),
+        decimal_places=3,
+        initial=Decimal(8),
+    )
+    formats = forms.MultipleChoiceField(
+        choices=_choices(FORMATS, {f: f.upper() for f in FORMATS}), widget=forms.CheckboxSelectMultiple
+    )
+    storage = forms.ChoiceField(choices=_choices(STORAGE_TARGETS, {"vod": "VOD", "cos": "COS"}))
+    storage_class = forms.ChoiceField(label="Class", choices=_choices(VOD_CLASSES))
+    retention_days = forms.IntegerField(label="Keep days", min_value=1, max_value=3650)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("storage") == "cos" and data.get("storage_class") not in (None, *COS_CLASSES):
+            self.add_error("storage_class", f"COS stores recordings as {' or '.join(COS_CLASSES)}.")
+        return data
+
+    def to_planned(self) -> PlannedRecording:
+        data = self.cleaned_data
+        return PlannedRecording(
+            start=data["start"],
+            duration=timedelta(minutes=data["duration_minutes"]),
+            spec=data["spec"],
+            push_mbps=data["push_mbps"],
+            formats=tuple(data["formats"]),
+            storage=data["storage"],
+            storage_class=data["storage_class"],
+            retention_days=data["retention_days"],
+        )
+
+
+RecordingFormSet = formset_factory(
+    RecordingForm, extra=0, min_num=0, max_num=MAX_RECORDINGS, validate_max=True, absolute_max=MAX_RECORDINGS
+)
+
+
+def default_recording(month: date) -> dict[str, Any]:
+    """A new calculator row: a two-hour evening recording on the month's first day."""
+    return {
+        "start": datetime.combine(month, time(20, 0), tzinfo=BILLING_TZ).astimezone(
+            timezone.get_current_timezone()
+        ),
+        "duration_minutes": 120,
+        "spec": "S",
+        "push_mbps": Decimal(8),
+        "formats": ["mp4", "hls"],
+        "storage": "vod",
+        "storage_class": "STANDARD",
+        "retention_days": 30,
+    }
+
+
+def default_plan(today: date) -> dict[str, Any]:
+    return {
+        "month": today.replace(day=1),
+        "car_region": "singapore",
+        "css_region": "AP1",
+        "vod_area": "outside",
+        "cos_region": "singapore",
+        "downstream_gb_per_day": Decimal(40),
+    }
+
+
+def flag_recordings_outside_month(plan: EstimateInput, forms_: list[RecordingForm]) -> bool:
+    """Add an error to every recording that does not overlap the plan's month; True when none does."""
+    ok = True
+    for form in forms_:
+        start, minutes = form.cleaned_data["start"], form.cleaned_data["duration_minutes"]
+        if start + timedelta(minutes=minutes) <= plan.starts_at or start >= plan.ends_at:
+            form.add_error("start", f"Outside {plan.month:%Y-%m} (billing days are UTC+8 days).")
+            ok = False
+    return ok
+
+
+class EstimateRequestForm:
+    """The API's JSON body: the plan fields plus `recordings`, a list of recording objects.
+
+    Errors are keyed by field, recordings' as `recordings[i].field`, so the 400 names exactly what is wrong.
+    """
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.errors: dict[str, list[str]] = {}
+        self.plan: EstimateInput | None = None
+
+    def is_valid(self) -> bool:
+        plan_form = PlanForm({k: v for k, v in self.body.items() if k != "recordings"})
+        plan_ok = plan_form.is_valid()
+        self.errors.update({k: [str(e) for e in v] for k, v in plan_form.errors.items()})
+        raw = self.body.get("recordings", [])
+        if not isinstance(raw, list):
+            self.errors["recordings"] = ["Send a list of recordings."]
+            return False
+        if len(raw) > MAX_RECORDINGS:
+            self.errors["recordings"] = [f"At most {MAX_RECORDINGS} recordings per estimate."]
+            return False
+        forms_: list[RecordingForm] = []
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict):
+                self.errors[f"recordings[{index}]"] = ["Each recording must be an object."]
+                continue
+            form = RecordingForm(_recording_data(item))
+            forms_.append(form)
+            for name, errors in form.errors.items():
+                self.errors[f"recordings[{index}].{name}"] = [str(e) for e in errors]
+        if self.errors or not plan_ok:
+            return False
+        plan = plan_form.to_input([form.to_planned() for form in forms_])
+        if not flag_recordings_outside_month(plan, forms_):
+            for index, form in enumerate(forms_):
+                for name, errors in form.errors.items():
+                    self.errors[f"recordings[{index}].{name}"] = [str(e) for e in errors]
+            return False
+        self.plan = plan
+        return True
+
+
+def _recording_data(item: dict[str, Any]) -> dict[str, Any]:
+    # API defaults match the issue: 8 Mbps, MP4, VOD STANDARD for 30 days, spec S.
+    defaults = {
+        "spec": "S",
+        "push_mbps": "8",
+        "formats": ["mp4"],
+        "storage": "vod",
+        "storage_class": "STANDARD",
+        "retention_days": 30,
+    }
+    data = {**defaults, **item}
+    if isinstance(data.get("formats"), str):
+        data["formats"] = [data["formats"]]
+    return data
+
+
+class PriceBookForm(forms.Form):
+    """A new price-book version: a copy of an existing one's document with the prices edited."""
+
+    name = forms.CharField(max_length=120)
+    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    prices = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+        help_text='The whole price document as JSON; money as decimal strings (e.g. "0.0748").',
+    )
+
+    def clean_prices(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self.cleaned_data["prices"])
+        except ValueError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
+        try:
+            return Prices.from_document(document).to_document()
+        except PricesError as exc:
+            raise forms.ValidationError(exc.errors) from exc

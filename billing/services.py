@@ -1,0 +1,181 @@
+"""Billing workflows: pricing plans with the price book in effect, new price-book versions, budgets.
+
+Estimates never write anything; creating a price book is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from billing.deployment import PlanContext, deployment_context
+from billing.estimator import Estimate, EstimateInput, PlannedRecording, Prices, PricesError, estimate
+from billing.estimator.estimate import RecordingCost
+from billing.estimator.output import as_dict
+from billing.estimator.push import PushDay
+from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.models import PriceBook
+from dashboard import audit
+
+
+class NoPriceBookError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class PricedEstimate:
+    estimate: Estimate
+    price_book: PriceBook
+
+    def as_dict(self) -> dict[str, Any]:
+        return as_dict(
+            self.estimate, price_book=self.price_book.reference(), currency=self.price_book.currency
+        )
+
+
+def price_book_for(month: date) -> PriceBook:
+    book = PriceBook.objects.in_effect(month)
+    if book is None:
+        raise NoPriceBookError("No price book exists yet: run the migrations (they seed the list prices).")
+    return book
+
+
+def estimate_plan(*, plan: EstimateInput, price_book: PriceBook | None = None) -> PricedEstimate:
+    book = price_book or price_book_for(plan.month)
+    return PricedEstimate(estimate(plan, book.typed), book)
+
+
+def billing_month(moment: datetime) -> date:
+    return moment.astimezone(BILLING_TZ).date().replace(day=1)
+
+
+@dataclass(frozen=True)
+class EstimateDelta:
+    """What adding one recording does to its month (the month of its start, UTC+8)."""
+
+    price_book: PriceBook
+    recording: RecordingCost  # the new recording's attributed cost, by component
+    month_total_before: Decimal
+    month_total_after: Decimal
+    push_days: list[tuple[PushDay, PushDay]]  # (before, after) for every billing day the recording touches
+    peak_channels_before: int
+    peak_channels_after: int
+
+    @property
+    def cost(self) -> Decimal:
+        return self.recording.total
+
+    @property
+    def month_delta(self) -> Decimal:
+        return self.month_total_after - self.month_total_before
+
+    @property
+    def push_rule_flips(self) -> bool:
+        return any(after.billed and not before.billed for before, after in self.push_days)
+
+
+def estimate_with_planned(
+    *,
+    planned: list[PlannedRecording],
+    extra: PlannedRecording,
+    context: PlanContext | None = None,
+    price_book: PriceBook | None = None,
+) -> EstimateDelta:
+    """Estimate `extra` on top of the recordings already planned (the caller builds those from its sessions
+    and schedules; any outside `extra`'s month are ignored). Regions default to this deployment's."""
+    where = context or deployment_context()
+    month = billing_month(extra.start)
+    base = EstimateInput(
+        month=month,
+        car_region=where.car_region,
+        css_region=where.css_region,
+        vod_area=where.vod_area,
+        cos_region=where.cos_region,
+        downstream_gb_per_day=where.downstream_gb_per_day,
+        recordings=tuple(planned),
+    )
+    book = price_book or price_book_for(month)
+    before = estimate(base, book.typed)
+    after = estimate(base.with_recordings((*base.recordings, extra)), book.typed)
+    touched = [
+        index
+        for index, day in enumerate(base.days)
+        if day_bounds(day)[0] < extra.end and extra.start < day_bounds(day)[1]
+    ]
+    return EstimateDelta(
+        price_book=book,
+        recording=after.recordings[-1],
+        month_total_before=before.total,
+        month_total_after=after.total,
+        push_days=[(before.push.days[i], after.push.days[i]) for i in touched],
+        peak_channels_before=before.recording.peak_channels,
+        peak_channels_after=after.recording.peak_channels,
+    )
+
+
+def _flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(doc, dict):
+        flat: dict[str, Any] = {}
+        for key, value in doc.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(doc, list):
+        flat = {}
+        for index, value in enumerate(doc):
+            flat.update(_flatten(value, f"{prefix}[{index}]"))
+        return flat
+    return {prefix: doc}
+
+
+def price_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """{"path.to.price": [old, new]} for every price that differs between two documents."""
+    before, after = _flatten(old), _flatten(new)
+    return {
+        path: [before.get(path), after.get(path)]
+        for path in sorted(before.keys() | after.keys())
+        if before.get(path) != after.get(path)
+    }
+
+
+@transaction.atomic
+def price_book_create(
+    *,
+    name: str,
+    effective_from: date,
+    notes: str,
+    prices: dict[str, Any],
+    based_on: PriceBook | None,
+    actor: User,
+) -> PriceBook:
+    """A new version (old versions stay as they were: past estimates and reports keep naming them)."""
+    try:
+        typed = Prices.from_document(prices)
+    except PricesError as exc:
+        raise ValidationError({"prices": exc.errors}) from exc
+    # Locking the newest book serialises concurrent creations, so each gets the next version number.
+    latest = PriceBook.objects.select_for_update().order_by("-version").first()
+    book = PriceBook.objects.create(
+        name=name,
+        version=(latest.version if latest else 0) + 1,
+        effective_from=effective_from,
+        notes=notes,
+        prices=typed.to_document(),
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="pricebook.create",
+        obj=book,
+        changes={
+            "based_on_version": based_on.version if based_on else None,
+            "effective_from": effective_from.isoformat(),
+            "prices": price_changes(based_on.prices, book.prices) if based_on else {},
+        },
+    )
+    return book

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+from billing.estimator.output import cents
+
+register = template.Library()
+
+
+@register.filter
+def usd(amount: Decimal | float | int | None) -> str:
+    """Money for people: rounded to cents, thousands separated, e.g. $1,234.56."""
+    if amount is None:
+        return "—"
+    value = cents(Decimal(str(amount)))
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+@register.filter
+def qty(amount: Decimal | float | int | None, places: int = 3) -> str:
+    """A quantity with at most `places` decimals and no trailing zeros (GB, Mbps, ratios)."""
+    if amount is None:
+        return "—"
+    value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP).normalize()
+    return f"{value:,f}"

@@ -1,0 +1,82 @@
+"""Price books: list, detail (with the changes from the previous version) and "new version from current"."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from billing.forms import CSS_REGION_LABELS, PriceBookForm
+from billing.models import PriceBook
+from billing.services import price_book_create, price_changes
+from dashboard.access import Capability, current_user, has_capability, requires
+
+
+@requires(Capability.VIEW_COSTS)
+def pricebook_list(request: HttpRequest) -> HttpResponse:
+    books = PriceBook.objects.select_related("created_by")
+    in_effect = PriceBook.objects.in_effect(timezone.localdate())
+    return render(
+        request,
+        "billing/pricebook_list.html",
+        {
+            "books": books,
+            "in_effect": in_effect,
+            "can_edit": has_capability(request.user, Capability.EDIT_PRICES),
+        },
+    )
+
+
+@requires(Capability.VIEW_COSTS)
+def pricebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    book = get_object_or_404(PriceBook.objects.select_related("created_by"), pk=pk)
+    previous = PriceBook.objects.filter(version__lt=book.version).order_by("-version").first()
+    return render(
+        request,
+        "billing/pricebook_detail.html",
+        {
+            "book": book,
+            "prices": book.typed,
+            "css_labels": CSS_REGION_LABELS,
+            "previous": previous,
+            "changes": price_changes(previous.prices, book.prices) if previous else {},
+            "can_edit": has_capability(request.user, Capability.EDIT_PRICES),
+        },
+    )
+
+
+@requires(Capability.EDIT_PRICES)
+def pricebook_create(request: HttpRequest) -> HttpResponse:
+    base_pk = request.GET.get("from", "")
+    base = (
+        get_object_or_404(PriceBook, pk=int(base_pk))
+        if base_pk.isdigit()
+        else PriceBook.objects.in_effect(timezone.localdate())
+    )
+    initial = {
+        "name": base.name if base else "",
+        "effective_from": timezone.localdate().replace(day=1),
+        "prices": json.dumps(base.prices if base else {}, indent=2),
+    }
+    form = PriceBookForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            book = price_book_create(
+                name=data["name"],
+                effective_from=data["effective_from"],
+                notes=data["notes"],
+                prices=data["prices"],
+                based_on=base,
+                actor=current_user(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Price book version {book.version} created.")
+            return redirect("billing:pricebook_detail", pk=book.pk)
+    return render(request, "billing/pricebook_form.html", {"form": form, "base": base})
