@@ -140,8 +140,9 @@ class CallbackSender:
     def send(self, event: dict[str, Any]) -> None:
         delivery = _Delivery(event=dict(event))
         with self._changed:
-            if self._closed:
-                raise RuntimeError("CallbackSender is closed")
+            if self._closed:  # a timer firing during shutdown: nobody is left to deliver it
+                logger.info("callback event_type=%s not sent: sender closed", event.get("event_type"))
+                return
             faults = self._faults
             if faults.drop_rate and self._random.random() < faults.drop_rate:
                 self._record(delivery, None, Outcome.DROPPED, "dropped by fault injection")
@@ -183,7 +184,7 @@ class CallbackSender:
             return list(self._history)
 
     def close(self) -> None:
-        """Stop the worker; deliveries still pending are abandoned."""
+        """Stop the worker; deliveries still pending, and events sent afterwards, are abandoned."""
         with self._changed:
             self._closed = True
             self._queue.clear()

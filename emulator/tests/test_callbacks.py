@@ -290,9 +290,15 @@ def test_empty_url_skips_delivery(receiver: Receiver, make_sender: Callable[...,
     assert [a.outcome for a in sender.history()] == [Outcome.SKIPPED]
 
 
-def test_close_stops_the_worker(make_sender: Callable[..., CallbackSender]) -> None:
+def test_close_stops_the_worker_and_ignores_later_events(
+    receiver: Receiver, make_sender: Callable[..., CallbackSender]
+) -> None:
     sender = make_sender()
     sender.close()
+    sender.send(event("room-1"))
+
     assert not sender._worker.is_alive()
-    with pytest.raises(RuntimeError):
-        sender.send(event("room-1"))
+    assert sender.flush(1)
+    time.sleep(0.1)
+    assert receiver.received == []
+    assert sender.history() == []
