@@ -9,6 +9,7 @@ natural unique key too, so replaying an event or receiving the same fact in anot
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import models
 from django.db.models import Q, Sum
@@ -164,21 +165,23 @@ class RecordingFileQuerySet(models.QuerySet["RecordingFile"]):
     def of_session(self, session_id: int) -> RecordingFileQuerySet:
         return self.present().filter(session_id=session_id).order_by("content_start", "id")
 
-    def storage_totals_by_room(self) -> list[dict[str, object]]:
-        return list(
-            self.present()
+    def storage_totals_by_room(self) -> list[dict[str, Any]]:
+        return [
+            dict(row)
+            for row in self.present()
             .values("room_id", "room__name", "room__client_app__name")
             .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
             .order_by("-bytes")
-        )
+        ]
 
-    def storage_totals_by_app(self) -> list[dict[str, object]]:
-        return list(
-            self.present()
+    def storage_totals_by_app(self) -> list[dict[str, Any]]:
+        return [
+            dict(row)
+            for row in self.present()
             .values("room__client_app_id", "room__client_app__name")
             .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
             .order_by("-bytes")
-        )
+        ]
 
 
 class RecordingFile(models.Model):
