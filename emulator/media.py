@@ -386,7 +386,7 @@ class LiveStream:
                 process.wait()
         if self._watcher is not None and self._watcher is not threading.current_thread():
             self._watcher.join()
-        if process is not None:
+        if process is not None and self._owns_directory():
             self._refresh()
             (self.directory / PID_FILE).unlink(missing_ok=True)
         with _live_streams_lock:
@@ -570,8 +570,19 @@ class LiveStream:
         self.stop()
         raise MediaError(f"live stream {self.app}/{self.stream} produced no segment: {_tail(log)}")
 
+    def _owns_directory(self) -> bool:
+        """False once a newer push of the same stream name took the directory over."""
+        try:
+            return self._process is not None and (self.directory / PID_FILE).read_text() == str(
+                self._process.pid
+            )
+        except FileNotFoundError:
+            return False
+
     def _refresh(self) -> None:
         """Remember every segment the playlist lists (the live window slides; our memory does not)."""
+        if not self._owns_directory():
+            return
         try:
             text = self.playlist_path.read_text()
         except FileNotFoundError:

@@ -201,16 +201,22 @@ def test_stop_leaves_no_process_and_keeps_segments(
 def test_restarting_a_stream_name_replaces_the_previous_push(tmp_path: Path) -> None:
     first = small_stream(tmp_path, "user-again")
     first.start()
-    first_pid = int((first.playlist_path.parent / "ffmpeg.pid").read_text())
+    directory = first.playlist_path.parent
+    first_pid = int((directory / "ffmpeg.pid").read_text())
     # A second LiveStream for the same name (e.g. after an emulator crash) takes the directory over.
     second = small_stream(tmp_path, "user-again")
     second.start()
     try:
-        assert first_pid not in processes_in(second.playlist_path.parent)
+        second_pid = int((directory / "ffmpeg.pid").read_text())
+        assert processes_in(directory) == [second_pid] != [first_pid]
         assert second.is_alive() and not first.is_alive()
-        assert processes_in(second.playlist_path.parent) == [
-            int((second.playlist_path.parent / "ffmpeg.pid").read_text())
-        ]
+        first_segments = first.segments_between(0)
+
+        first.stop()  # must not touch the files of the push that replaced it
+        time.sleep(1.2)
+
+        assert (directory / "ffmpeg.pid").read_text() == str(second_pid)
+        assert first.segments_between(0) == first_segments
+        assert second.is_alive()
     finally:
-        first.stop()
         second.stop()
