@@ -219,3 +219,17 @@ TENCENT_RETRY_BASE_SECONDS = float(env_str("TENCENT_RETRY_BASE_SECONDS", "0.2"))
 TENCENT_RATE_LIMIT_WAIT_SECONDS = float(env_str("TENCENT_RATE_LIMIT_WAIT_SECONDS", "10"))
 # Public base URL of this console, used to tell the emulator where CSS callbacks go.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Recording orchestration (recordings/services/orchestrator.py, reconcile.py) ---
+# The UserIp CAR wants with ApplyConcurrent/CreateSession; a session without a client has no viewer, so the
+# console sends its own address.
+CAR_USER_IP = env_str("CAR_USER_IP", "127.0.0.1")
+# How long a start waits for a free CAR concurrency (ResourceNotFound.NoIdle) before it fails.
+RECORDING_NOIDLE_WAIT_SECONDS = env_int("RECORDING_NOIDLE_WAIT_SECONDS", 300)
+# CSS wants ≥ 3 s between CreateRecordTask and the push.
+RECORDING_PUSH_DELAY_SECONDS = float(env_str("RECORDING_PUSH_DELAY_SECONDS", "3"))
+RECORDING_LIVE_TIMEOUT_SECONDS = env_int("RECORDING_LIVE_TIMEOUT_SECONDS", 90)
+RECORDING_START_TIMEOUT_SECONDS = env_int("RECORDING_START_TIMEOUT_SECONDS", 900)
+RECORDING_STREAM_LOST_GRACE_SECONDS = env_int("RECORDING_STREAM_LOST_GRACE_SECONDS", 60)
+RECORDING_FILE_TIMEOUT_MINUTES = env_int("RECORDING_FILE_TIMEOUT_MINUTES", 30)
+RECORDING_STEP_ATTEMPTS = env_int("RECORDING_STEP_ATTEMPTS", 5)

@@ -51,7 +51,8 @@ TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     # reached the cloud yet.
     S.STARTING: frozenset({S.RECORDING, S.STOPPING, S.FAILED}),
     S.RECORDING: frozenset({S.STOPPING}),
-    S.STOPPING: frozenset({S.FINALIZING, S.FAILED}),
+    # Stopped before the stream ever went live: nothing was recorded, so there is nothing to finalize.
+    S.STOPPING: frozenset({S.FINALIZING, S.FAILED, S.CANCELLED}),
     S.FINALIZING: frozenset({S.COMPLETED, S.FAILED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from recordings.lifecycle import (
@@ -15,13 +17,18 @@ S = SessionState
 
 def test_happy_path_is_allowed_in_order() -> None:
     path = [S.SCHEDULED, S.STARTING, S.RECORDING, S.STOPPING, S.FINALIZING, S.COMPLETED]
-    for source, target in zip(path, path[1:], strict=False):
+    for source, target in itertools.pairwise(path):
         check_transition(source, target)
 
 
 @pytest.mark.parametrize(
     ("source", "target"),
-    [(S.RECORDING, S.STARTING), (S.COMPLETED, S.STOPPING), (S.SCHEDULED, S.RECORDING), (S.FAILED, S.STARTING)],
+    [
+        (S.RECORDING, S.STARTING),
+        (S.COMPLETED, S.STOPPING),
+        (S.SCHEDULED, S.RECORDING),
+        (S.FAILED, S.STARTING),
+    ],
 )
 def test_backward_or_skipping_transitions_are_refused(source: S, target: S) -> None:
     assert not can_transition(source, target)

@@ -1,0 +1,130 @@
+"""Schedules: saving rules (with the concurrency check), pausing, and firing occurrences into sessions.
+
+Occurrences become `scheduled` sessions shortly before they begin (MATERIALIZE_AHEAD), never days ahead, so
+Tencent's 7-day record-task horizon never matters: the record task is created when the session starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from dashboard import audit
+from recordings.lifecycle import OPEN_STATES, Trigger
+from recordings.models import RecordingSession, Schedule
+from recordings.recurrence import Window, peak_overlap
+from recordings.services.sessions import session_create
+
+MATERIALIZE_AHEAD = timedelta(minutes=10)
+# An occurrence whose start was missed (the console was down) still fires if it is at most this late.
+FIRE_GRACE = timedelta(minutes=10)
+BOOKING_HORIZON = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    peak: int
+    total: int
+    first_conflict: datetime | None
+
+    @property
+    def over(self) -> bool:
+        return self.peak > self.total
+
+
+def booked_windows(*, start: datetime, end: datetime, exclude: Schedule | None = None) -> list[Window]:
+    """Every window already booked in [start, end): other active schedules' occurrences and open sessions."""
+    windows: list[Window] = []
+    schedules = Schedule.objects.active().select_related("room")
+    if exclude is not None and exclude.pk:
+        schedules = schedules.exclude(pk=exclude.pk)
+    for schedule in schedules:
+        windows.extend(schedule.windows(start=start, end=end))
+    sessions = RecordingSession.objects.filter(
+        state__in=OPEN_STATES, planned_end__gt=start, planned_start__lt=end
+    )
+    if exclude is not None and exclude.pk:
+        sessions = sessions.exclude(schedule=exclude)
+    scheduled_starts = {(w.start, w.end) for w in windows}
+    for session in sessions.only("planned_start", "planned_end"):
+        if (session.planned_start, session.planned_end) not in scheduled_starts:
+            windows.append(Window(session.planned_start, session.planned_end))
+    return windows
+
+
+def booking_check(*, schedule: Schedule, total: int, now: datetime) -> BookingCheck:
+    """Would this schedule, with everything else booked, need more concurrencies than the project has?"""
+    end = now + BOOKING_HORIZON
+    mine = schedule.windows(start=now, end=end)
+    others = booked_windows(start=now, end=end, exclude=schedule)
+    peak = peak_overlap([*mine, *others])
+    first_conflict = None
+    if peak > total:
+        for window in mine:
+            overlapping = [w for w in others if w.start < window.end and window.start < w.end]
+            if peak_overlap([window, *overlapping]) > total:
+                first_conflict = window.start
+                break
+    return BookingCheck(peak=peak, total=total, first_conflict=first_conflict)
+
+
+@transaction.atomic
+def schedule_save(*, schedule: Schedule, actor: User) -> Schedule:
+    created = schedule.pk is None
+    if created:
+        schedule.created_by = actor
+    schedule.full_clean()
+    schedule.save()
+    audit.record(
+        actor=actor,
+        action="schedule.create" if created else "schedule.update",
+        obj=schedule,
+        changes=audit.snapshot(schedule),
+    )
+    return schedule
+
+
+@transaction.atomic
+def schedule_set_paused(*, schedule: Schedule, paused: bool, actor: User) -> Schedule:
+    if schedule.paused != paused:
+        schedule.paused = paused
+        schedule.save(update_fields=["paused", "updated_at"])
+        if paused:  # occurrences already materialised but not begun are withdrawn with the pause
+            for session in schedule.sessions.filter(state="scheduled"):
+                from recordings.services.sessions import session_stop
+
+                session_stop(session=session, actor=actor, reason="Its schedule was paused.")
+        audit.record(actor=actor, action="schedule.pause" if paused else "schedule.resume", obj=schedule)
+    return schedule
+
+
+def schedules_tick(*, now: datetime) -> list[RecordingSession]:
+    """Turn occurrences starting within MATERIALIZE_AHEAD (or missed by at most FIRE_GRACE) into sessions.
+    Idempotent: the (schedule, planned_start) constraint makes a second tick find them already there."""
+    created: list[RecordingSession] = []
+    for schedule in Schedule.objects.active().select_related("room__client_app"):
+        for window in schedule.windows(start=now - FIRE_GRACE, end=now + MATERIALIZE_AHEAD):
+            if window.end <= now:
+                continue
+            if RecordingSession.objects.filter(schedule=schedule, planned_start=window.start).exists():
+                continue
+            maximum = timedelta(minutes=schedule.room.effective_max_recording_minutes)
+            try:
+                with transaction.atomic():
+                    session = session_create(
+                        room=schedule.room,
+                        schedule=schedule,
+                        planned_start=window.start,
+                        planned_end=min(window.end, window.start + maximum),
+                        trigger=Trigger.SCHEDULE,
+                        actor=None,
+                        reason=f"Occurrence of schedule “{schedule.name}”.",
+                        now=now,
+                    )
+            except IntegrityError:  # another tick created it at the same moment
+                continue
+            created.append(session)
+    return created
