@@ -12,6 +12,8 @@ Design:
   at most 5 attempts.
 - Faults (`CallbackFaults`) make the documented "late, repeated, lost, out of order" behaviour reproducible;
   with a `seed` the random choices are deterministic.
+- `reset()` forgets pending retries, history and faults, so an emulator reused across tests does not deliver a
+  previous test's retries to the next test's receiver.
 - Loopback receivers are reached directly: the opener has an empty ProxyHandler, so HTTP(S)_PROXY is ignored.
 """
 
@@ -84,6 +86,7 @@ class DeliveryAttempt:
 @dataclass
 class _Delivery:
     event: dict[str, Any]
+    generation: int
     duplicate: bool = False
     attempts: int = 0
 
@@ -131,6 +134,7 @@ class CallbackSender:
         self._in_flight = 0
         self._history: deque[DeliveryAttempt] = deque(maxlen=HISTORY_LIMIT)
         self._closed = False
+        self._generation = 0  # bumped by reset(); a delivery from an older generation is forgotten
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._worker = threading.Thread(target=self._run, name="css-callbacks", daemon=True)
@@ -138,8 +142,8 @@ class CallbackSender:
 
     # --- public API -------------------------------------------------------------------------------------------
     def send(self, event: dict[str, Any]) -> None:
-        delivery = _Delivery(event=dict(event))
         with self._changed:
+            delivery = _Delivery(event=dict(event), generation=self._generation)
             if self._closed:  # a timer firing during shutdown: nobody is left to deliver it
                 logger.info("callback event_type=%s not sent: sender closed", event.get("event_type"))
                 return
@@ -166,6 +170,17 @@ class CallbackSender:
             self._simulated_failures_left = faults.fail_first_n
             if not faults.reorder:
                 self._release_batch()
+            self._changed.notify_all()
+
+    def reset(self) -> None:
+        """Forget pending deliveries (including retries and one in flight), the history and the faults."""
+        with self._changed:
+            self._generation += 1
+            self._queue.clear()
+            self._batch.clear()
+            self._history.clear()
+            self._faults = CallbackFaults()
+            self._simulated_failures_left = 0
             self._changed.notify_all()
 
     def flush(self, timeout_s: float = 10.0) -> bool:
@@ -255,13 +270,16 @@ class CallbackSender:
             status, error = self._post(url, delivery.event)
             outcome = Outcome.DELIVERED if status == 200 else Outcome.FAILED
         with self._changed:
-            self._record(delivery, status, outcome, error)
-            if self._closed:
+            if self._closed or delivery.generation != self._generation:
                 return
+            self._record(delivery, status, outcome, error)
             if outcome is Outcome.DELIVERED:
                 rate = self._faults.duplicate_rate
                 if not delivery.duplicate and rate and self._random.random() < rate:
-                    self._schedule(_Delivery(event=dict(delivery.event), duplicate=True), time.time())
+                    copy = _Delivery(
+                        event=dict(delivery.event), generation=delivery.generation, duplicate=True
+                    )
+                    self._schedule(copy, time.time())
                 return
             max_attempts, interval = self._max_attempts, self._retry_interval_s
             if delivery.is_screenshot:

@@ -302,3 +302,22 @@ def test_close_stops_the_worker_and_ignores_later_events(
     time.sleep(0.1)
     assert receiver.received == []
     assert sender.history() == []
+
+
+def test_reset_forgets_pending_retries_history_and_faults(
+    receiver: Receiver, make_sender: Callable[..., CallbackSender]
+) -> None:
+    receiver.respond = lambda body: 500 if body["stream_id"] == "old" else 200
+    sender = make_sender(retry_interval_s=0.1, faults=CallbackFaults(duplicate_rate=1.0))
+    sender.send(event("old"))
+    deadline = time.time() + 5
+    while not sender.history() and time.time() < deadline:
+        time.sleep(0.01)
+
+    sender.reset()
+    sender.send(event("new"))
+    assert sender.flush(5)
+    time.sleep(0.3)
+
+    assert receiver.names() == ["old", "new"]
+    assert [(a.event["stream_id"], a.outcome) for a in sender.history()] == [("new", Outcome.DELIVERED)]
