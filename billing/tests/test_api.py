@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "month": "2026-12",
     "car_region": "singapore",
     "css_region": "AP1",

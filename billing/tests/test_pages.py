@@ -8,21 +8,22 @@ from django.urls import reverse
 from billing.models import PriceBook
 from dashboard.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 
-VIEW_PAGES = [
+VIEW_PAGES: list[tuple[str, dict[str, int]]] = [
     ("billing:calculator", {}),
     ("billing:pricebook_list", {}),
-    ("billing:pricebook_detail", {"pk": 1}),
+    ("billing:pricebook_detail", {"pk": 0}),
 ]
-EDIT_PAGES = [("billing:pricebook_create", {})]
+EDIT_PAGES: list[tuple[str, dict[str, int]]] = [("billing:pricebook_create", {})]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), VIEW_PAGES + EDIT_PAGES)
 @pytest.mark.parametrize(
     ("role", "expected"), [("manager", 200), ("operator", 403), ("moderator", 403), ("anonymous", 302)]
 )
-def test_permission_matrix(role_user, client_as, name, kwargs, role, expected):
+def test_permission_matrix(role_user, client_as, list_price_book, name, kwargs, role, expected):
+    kwargs = {"pk": list_price_book.pk} if kwargs else {}
     response = client_as(role_user(role)).get(reverse(name, kwargs=kwargs))
     assert response.status_code == expected
     if expected == 302:
@@ -93,7 +94,8 @@ def test_pricebook_list_and_detail_show_the_seeded_prices(client_as, manager):
     client = client_as(manager)
     listing = client.get(reverse("billing:pricebook_list")).content.decode()
     assert "v1" in listing and "in effect today" in listing
-    detail = client.get(reverse("billing:pricebook_detail", kwargs={"pk": 1})).content.decode()
+    book = PriceBook.objects.get(version=1)
+    detail = client.get(reverse("billing:pricebook_detail", kwargs={"pk": book.pk})).content.decode()
     assert "5.2941" in detail and "0.0748" in detail and "398" in detail
 
 

@@ -1,17 +1,23 @@
 from datetime import date
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import PriceBook
 from billing.tests.factories import LIST_PRICES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 
 
-def test_migration_seeds_the_list_prices_as_version_1():
-    book = PriceBook.objects.get(version=1)
+def test_seed_migration_creates_the_list_prices_as_version_1():
+    seed = import_module("billing.migrations.0002_seed_list_prices").seed
+    PriceBook.objects.all().delete()
+    seed(django_apps, None)
+    seed(django_apps, None)  # idempotent
+    book = PriceBook.objects.get()
     assert book.currency == "USD"
     assert book.typed == LIST_PRICES
     assert book.reference()["version"] == 1
