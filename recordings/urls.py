@@ -1,5 +1,6 @@
 from django.urls import path
 
+from recordings.api import files as files_api
 from recordings.api import rooms as rooms_api
 from recordings.views import callbacks as callback_views
 from recordings.views import catalog
@@ -47,4 +48,6 @@ urlpatterns += [
     path("files/<int:pk>/", file_views.file_detail, name="file_detail"),
     path("files/<int:pk>/signed-url/", file_views.file_signed_url, name="file_signed_url"),
     path("files/<int:pk>/delete/", file_views.file_delete, name="file_delete"),
+    path("api/v1/files", files_api.files_collection, name="api_files"),
+    path("api/v1/files/<int:id>", files_api.file_resource, name="api_file"),
 ]

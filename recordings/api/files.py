@@ -1,0 +1,172 @@
+"""Recording files in the business-backend API: list, read (with a fresh signed URL), and a session's files.
+
+`files_payload(session)` is what `GET /api/v1/recordings/{id}` embeds as the recording's files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from dashboard.access import Capability
+from dashboard.api import ApiError, api_operation, by_method, json_response
+from recordings.api.rooms import parse_int
+from recordings.models import RecordingFile, RecordingSession, Room
+from recordings.services import files as file_services
+from tencent.errors import TencentError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+FILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "session": {"type": ["integer", "null"], "description": "The recording (session) id, when linked."},
+        "room_key": {"type": ["string", "null"]},
+        "stream_name": {"type": "string"},
+        "storage": {"enum": ["vod", "cos"]},
+        "file_id": {"type": "string", "description": "VOD FileId (storage vod)."},
+        "cos_key": {"type": "string", "description": "COS object key (storage cos)."},
+        "format": {"enum": ["mp4", "hls", "flv", "aac", "mp3"]},
+        "size_bytes": {"type": "integer"},
+        "duration_s": {"type": "number"},
+        "content_start": {"type": "string", "format": "date-time", "description": "end - duration"},
+        "content_end": {"type": "string", "format": "date-time"},
+        "codec": {"type": "string"},
+        "resolution": {"type": "string"},
+        "review_status": {"enum": ["pending", "approved", "rejected"]},
+        "discovered_at": {"type": "string", "format": "date-time"},
+        "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+        "url": {"type": "string", "description": "GET this API URL for a fresh signed play/download URL."},
+    },
+}
+FILE_DETAIL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        **FILE_SCHEMA["properties"],
+        "signed_url": {"type": ["string", "null"], "description": "Fetchable until signed_url_expires_at."},
+        "signed_url_expires_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+FILE_PAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "count": {"type": "integer"},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+        "now": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Pass as `since` to poll for new files.",
+        },
+        "results": {"type": "array", "items": FILE_SCHEMA},
+    },
+}
+
+
+def file_json(recording: RecordingFile) -> dict[str, Any]:
+    return {
+        "id": recording.pk,
+        "session": recording.session_id,
+        "room_key": recording.room.room_key if recording.room is not None else None,
+        "stream_name": recording.stream_name,
+        "storage": recording.storage,
+        "file_id": recording.file_id,
+        "cos_key": recording.cos_key,
+        "format": recording.format,
+        "size_bytes": recording.size_bytes,
+        "duration_s": recording.duration_s,
+        "content_start": recording.content_start,
+        "content_end": recording.content_end,
+        "codec": recording.codec,
+        "resolution": recording.resolution,
+        "review_status": recording.review_status,
+        "discovered_at": recording.discovered_at,
+        "deleted_at": recording.deleted_at,
+        "url": reverse("recordings:api_file", args=[recording.pk]),
+    }
+
+
+def files_payload(session: RecordingSession) -> list[dict[str, Any]]:
+    """The files of one recording, oldest first (for GET /api/v1/recordings/{id})."""
+    return [file_json(f) for f in RecordingFile.objects.of_session(session.pk).select_related("room")]
+
+
+@api_operation(
+    path="/files",
+    method="GET",
+    capability=Capability.VIEW_RECORDINGS,
+    summary="List recording files (newest content first)",
+    tag="Files",
+    response_schema=FILE_PAGE_SCHEMA,
+    query={
+        "room": "Only files of the room with this room key.",
+        "session": "Only files of this recording (session id).",
+        "since": "Only files the console learned about at or after this ISO 8601 time (poll with `now`).",
+        "limit": f"Page size, at most {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+        "offset": "Files to skip.",
+    },
+)
+def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    now = timezone.now()
+    files = RecordingFile.objects.listing()
+    params = request.GET
+    if params.get("room"):
+        room = Room.objects.filter(room_key=params["room"]).first()
+        if room is None:
+            raise ApiError(404, f"No room has the key “{params['room']}”.")
+        files = files.filter(room=room)
+    if params.get("session"):
+        if not params["session"].isdigit():
+            raise ApiError(400, "Invalid query parameter.", fields={"session": ["A recording id."]})
+        files = files.filter(session_id=int(params["session"]))
+    if params.get("since"):
+        since = parse_datetime(params["since"])
+        if since is None:
+            raise ApiError(400, "Invalid query parameter.", fields={"since": ["An ISO 8601 date-time."]})
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        files = files.filter(discovered_at__gte=since)
+    limit = parse_int("limit", params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+    offset = parse_int("offset", params.get("offset"), 0, 10**9)
+    return json_response(
+        {
+            "count": files.count(),
+            "limit": limit,
+            "offset": offset,
+            "now": now,
+            "results": [file_json(f) for f in files[offset : offset + limit]],
+        }
+    )
+
+
+@api_operation(
+    path="/files/{id}",
+    method="GET",
+    capability=Capability.VIEW_RECORDINGS,
+    summary="Read a recording file, with a freshly signed URL to play or download it",
+    tag="Files",
+    response_schema=FILE_DETAIL_SCHEMA,
+)
+def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
+    recording = RecordingFile.objects.select_related("room").filter(pk=id).first()
+    if recording is None:
+        raise ApiError(404, f"No recording file has the id {id}.")
+    data = file_json(recording)
+    data["signed_url"] = data["signed_url_expires_at"] = None
+    if not recording.is_deleted:
+        try:
+            signed = file_services.signed_url(recording)
+        except TencentError as exc:
+            raise ApiError(502, f"The signed URL could not be made: {exc.message}") from exc
+        data["signed_url"], data["signed_url_expires_at"] = signed.url, signed.expires_at
+    return json_response(data)
+
+
+files_collection = by_method(GET=file_list)
+file_resource = by_method(GET=file_read)
