@@ -107,6 +107,8 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
         assert isinstance(app_field, forms.ModelChoiceField)
         app_field.queryset = ClientApp.objects.filter(Q(is_active=True) | Q(pk=current)).order_by("name")
         app_field.empty_label = "Choose a client app"
+        if not self.instance.pk:  # the suggestion under the field explains what an empty value does
+            self.fields["stream_name"].help_text = "Letters, digits, '-' and '_'."
         self.fields["stream_name"].widget.attrs["placeholder"] = (
             self.stream_name_suggestion() or "derived from the room key"
         )
@@ -130,7 +132,7 @@ class AppFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Name or CAR id", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Name or CAR id"}),
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *ClientAppKind.choices])
     active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
@@ -140,7 +142,7 @@ class RoomFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Name, room key or stream", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Name, room key or stream"}),
     )
     app = forms.ModelChoiceField(
         queryset=ClientApp.objects.order_by("name"), required=False, empty_label="Any app", label="Client app"
