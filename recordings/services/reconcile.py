@@ -104,7 +104,7 @@ def release_leaked_streams(now: datetime, online: list[str], counts: Counter[str
         if session is None and not is_our_stream(stream_name):
             continue
         try:
-            destroy(stream_name, session_id=pk if session else None)
+            outcome = destroy(stream_name, session_id=pk if session else None)
         except TencentError as exc:
             counts["errors"] += 1
             if session is not None:
@@ -112,6 +112,8 @@ def release_leaked_streams(now: datetime, online: list[str], counts: Counter[str
             continue
         if session is not None:
             write(session, cloud_released_at=now)
+        if outcome != "destroyed":  # released earlier in this pass; the online list lags behind
+            continue
         counts["leaked_destroyed"] += 1
         state = session.state if session else "unknown to the database"
         attention(
@@ -272,8 +274,8 @@ def reconcile(*, now: datetime) -> dict[str, int]:
     except TencentError:
         online_streams, online = [], None
         counts["errors"] += 1
-    advance_due(now, counts)
     repair_stuck_sessions(now, online, counts)
+    advance_due(now, counts)
     release_terminal_sessions(now, counts)
     release_leaked_streams(now, online_streams, counts)
     stop_orphan_tasks(now, counts)
