@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from typing import Any
@@ -29,6 +30,8 @@ from emulator.vod import VodService
 
 logger = logging.getLogger("emulator")
 TICK_SECONDS = 0.5
+TRANSIENT_DIRS = ("live", "work")
+STORED_DIRS = ("vod", "cos", "snapshots")
 SERVICE_VERSIONS = {"car": "2022-01-10", "live": "2018-08-01", "vod": "2018-07-17"}
 
 
@@ -36,6 +39,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._remove_data(TRANSIENT_DIRS)  # pushes and half-assembled files cannot survive a restart
         self.state = EmulatorState(config.snapshot)
         self.faults = Faults(enforce_documented_rates=config.enforce_rate_limits)
         self.callbacks = CallbackSender(
@@ -147,13 +151,19 @@ class Emulator:
     def reset(self) -> None:
         """Forget everything: stop pushes and recordings, clear state and faults."""
         self.css.stop_all()
+        self.css.wait_idle(10)
         self.faults.clear()
         self.callbacks.set_faults(CallbackFaults())
         self.state.reset()
+        self._remove_data(TRANSIENT_DIRS + STORED_DIRS)
+
+    def _remove_data(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            shutil.rmtree(self.config.data_dir / name, ignore_errors=True)
 
     def close(self) -> None:
         self._stopping.set()
         self._ticker.join(timeout=5)
-        self.css.stop_all()
+        self.css.close()
         self.callbacks.close()
         self.state.save()

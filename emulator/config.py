@@ -60,6 +60,7 @@ class EmulatorConfig:
     file_delay_seconds: float = 5.0
     segment_seconds: float = 2.0
     screenshot_seconds: float = 10.0
+    sample_seconds: float = 5.0  # how often push quality (DescribeStreamPushInfoList) is measured
     # Tencent's documented per-action request rates, enforced unless switched off.
     enforce_rate_limits: bool = True
     video_width: int = 1280
@@ -127,6 +128,7 @@ class EmulatorConfig:
             file_delay_seconds=number("FILE_DELAY_SECONDS", defaults.file_delay_seconds),
             segment_seconds=number("SEGMENT_SECONDS", defaults.segment_seconds),
             screenshot_seconds=number("SCREENSHOT_SECONDS", defaults.screenshot_seconds),
+            sample_seconds=number("SAMPLE_SECONDS", defaults.sample_seconds),
             enforce_rate_limits=(enforce or "1").lower() in {"1", "true", "yes", "on"},
             video_width=width,
             video_height=height,

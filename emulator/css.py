@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator import clock
 from emulator.callbacks import CallbackSender
@@ -31,13 +31,11 @@ from emulator.config import EmulatorConfig
 from emulator.cos import CosService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
+from emulator.media import LiveStream, Segment, assemble_recording
 from emulator.params import INT, STR, STR_LIST, Action, RequestContext
 from emulator.replies import CORS, Reply, file_reply, text
 from emulator.state import EmulatorState, Push, PushSample, RecordTask
 from emulator.vod import VodService
-
-if TYPE_CHECKING:
-    from emulator.media import LiveStream, Segment
 
 logger = logging.getLogger("emulator")
 
@@ -46,7 +44,6 @@ MAX_TASK_AHEAD_S = 7 * 24 * 3600
 MAX_OVERLAPPING_TASKS = 3
 DESCRIBE_TASK_SPAN_S = 7 * 24 * 3600
 TASK_PAGE_SIZE = 100
-SAMPLE_SECONDS = 5.0
 USAGE_SPAN_S = 31 * 24 * 3600
 FIVE_MINUTE_SPAN_S = 24 * 3600
 MEGA = 1_000_000  # MB and Mbps as CSS bills them (decimal)
@@ -89,6 +86,7 @@ class _Live:
     height: int
     last_sample_at: float = 0.0
     last_screenshot_at: float = 0.0
+    sampling: bool = False
 
 
 @dataclass
@@ -591,12 +589,10 @@ class CssService:
             if key in self._lives or key in self._starting:
                 return
             self._starting.add(key)
-        from emulator.media import LiveStream
-
         sequence = str(secrets.randbelow(9 * 10**18) + 10**18)
         try:
             stream = LiveStream(
-                root=self.config.data_dir / "live" / sequence,
+                root=self._push_root(sequence),
                 app=app_name,
                 stream=stream_name,
                 title_lines=[f"{domain_name}/{app_name}/{stream_name}", f"push {sequence}"],
@@ -644,6 +640,7 @@ class CssService:
             self._timers.clear()
         for timer in timers:
             timer.cancel()
+            self._end_work()
         for live in lives:
             live.stream.stop()
             live.push.ended_at = time.time()
@@ -663,6 +660,7 @@ class CssService:
         with self.state.mutate():
             live.push.ended_at = now
         self._finish_recordings(lambda recording: recording.push is live.push, now)
+        self._remove_segments_when_done(live.push)
         event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
         self._send(event)
@@ -678,8 +676,9 @@ class CssService:
             if not live.stream.is_alive():
                 self._end_push(key, errcode=3, errmsg="push interrupted")
                 continue
-            if now - live.last_sample_at >= SAMPLE_SECONDS:
-                self._take_sample(live, now)
+            if now - live.last_sample_at >= self.config.sample_seconds and not live.sampling:
+                live.sampling = True
+                self._executor.submit(self._take_sample, live)
             if now - live.last_screenshot_at >= self.config.screenshot_seconds:
                 live.last_screenshot_at = now
                 self._executor.submit(self._screenshot, live)
@@ -701,12 +700,15 @@ class CssService:
             ids = {id(recording) for recording in due}
             self._finish_recordings(lambda recording: id(recording) in ids, now)
 
-    def _take_sample(self, live: _Live, now: float) -> None:
+    def _take_sample(self, live: _Live) -> None:
         try:
             sample = live.stream.sample()
         except Exception:
             logger.exception("could not sample %s", live.push.stream_name)
             return
+        finally:
+            live.sampling = False
+        now = sample.at
         interval = now - live.last_sample_at
         live.last_sample_at = now
         live.width, live.height = sample.width, sample.height
@@ -798,11 +800,10 @@ class CssService:
         finally:
             with self.state.lock:
                 self._recordings.pop((recording.task_id, recording.push.sequence), None)
+            self._remove_segments_when_done(recording.push)
             self._end_work()
 
     def _assemble_files(self, recording: _Recording) -> None:
-        from emulator.media import assemble_recording
-
         assert recording.ended_at is not None
         segments = self._wait_for_segments(recording)
         if not segments:
@@ -872,6 +873,16 @@ class CssService:
             shutil.rmtree(work, ignore_errors=True)
         self._deliver_later(publishers, [*events, self._record_status(recording, "record_ended")])
 
+    def _remove_segments_when_done(self, push: Push) -> None:
+        """A push's segments are deleted once it ended and no recording still needs them."""
+        with self.state.lock:
+            needed = push.ended_at is None or any(r.push is push for r in self._recordings.values())
+        if not needed:
+            shutil.rmtree(self._push_root(push.sequence), ignore_errors=True)
+
+    def _push_root(self, sequence: str) -> Path:
+        return self.config.data_dir / "live" / sequence
+
     def _wait_for_segments(self, recording: _Recording) -> list[Segment]:
         """The finished segments covering the recording, waiting (briefly) for the one in progress at its end."""
         assert recording.ended_at is not None
@@ -897,14 +908,16 @@ class CssService:
         """Files become visible (VOD/COS) and are announced only after the configured delay, like Tencent."""
 
         def deliver() -> None:
+            with self.state.lock:
+                if timer not in self._timers:
+                    return  # cancelled by stop_all, which already settled the pending count
+                self._timers.discard(timer)
             try:
                 for publish in publishers:
                     publish()
                 for event in events:
                     self._send(event)
             finally:
-                with self.state.lock:
-                    self._timers.discard(timer)
                 self._end_work()
 
         self._begin_work()

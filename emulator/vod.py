@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import shutil
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from emulator import clock
 from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
+from emulator.media import MediaInfo
 from emulator.params import INT, INT_LIST, LIST, OBJECT, STR, STR_LIST, Action, RequestContext
 from emulator.replies import CORS, Reply, file_reply, text
 from emulator.state import EmulatorState, Push, VodMedia
-
-if TYPE_CHECKING:
-    from emulator.media import MediaInfo
 
 MAX_SEARCH_WINDOW = 5000
 MAX_DESCRIBE_IDS = 20
@@ -205,7 +204,7 @@ class VodService:
         cover: Path | None,
     ) -> VodMedia:
         """Move a recording's files into VOD; it stays invisible until `publish` (files arrive with a delay)."""
-        file_id = str(FILE_ID_BASE + self.state.next_number())
+        file_id = str(FILE_ID_BASE + secrets.randbelow(10**13))  # random: never reuses a directory on disk
         directory = self.root / self.config.vod_app_id / file_id
         directory.mkdir(parents=True, exist_ok=True)
         for path in paths:
