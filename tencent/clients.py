@@ -7,6 +7,7 @@ host:port; otherwise each service uses its public host <service>.<TENCENT_ROOT_D
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from tencentcloud.live.v20180801 import live_client
 from tencentcloud.live.v20180801 import models as live_models
 from tencentcloud.vod.v20180717 import models as vod_models
 from tencentcloud.vod.v20180717 import vod_client
+
+# The COS SDK logs every request at INFO; the gateway's call log already records each one.
+logging.getLogger("qcloud_cos").setLevel(logging.WARNING)
 
 REQUEST_TIMEOUT_SECONDS = 30  # CAR documents 20 s for ApplyConcurrent, the slowest call we make
 

@@ -22,3 +22,14 @@ def fake(fast_retries: Any) -> Iterator[FakeTencent]:
         fast_retries.TENCENT_API_ENDPOINT = server.endpoint
         fast_retries.TENCENT_API_SCHEME = "http"
         yield server
+
+
+@pytest.fixture
+def emu(fast_retries: Any) -> Iterator[Any]:
+    """A running emulator with the console's settings pointed at it (fast files, one-second segments)."""
+    from emulator.testing import running_emulator
+
+    with running_emulator(file_delay_seconds=0, EMULATOR_SEGMENT_SECONDS=1, car_concurrency=2) as emulator:
+        for name, value in emulator.settings_overrides().items():
+            setattr(fast_retries, name, value)
+        yield emulator
