@@ -1,11 +1,13 @@
 from django.urls import path
 
 from recordings.api import files as files_api
+from recordings.api import recordings as recordings_api
 from recordings.api import rooms as rooms_api
 from recordings.views import callbacks as callback_views
 from recordings.views import catalog
 from recordings.views import files as file_views
 from recordings.views import live as live_views
+from recordings.views import sessions as session_views
 
 app_name = "recordings"
 
@@ -50,4 +52,17 @@ urlpatterns += [
     path("files/<int:pk>/delete/", file_views.file_delete, name="file_delete"),
     path("api/v1/files", files_api.files_collection, name="api_files"),
     path("api/v1/files/<int:id>", files_api.file_resource, name="api_file"),
+]
+
+# Orchestration: recording sessions and their API.
+urlpatterns += [
+    path("recordings/", session_views.session_list, name="session_list"),
+    path("recordings/<int:pk>/", session_views.session_detail, name="session_detail"),
+    path("recordings/<int:pk>/stop/", session_views.session_stop, name="session_stop"),
+    path("rooms/<int:room_pk>/record/", session_views.session_start, name="session_start"),
+    path("api/v1/recordings", recordings_api.recordings_collection, name="api_recordings"),
+    path("api/v1/recordings/<int:pk>", recordings_api.recording_resource, name="api_recording"),
+    path("api/v1/recordings/<int:pk>/stop", recordings_api.recording_stop_view, name="api_recording_stop"),
+    path("api/v1/rooms/<str:room_key>/recordings", recordings_api.room_recordings, name="api_room_recordings"),
+    path("api/v1/rooms/<str:room_key>/events", recordings_api.room_events, name="api_room_events"),
 ]

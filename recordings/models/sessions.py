@@ -32,6 +32,18 @@ USER_ID_MAX_LENGTH = 64
 USER_ID_PATTERN = re.compile(r"^(?P<base>[A-Za-z0-9_-]+)-r(?P<pk>\d+)$")
 
 
+STATE_BADGES: dict[SessionState, str] = {
+    SessionState.SCHEDULED: "badge-info",
+    SessionState.STARTING: "badge-warning",
+    SessionState.RECORDING: "badge-live",
+    SessionState.STOPPING: "badge-warning",
+    SessionState.FINALIZING: "badge-warning",
+    SessionState.COMPLETED: "badge-success",
+    SessionState.FAILED: "badge-danger",
+    SessionState.CANCELLED: "badge-muted",
+}
+
+
 def car_user_id_for(stream_name: str, session_pk: int) -> str:
     suffix = f"-r{session_pk}"
     return stream_name[: USER_ID_MAX_LENGTH - len(suffix)] + suffix
@@ -174,6 +186,11 @@ class RecordingSession(models.Model):
     @property
     def stream_name(self) -> str:
         return self.car_user_id
+
+    @property
+    def state_badge(self) -> str:
+        """The CSS badge class of the state."""
+        return STATE_BADGES.get(SessionState(self.state), "badge-info")
 
     @property
     def is_terminal(self) -> bool:

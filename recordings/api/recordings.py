@@ -1,0 +1,270 @@
+"""Recordings API for the business backend: start a room's recording now, stop it, read and list recordings,
+and tell an auto-record room that its anchor went live or offline.
+
+A start with an `idempotency_key` is safe to retry: the same key for the same room always answers with the
+first recording (201 the first time, 200 afterwards), never a second one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from dashboard.access import Capability, current_user
+from dashboard.api import ApiError, api_operation, by_method, form_error, json_response
+from recordings.api.rooms import find_room
+from recordings.forms.sessions import LiveEventForm, StartForm
+from recordings.lifecycle import SessionState, Trigger
+from recordings.models import RecordingSession
+from recordings.services import sessions as services
+
+MAX_LIMIT = 200
+
+RECORDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "state": {"enum": [s.value for s in SessionState]},
+        "room": {"type": "string", "description": "The room key."},
+        "room_name": {"type": "string"},
+        "trigger": {"enum": [t.value for t in Trigger]},
+        "planned_start": {"type": "string", "format": "date-time"},
+        "planned_end": {"type": "string", "format": "date-time"},
+        "stream_name": {"type": "string", "description": "CSS stream name, also the CAR UserId."},
+        "record_task_ids": {"type": "array", "items": {"type": "string"}},
+        "steps": {
+            "type": "object",
+            "description": "When each start/stop step finished (null = not yet).",
+            "additionalProperties": {"type": ["string", "null"], "format": "date-time"},
+        },
+        "started_by": {"type": ["string", "null"]},
+        "live_at": {"type": ["string", "null"], "format": "date-time"},
+        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+        "files_found": {"type": "integer"},
+        "failure_reason": {"type": "string"},
+        "failed_step": {"type": "string"},
+        "url": {"type": "string", "description": "The recording's page in the console."},
+    },
+}
+START_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "duration_minutes": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Default 60, at most the room's maximum.",
+        },
+        "idempotency_key": {"type": "string", "maxLength": 100},
+    },
+    "additionalProperties": False,
+}
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"type": {"enum": ["live_started", "live_ended"]}},
+    "required": ["type"],
+}
+
+
+def recording_json(session: RecordingSession) -> dict[str, Any]:
+    return {
+        "id": session.pk,
+        "state": session.state,
+        "room": session.room.room_key,
+        "room_name": session.room.name,
+        "trigger": session.trigger,
+        "planned_start": session.planned_start,
+        "planned_end": session.planned_end,
+        "stream_name": session.car_user_id,
+        "record_task_ids": [task.task_id for task in session.record_tasks.all()],
+        "steps": {
+            "concurrency_applied": session.concurrency_applied_at,
+            "session_created": session.cloud_session_created_at,
+            "record_task_created": session.record_task_created_at,
+            "push_started": session.push_started_at,
+            "stream_live": session.stream_live_at,
+            "record_task_stopped": session.record_stopped_at,
+            "push_stopped": session.push_stopped_at,
+            "session_destroyed": session.cloud_released_at,
+        },
+        "started_by": session.started_by.get_username() if session.started_by else None,
+        "live_at": session.stream_live_at,
+        "ended_at": session.ended_at,
+        "files_found": session.files_found,
+        "failure_reason": session.failure_reason,
+        "failed_step": session.failed_step,
+        "url": reverse("recordings:session_detail", args=[session.pk]),
+    }
+
+
+def find_recording(pk: int) -> RecordingSession:
+    session = (
+        RecordingSession.objects.select_related("room", "started_by")
+        .prefetch_related("record_tasks")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise ApiError(404, f"No recording #{pk}.")
+    return session
+
+
+def refused(exc: services.StartRefused) -> ApiError:
+    if exc.field:
+        return ApiError(400, "The request body is invalid.", fields={exc.field: [exc.message]})
+    return ApiError(409 if exc.conflict else 400, exc.message)
+
+
+@api_operation(
+    path="/rooms/{room_key}/recordings",
+    method="POST",
+    capability=Capability.OPERATE_RECORDINGS,
+    summary="Start recording a room now",
+    tag="Recordings",
+    request_schema=START_SCHEMA,
+    response_schema=RECORDING_SCHEMA,
+    success_status=201,
+)
+def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
+    unknown = sorted(set(body) - set(START_SCHEMA["properties"]))
+    if unknown:
+        raise ApiError(
+            400, "The request body is invalid.", fields={key: ["Unknown field."] for key in unknown}
+        )
+    room = find_room(room_key)
+    form = StartForm(data=body, room=room)
+    if not form.is_valid():
+        raise form_error(form)
+    try:
+        session, created = services.session_start_now(
+            room=room,
+            actor=current_user(request),
+            trigger=Trigger.API,
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            idempotency_key=form.cleaned_data["idempotency_key"] or "",
+        )
+    except services.StartRefused as exc:
+        raise refused(exc) from exc
+    return json_response(recording_json(find_recording(session.pk)), status=201 if created else 200)
+
+
+@api_operation(
+    path="/recordings/{id}/stop",
+    method="POST",
+    capability=Capability.OPERATE_RECORDINGS,
+    summary="Stop a recording (or cancel it before it starts)",
+    tag="Recordings",
+    response_schema=RECORDING_SCHEMA,
+)
+def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
+    session = services.session_stop(session=find_recording(pk), actor=current_user(request))
+    return json_response(recording_json(find_recording(session.pk)))
+
+
+@api_operation(
+    path="/recordings/{id}",
+    method="GET",
+    capability=Capability.VIEW_RECORDINGS,
+    summary="Read a recording",
+    tag="Recordings",
+    response_schema=RECORDING_SCHEMA,
+)
+def recording_read(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
+    return json_response(recording_json(find_recording(pk)))
+
+
+def parse_since(raw: str) -> datetime:
+    moment = parse_datetime(raw)
+    if moment is None:
+        day = parse_date(raw)
+        if day is not None:
+            moment = datetime(day.year, day.month, day.day)
+    if moment is None:
+        raise ApiError(400, "Invalid query parameter.", fields={"since": ["An ISO date or date-time."]})
+    if moment.tzinfo is None:
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@api_operation(
+    path="/recordings",
+    method="GET",
+    capability=Capability.VIEW_RECORDINGS,
+    summary="List recordings, newest first",
+    tag="Recordings",
+    response_schema={
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "results": {"type": "array", "items": RECORDING_SCHEMA}},
+    },
+    query={
+        "room": "room key",
+        "state": "one of " + ", ".join(s.value for s in SessionState),
+        "since": "ISO date or date-time: planned to start at or after it",
+        "limit": f"page size (default 50, at most {MAX_LIMIT})",
+        "offset": "rows to skip",
+    },
+)
+def recording_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    sessions = RecordingSession.objects.listing().prefetch_related("record_tasks")
+    params = request.GET
+    if params.get("room"):
+        sessions = sessions.filter(room__room_key=params["room"])
+    if params.get("state"):
+        if params["state"] not in SessionState.values:
+            raise ApiError(400, "Invalid query parameter.", fields={"state": ["Unknown state."]})
+        sessions = sessions.filter(state=params["state"])
+    if params.get("since"):
+        sessions = sessions.filter(planned_start__gte=parse_since(params["since"]))
+    try:
+        limit = min(int(params.get("limit") or 50), MAX_LIMIT)
+        offset = max(int(params.get("offset") or 0), 0)
+    except ValueError as exc:
+        raise ApiError(400, "Invalid query parameter.", fields={"limit": ["A whole number."]}) from exc
+    page = sessions[offset : offset + limit]
+    return json_response({"count": sessions.count(), "results": [recording_json(s) for s in page]})
+
+
+@api_operation(
+    path="/rooms/{room_key}/events",
+    method="POST",
+    capability=Capability.OPERATE_RECORDINGS,
+    summary="Tell an auto-record room its anchor went live or offline",
+    tag="Recordings",
+    request_schema=EVENT_SCHEMA,
+    response_schema={
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "recordings": {"type": "array", "items": RECORDING_SCHEMA},
+        },
+    },
+)
+def room_event(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
+    room = find_room(room_key)
+    form = LiveEventForm(data=body)
+    if not form.is_valid():
+        raise form_error(form)
+    kind = form.cleaned_data["type"]
+    actor = current_user(request)
+    try:
+        if kind == "live_started":
+            started = services.room_live_started(room=room, actor=actor, trigger=Trigger.API)
+            touched = [started] if started else []
+        else:
+            touched = services.room_live_ended(room=room, actor=actor)
+    except services.StartRefused as exc:
+        raise refused(exc) from exc
+    return json_response(
+        {"type": kind, "recordings": [recording_json(find_recording(s.pk)) for s in touched]}
+    )
+
+
+recordings_collection = by_method(GET=recording_list)
+recording_resource = by_method(GET=recording_read)
+recording_stop_view = by_method(POST=recording_stop)
+room_recordings = by_method(POST=recording_start)
+room_events = by_method(POST=room_event)
