@@ -46,6 +46,8 @@ def _in_rollbackable_transaction() -> bool:
 def _write_autonomously(call: ApiCall) -> None:
     settings_dict = dict(connections["default"].settings_dict)
     settings_dict["CONN_MAX_AGE"] = 0
+    # A one-off connection: never a (new) connection pool of its own.
+    settings_dict["OPTIONS"] = {k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"}
     backend = load_backend(settings_dict["ENGINE"])
     connection = backend.DatabaseWrapper(settings_dict, AUTONOMOUS_ALIAS)
     try:

@@ -44,5 +44,13 @@ class TencentError(Exception):
         suffix = f" (request {self.request_id})" if self.request_id else ""
         return f"{self.action} failed: {self.code}: {self.message}{suffix}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only __init__: rebuild from the attributes so the error survives pickling (RQ, multiprocessing).
+        return (_rebuild, (self.code, self.message, self.action, self.request_id, self.retryable))
+
     def is_code(self, *prefixes: str) -> bool:
         return any(code_matches(self.code, prefix) for prefix in prefixes)
+
+
+def _rebuild(code: str, message: str, action: str, request_id: str, retryable: bool) -> TencentError:
+    return TencentError(code=code, message=message, action=action, request_id=request_id, retryable=retryable)

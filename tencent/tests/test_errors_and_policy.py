@@ -122,3 +122,17 @@ def test_documented_rate_limits() -> None:
     assert policy.rate_limit("DestroySession") == 100
     assert policy.rate_limit("DescribeLiveStreamState") == 20
     assert policy.rate_limit("ListObjects") is None
+
+
+def test_tencent_errors_survive_pickling() -> None:
+    import pickle
+
+    error = TencentError(code="InternalError", message="m", action="A", request_id="r")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, copy.message, copy.action, copy.request_id, copy.retryable) == (
+        "InternalError",
+        "m",
+        "A",
+        "r",
+        True,
+    )

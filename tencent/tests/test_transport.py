@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import UTC, datetime
 from typing import Any
@@ -139,3 +140,19 @@ def test_calls_carry_the_session_of_their_context(fake: FakeTencent) -> None:
     car.destroy_session(user_id="u3")
 
     assert list(ApiCall.objects.order_by("id").values_list("session_id", flat=True)) == [42, 43, 42, None]
+
+
+def test_loopback_endpoints_bypass_a_configured_proxy(
+    fake: FakeTencent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a proxy that is not there: any request sent through it fails
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "localhost")
+    fake.answer("DescribeLiveStreamState", Reply({"StreamState": "inactive"}))
+
+    assert css.describe_live_stream_state(stream_name="s1") == "inactive"
+    assert fake.endpoint in os.environ["NO_PROXY"].split(",")
