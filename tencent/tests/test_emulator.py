@@ -3,6 +3,7 @@ documented error for each family of calls."""
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -175,3 +176,23 @@ def test_wrong_credentials_are_an_auth_failure(emu: Any, settings: Any) -> None:
     with pytest.raises(TencentError) as caught:
         css.describe_live_stream_state(stream_name="x")
     assert caught.value.is_code("AuthFailure")
+
+
+@pytest.mark.django_db(transaction=True)  # calls from several threads use their own connections
+def test_concurrent_callers_stay_under_the_rate_the_emulator_enforces(emu: Any) -> None:
+    def burst() -> None:
+        for _ in range(5):
+            css.describe_live_stream_state(stream_name="nobody")
+
+    threads = [threading.Thread(target=burst) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    calls = ApiCall.objects.filter(action="DescribeLiveStreamState")
+    assert calls.count() == 30
+    assert not calls.filter(
+        outcome="error"
+    ).exists()  # 30 calls at 20/s: the limiter queued, Tencent never throttled
+    assert (max(c.started_at for c in calls) - min(c.started_at for c in calls)).total_seconds() >= 1
