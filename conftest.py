@@ -135,3 +135,31 @@ def browser_login(live_server: Any) -> Callable[[Any, User], None]:
         page.wait_for_url(f"{live_server.url}/")
 
     return login
+
+
+@pytest.fixture
+def emulator(settings: Any) -> Iterator[Any]:
+    """A Tencent Cloud emulator (emulator.testing.RunningEmulator) on a free port for this test, fast settings,
+    with the console's TENCENT_*/CSS_*/VOD_*/COS_* settings pointed at it. Callbacks go nowhere until
+    `emulator_callbacks_to(live_server)` (or `emulator.set_callback_url(...)`)."""
+    from emulator.testing import running_emulator
+
+    with running_emulator(
+        EMULATOR_FILE_DELAY_SECONDS=0,
+        EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
+        EMULATOR_SEGMENT_SECONDS=1,
+        EMULATOR_CALLBACK_URL="http://127.0.0.1:9/callbacks/css/",
+    ) as running:
+        for name, value in running.settings_overrides().items():
+            setattr(settings, name, value)
+        yield running
+
+
+@pytest.fixture
+def emulator_callbacks_to(emulator: Any) -> Callable[[Any], None]:
+    """emulator_callbacks_to(live_server): the emulator's CSS callbacks reach the console under test."""
+
+    def point(live_server: Any) -> None:
+        emulator.set_callback_url(f"{live_server.url}/callbacks/css/")
+
+    return point

@@ -282,6 +282,7 @@ class CssService:
                 extension=params.get("Extension") or "",
                 created_at=time.time(),
             )
+        self._start_due_recordings(time.time())  # a stream already live is recorded from now on
         return {"TaskId": task_id}
 
     def stop_record_task(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:

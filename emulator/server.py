@@ -133,7 +133,9 @@ class RunningServer:
         self.httpd = EmulatorServer((config.host, config.port))
         # Port 0 asks for a free port: the emulator must know the real one (its play URLs carry it).
         self.httpd.emulator = Emulator(config.replace(port=int(self.httpd.server_address[1])))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="emulator-http", daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="emulator-http", daemon=True
+        )
 
     @property
     def emulator(self) -> Emulator:
@@ -157,6 +159,7 @@ class RunningServer:
 def serve_forever(config: EmulatorConfig) -> None:
     server = RunningServer(config)
     logger.info("Tencent Cloud emulator listening on http://%s:%s", config.host, server.port)
+    logger.info("data in %s, snapshot %s", config.data_dir.resolve(), config.snapshot or "off")
     try:
         server.httpd.serve_forever()
     finally:
