@@ -32,3 +32,7 @@ class RoomAdmin(admin.ModelAdmin):
     search_fields = ("name", "room_key", "stream_name", "tags")
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("client_app",)
+
+
+# The orchestration and moderation models register themselves in their own modules.
+from recordings import admin_review, admin_sessions  # noqa: E402, F401

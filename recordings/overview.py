@@ -8,6 +8,8 @@ from django.db.models import Count, Q
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
 from recordings.models import ClientApp, Room
+from recordings.overview_review import review_panels
+from recordings.overview_sessions import session_panels
 
 
 def catalog_panel() -> Panel:
@@ -29,4 +31,6 @@ def overview_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
     panels = []
     if has_capability(user, Capability.VIEW_CATALOG):
         panels.append(catalog_panel())
+    panels.extend(session_panels(user))
+    panels.extend(review_panels(user))
     return panels

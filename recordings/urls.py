@@ -7,6 +7,7 @@ from recordings.views import callbacks as callback_views
 from recordings.views import catalog
 from recordings.views import files as file_views
 from recordings.views import live as live_views
+from recordings.views import review as review_views
 from recordings.views import sessions as session_views
 
 app_name = "recordings"
@@ -60,9 +61,24 @@ urlpatterns += [
     path("recordings/<int:pk>/", session_views.session_detail, name="session_detail"),
     path("recordings/<int:pk>/stop/", session_views.session_stop, name="session_stop"),
     path("rooms/<int:room_pk>/record/", session_views.session_start, name="session_start"),
+    path("attention/<int:pk>/resolve/", session_views.attention_resolve, name="attention_resolve"),
     path("api/v1/recordings", recordings_api.recordings_collection, name="api_recordings"),
     path("api/v1/recordings/<int:pk>", recordings_api.recording_resource, name="api_recording"),
     path("api/v1/recordings/<int:pk>/stop", recordings_api.recording_stop_view, name="api_recording_stop"),
-    path("api/v1/rooms/<str:room_key>/recordings", recordings_api.room_recordings, name="api_room_recordings"),
+    path(
+        "api/v1/rooms/<str:room_key>/recordings", recordings_api.room_recordings, name="api_room_recordings"
+    ),
     path("api/v1/rooms/<str:room_key>/events", recordings_api.room_events, name="api_room_events"),
+]
+
+# Moderation: the review queue, a file's review page and its actions, statistics.
+urlpatterns += [
+    path("review/", review_views.review_queue, name="review_queue"),
+    path("review/next/", review_views.review_next, name="review_next"),
+    path("review/stats/", review_views.review_stats, name="review_stats"),
+    path("review/files/<int:pk>/", review_views.review_file, name="review_file"),
+    path("review/files/<int:pk>/claim/", review_views.review_claim, name="review_claim"),
+    path("review/files/<int:pk>/release/", review_views.review_release, name="review_release"),
+    path("review/files/<int:pk>/verdict/", review_views.review_verdict, name="review_verdict"),
+    path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
 ]

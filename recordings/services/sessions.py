@@ -16,7 +16,7 @@ from django.utils import timezone
 from dashboard import audit
 from recordings import jobs
 from recordings.lifecycle import SessionState, Step, Trigger
-from recordings.models import RecordingSession, Room, Schedule, SessionTransition
+from recordings.models import Attention, RecordingSession, Room, Schedule, SessionTransition
 from recordings.models.sessions import car_user_id_for
 from recordings.services.orchestrator import StateChanged, transition
 
@@ -294,3 +294,13 @@ def room_live_ended(*, room: Room, actor: User | None, at: datetime | None = Non
         state__in=[S.SCHEDULED, S.STARTING, S.RECORDING],
     )
     return [session_stop(session=s, actor=actor, reason="The anchor went offline.") for s in automatic]
+
+
+@transaction.atomic
+def attention_resolve(*, item: Attention, actor: User) -> Attention:
+    """An operator has seen an attention item; it leaves the overview's list."""
+    if item.resolved_at is None:
+        item.resolved_at = timezone.now()
+        item.save(update_fields=["resolved_at"])
+        audit.record(actor=actor, action="recording.attention.resolve", obj=item)
+    return item

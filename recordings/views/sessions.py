@@ -13,7 +13,7 @@ from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
 from recordings.forms.sessions import SessionFilterForm, StartForm
 from recordings.lifecycle import OPEN_STATES, Trigger
-from recordings.models import RecordingSession, Room
+from recordings.models import Attention, RecordingSession, Room
 from recordings.services import sessions as services
 from tencent.models import ApiCall
 
@@ -100,3 +100,12 @@ def session_stop(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "recordings/session_detail.html#status", session_context(request, session))
     return redirect("recordings:session_detail", pk=session.pk)
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def attention_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Attention, pk=pk)
+    services.attention_resolve(item=item, actor=current_user(request))
+    messages.success(request, "Dismissed from the attention list.")
+    return redirect("overview")

@@ -47,6 +47,8 @@ class Command(BaseCommand):
         commands += [
             ("web", [*manage, "runserver", addr, "--noreload"]),
             ("worker", [*manage, "rqworker", "default", "orchestration", "media", "--with-scheduler"]),
+            # Periodic jobs (schedules tick, reconciliation): RQ's cron scheduler enqueues them.
+            ("cron", [*manage, "rqcron", "recordings.cron"]),
         ]
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         stopping = False

@@ -1,0 +1,18 @@
+"""Periodic jobs of the orchestration, loaded by `manage.py rqcron recordings.cron` (started by `rundemo`).
+
+The tick fires schedules and picks up sessions whose next step is due (jobs lost with a worker); the
+reconciliation compares the database with the cloud every minute.
+"""
+
+from rq import cron
+
+from recordings import jobs
+
+TICK_SECONDS = 10
+
+cron.register(
+    jobs.tick, queue_name=jobs.QUEUE, interval=TICK_SECONDS, job_timeout=120, name="recordings-tick"
+)
+cron.register(
+    jobs.reconcile, queue_name=jobs.QUEUE, cron="* * * * *", job_timeout=600, name="recordings-reconcile"
+)

@@ -1,0 +1,147 @@
+"""Recording pages: list with filters and bounded queries, the session page, start/stop by role, overview."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from recordings.lifecycle import SessionState, Step, Trigger
+from recordings.models import Attention, AttentionKind, RecordingSession, Room
+from recordings.services.sessions import session_create
+from recordings.tests.catalog_factories import RoomFactory
+from tencent.models import ApiCall
+
+S = SessionState
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def room(db: None) -> Room:
+    return RoomFactory(name="Main stage")
+
+
+def make_session(room: Room, **fields: object) -> RecordingSession:
+    now = timezone.now()
+    session = session_create(
+        room=room, planned_start=now, planned_end=now + timedelta(hours=1), trigger=Trigger.MANUAL, actor=None
+    )
+    if fields:
+        RecordingSession.objects.filter(pk=session.pk).update(**fields)
+        session.refresh_from_db()
+    return session
+
+
+def test_list_filters_by_state_and_room_with_bounded_queries(
+    client_as: Callable[[User | None], Client],
+    moderator: User,
+    django_assert_max_num_queries: Callable[[int], object],
+) -> None:
+    stage, other = RoomFactory(name="Main stage"), RoomFactory(name="Side room")
+    for _ in range(5):
+        make_session(stage, state=S.COMPLETED)
+    failed = make_session(other, state=S.FAILED, failure_reason="No free CAR concurrency")
+    client = client_as(moderator)
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        page = client.get("/recordings/")
+    assert page.status_code == 200 and page.content.count(b'data-state="completed"') == 5
+    filtered = client.get(
+        "/recordings/", {"state": "failed", "room": "Side"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    assert f"#{failed.pk}".encode() in filtered.content
+    assert b"<html" not in filtered.content and b'data-state="completed"' not in filtered.content
+
+
+def test_session_page_shows_steps_timeline_calls_and_files(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    now = timezone.now()
+    session = make_session(
+        room,
+        state=S.FAILED,
+        concurrency_applied_at=now,
+        failed_step=Step.CLOUD_SESSION,
+        failure_reason="Cloud session created failed: InvalidParameter: bad parameters",
+    )
+    ApiCall.objects.create(service="car", action="ApplyConcurrent", outcome="ok", session_id=session.pk)
+    page = client_as(operator).get(f"/recordings/{session.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Failed at “Cloud session created”" in text and "bad parameters" in text
+    assert "ApplyConcurrent" in text and "No files yet" in text
+    assert "Created (manual)." in text  # the timeline
+    assert "Stop recording" not in text  # a finished session has no stop button
+
+
+def test_status_partial_polls_while_open(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    session = make_session(room, state=S.STARTING, concurrency_applied_at=timezone.now())
+    partial = client_as(operator).get(
+        f"/recordings/{session.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="session-status"
+    )
+    text = partial.content.decode()
+    assert 'hx-trigger="every 2s"' in text and "in progress" in text and "<html" not in text
+    assert "Stop recording" in text
+
+
+def test_operator_starts_from_the_room_and_is_sent_to_the_session(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    client = client_as(operator)
+    assert client.get(f"/rooms/{room.pk}/record/").status_code == 200
+    response = client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 45})
+    session = RecordingSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/recordings/{session.pk}/"
+    assert session.trigger == Trigger.MANUAL and session.started_by == operator
+    again = client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 45})
+    assert "already being recorded" in again.content.decode()
+    too_long = client.post(f"/rooms/{RoomFactory().pk}/record/", {"duration_minutes": 100000})
+    assert too_long.status_code == 200 and RecordingSession.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["moderator", "manager"])
+def test_only_operators_start_and_stop(
+    client_as: Callable[[User | None], Client], role_user: Callable[[str], User | None], room: Room, role: str
+) -> None:
+    client = client_as(role_user(role))
+    session = make_session(room)
+    assert client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 10}).status_code == 403
+    assert client.post(f"/recordings/{session.pk}/stop/").status_code == 403
+    assert client.get(f"/recordings/{session.pk}/").status_code == 200
+    session.refresh_from_db()
+    assert session.state == S.SCHEDULED and RecordingSession.objects.count() == 1
+
+
+def test_stop_button_cancels_a_session_not_yet_started(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    session = make_session(room)
+    response = client_as(operator).post(f"/recordings/{session.pk}/stop/")
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.state == S.CANCELLED
+
+
+def test_overview_shows_counts_and_attention_which_operators_dismiss(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    session = make_session(room, state=S.RECORDING)
+    item = Attention.objects.create(
+        kind=AttentionKind.LEAKED_SESSION,
+        session=session,
+        subject="x-r1",
+        message="Leaked cloud session found.",
+        action_taken="DestroySession",
+        at=timezone.now(),
+    )
+    client = client_as(operator)
+    text = client.get("/").content.decode()
+    assert "Needs attention" in text and "Leaked cloud session found." in text
+    assert 'data-state="recording"' in text
+    assert client.post(f"/attention/{item.pk}/resolve/").status_code == 302
+    assert "Leaked cloud session found." not in client.get("/").content.decode()
