@@ -21,10 +21,11 @@ from dashboard.access import Capability, has_capability
 from recordings.models.media import RecordingFile, ReviewStatus
 
 CLAIM_TTL = timedelta(minutes=30)
+INTERACTION_KIND_REGEX = r"^[a-z][a-z0-9_]{0,31}$"
+INTERACTION_KIND_PATTERN = re.compile(INTERACTION_KIND_REGEX)
 interaction_kind_validator = RegexValidator(
-    r"^[a-z][a-z0-9_]{0,31}$", "A kind is lowercase letters, digits and '_', e.g. bullet_comment."
+    INTERACTION_KIND_REGEX, "A kind is lowercase letters, digits and '_', e.g. bullet_comment."
 )
-INTERACTION_KIND_PATTERN = re.compile(interaction_kind_validator.regex.pattern)
 
 
 def files_visible_to(

@@ -1,0 +1,89 @@
+"""Forms of the moderation pages: queue filters, verdicts and time-coded notes."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from recordings.models import ClientApp, Decision, FlagKind, RejectReason, Room
+from recordings.services.review import QueueQuerySet, escalation_targets
+
+CLAIM_FILTERS = [
+    ("", "Any claim"),
+    ("unclaimed", "Unclaimed"),
+    ("mine", "Claimed by me"),
+    ("escalated", "Escalated to me"),
+]
+
+
+class QueueFilterForm(forms.Form):
+    app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
+    room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="Any room")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    tag = forms.CharField(required=False, max_length=32, label="Room tag")
+    flag = forms.ChoiceField(required=False, label="QA flag", choices=[("", "Any flags"), *FlagKind.choices])
+    claim = forms.ChoiceField(required=False, choices=CLAIM_FILTERS)
+
+    def filter(self, queryset: QueueQuerySet, *, user: User, now: datetime) -> QueueQuerySet:
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        if data["app"]:
+            queryset = queryset.filter(room__client_app=data["app"])
+        if data["room"]:
+            queryset = queryset.filter(room=data["room"])
+        if data["since"]:
+            queryset = queryset.filter(
+                content_start__gte=datetime.combine(data["since"], time.min, tzinfo=tz)
+            )
+        if data["until"]:
+            queryset = queryset.filter(
+                content_start__lte=datetime.combine(data["until"], time.max, tzinfo=tz)
+            )
+        if data["tag"]:
+            queryset = queryset.with_room_tag(data["tag"].strip().lower())
+        if data["flag"]:
+            queryset = queryset.with_flag(data["flag"])
+        if data["claim"] == "unclaimed":
+            queryset = queryset.unclaimed(now)
+        elif data["claim"] == "mine":
+            queryset = queryset.claimed_by(user, now)
+        elif data["claim"] == "escalated":
+            queryset = queryset.escalated_to(user)
+        return queryset
+
+
+class VerdictForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.choices)
+    reason = forms.ModelChoiceField(
+        RejectReason.objects.active(), required=False, to_field_name="code", empty_label="Reason…"
+    )
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    hide_from_outputs = forms.BooleanField(
+        required=False, initial=True, label="Hide from the outputs browser (operators)"
+    )
+    escalate_to = forms.ModelChoiceField(
+        User.objects.none(), required=False, empty_label="Escalate to…", label="Escalate to"
+    )
+
+    def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["escalate_to"].queryset = escalation_targets().exclude(pk=actor.pk)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("decision") == Decision.REJECT and not data.get("reason"):
+            self.add_error("reason", "Choose a reason for the rejection.")
+        if data.get("decision") == Decision.ESCALATE and not data.get("escalate_to"):
+            self.add_error("escalate_to", "Choose who to escalate to.")
+        return data
+
+
+class NoteForm(forms.Form):
+    position_s = forms.FloatField(min_value=0, initial=0, label="At (s)")
+    text = forms.CharField(max_length=2000, label="Note")
