@@ -7,7 +7,7 @@ import factory
 from recordings.models import ClientApp, ClientAppKind, Room
 
 
-class ClientAppFactory(factory.django.DjangoModelFactory):
+class ClientAppFactory(factory.django.DjangoModelFactory[ClientApp]):
     class Meta:
         model = ClientApp
 
@@ -21,7 +21,7 @@ class WebAppFactory(ClientAppFactory):
     url = factory.Sequence(lambda n: f"https://app{n}.example.com/")
 
 
-class RoomFactory(factory.django.DjangoModelFactory):
+class RoomFactory(factory.django.DjangoModelFactory[Room]):
     class Meta:
         model = Room
 

@@ -42,7 +42,9 @@ def room_url(key: str) -> str:
 
 
 def test_create_room_by_app_name_returns_201_and_the_room(api: Api) -> None:
-    app = WebAppFactory(name="Bullet comments", launch_parameters="--room={room_key} {entry_parameters}")
+    app = WebAppFactory.create(
+        name="Bullet comments", launch_parameters="--room={room_key} {entry_parameters}"
+    )
     body = {"name": "Lobby", "room_key": "Lobby.1", "app": "Bullet comments", "tags": ["VIP", "music"]}
     response = api.send("post", ROOMS, {**body, "entry_parameters": "--seat=1"})
     assert response.status_code == 201, response.content
@@ -55,7 +57,7 @@ def test_create_room_by_app_name_returns_201_and_the_room(api: Api) -> None:
 
 
 def test_create_room_by_app_id(api: Api) -> None:
-    app = ClientAppFactory()
+    app = ClientAppFactory.create()
     response = api.send(
         "post", ROOMS, {"name": "Lobby", "room_key": "lobby", "app": app.pk, "auto_record": True}
     )
@@ -79,8 +81,8 @@ def test_create_room_by_app_id(api: Api) -> None:
     ],
 )
 def test_create_room_field_errors(api: Api, body: dict[str, Any], fields: set[str]) -> None:
-    app = ClientAppFactory(name="A")
-    RoomFactory(client_app=app, room_key="taken")
+    app = ClientAppFactory.create(name="A")
+    RoomFactory.create(client_app=app, room_key="taken")
     response = api.send("post", ROOMS, body)
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == fields
@@ -88,7 +90,7 @@ def test_create_room_field_errors(api: Api, body: dict[str, Any], fields: set[st
 
 
 def test_create_room_for_an_inactive_app_is_refused(api: Api) -> None:
-    ClientAppFactory(name="Old", is_active=False)
+    ClientAppFactory.create(name="Old", is_active=False)
     response = api.send("post", ROOMS, {"name": "x", "room_key": "k", "app": "Old"})
     assert response.status_code == 400
     assert "app" in response.json()["error"]["fields"]
@@ -100,7 +102,7 @@ def test_malformed_json_is_a_400(api: Api) -> None:
 
 
 def test_read_and_404(api: Api) -> None:
-    RoomFactory(room_key="live-1", name="Live one")
+    RoomFactory.create(room_key="live-1", name="Live one")
     assert api.get(room_url("live-1")).json()["name"] == "Live one"
     missing = api.get(room_url("nope"))
     assert missing.status_code == 404
@@ -109,7 +111,7 @@ def test_read_and_404(api: Api) -> None:
 
 
 def test_patch_changes_only_the_given_fields(api: Api) -> None:
-    room = RoomFactory(room_key="live-1", tags="a", auto_record=True, entry_parameters="--x")
+    room = RoomFactory.create(room_key="live-1", tags="a", auto_record=True, entry_parameters="--x")
     response = api.send("patch", room_url("live-1"), {"tags": "b, a", "max_recording_minutes": 30})
     assert response.status_code == 200, response.content
     room.refresh_from_db()
@@ -126,8 +128,8 @@ def test_patch_changes_only_the_given_fields(api: Api) -> None:
 
 
 def test_patch_errors_leave_the_room_unchanged(api: Api) -> None:
-    room = RoomFactory(room_key="live-1", stream_name="s1")
-    RoomFactory(room_key="live-2", stream_name="s2")
+    room = RoomFactory.create(room_key="live-1", stream_name="s1")
+    RoomFactory.create(room_key="live-2", stream_name="s2")
     response = api.send("patch", room_url("live-1"), {"stream_name": "s2", "name": "changed"})
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"stream_name"}
@@ -136,11 +138,11 @@ def test_patch_errors_leave_the_room_unchanged(api: Api) -> None:
 
 
 def test_list_filters_and_paging(api: Api) -> None:
-    web = WebAppFactory(name="Web")
-    apk = ClientAppFactory(name="Apk")
-    RoomFactory(name="Alpha", room_key="a", client_app=web, tags="vip")
-    RoomFactory(name="Beta", room_key="b", client_app=apk)
-    RoomFactory(name="Gamma", room_key="c", client_app=apk, is_active=False)
+    web = WebAppFactory.create(name="Web")
+    apk = ClientAppFactory.create(name="Apk")
+    RoomFactory.create(name="Alpha", room_key="a", client_app=web, tags="vip")
+    RoomFactory.create(name="Beta", room_key="b", client_app=apk)
+    RoomFactory.create(name="Gamma", room_key="c", client_app=apk, is_active=False)
 
     def keys(**params: str) -> list[str]:
         response = api.get(ROOMS, **params)

@@ -46,7 +46,7 @@ def test_page_permissions(
     role_user: Callable[[str], User | None],
     client_as: Callable[[User | None], Client],
 ) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     args = {"app": [room.client_app.pk], "room": [room.pk], None: []}[needs]
     url = reverse(f"recordings:{name}", args=args)
     response = client_as(role_user(role)).get(url)
@@ -80,7 +80,7 @@ def test_posts_by_other_roles_are_refused_and_change_nothing(
     role_user: Callable[[str], User | None],
     client_as: Callable[[User | None], Client],
 ) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     args = {"app": [room.client_app.pk], "room": [room.pk], None: []}[needs]
     response = client_as(role_user(role)).post(reverse(f"recordings:{name}", args=args), {"name": "x"})
     assert response.status_code == 403
@@ -92,11 +92,11 @@ def test_posts_by_other_roles_are_refused_and_change_nothing(
 def api_call(
     client: Client, method: str, url: str, secret: str | None, body: dict[str, Any] | None = None
 ) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
     if method == "GET":
-        return client.get(url, **headers)
+        return client.get(url, headers=headers)
     return getattr(client, method.lower())(
-        url, data=json.dumps(body or {}), content_type="application/json", **headers
+        url, data=json.dumps(body or {}), content_type="application/json", headers=headers
     )
 
 
@@ -122,8 +122,8 @@ def test_api_permissions(
     role_user: Callable[[str], User | None],
     api_token: Callable[[User], str],
 ) -> None:
-    app = ClientAppFactory(name="Gifts")
-    RoomFactory(room_key="lobby", client_app=app)
+    app = ClientAppFactory.create(name="Gifts")
+    RoomFactory.create(room_key="lobby", client_app=app)
     user = role_user(role)
     secret = api_token(user) if user else None
     url = reverse(f"recordings:{name}", args=["lobby"] if keyed else [])

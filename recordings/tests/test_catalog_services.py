@@ -61,10 +61,10 @@ def test_client_app_update_rejects_invalid_values_and_keeps_the_row(operator: Us
 
 
 def test_client_app_deactivate_takes_its_active_rooms_along(operator: User) -> None:
-    app = ClientAppFactory()
-    active = RoomFactory(client_app=app, room_key="a")
-    RoomFactory(client_app=app, room_key="b", is_active=False)
-    other = RoomFactory(room_key="c")
+    app = ClientAppFactory.create()
+    active = RoomFactory.create(client_app=app, room_key="a")
+    RoomFactory.create(client_app=app, room_key="b", is_active=False)
+    other = RoomFactory.create(room_key="c")
     rooms = services.client_app_deactivate(app=app, actor=operator)
     assert [room.room_key for room in rooms] == ["a"]
     app.refresh_from_db()
@@ -79,7 +79,7 @@ def test_client_app_deactivate_takes_its_active_rooms_along(operator: User) -> N
 
 
 def test_an_app_with_rooms_cannot_be_deleted(operator: User) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     app = room.client_app
     assert "1 rooms" in services.deletion_refusal(app)
     with pytest.raises(services.CatalogRefused, match="Deactivate it instead"):
@@ -89,7 +89,7 @@ def test_an_app_with_rooms_cannot_be_deleted(operator: User) -> None:
 
 
 def test_an_app_without_rooms_is_deleted_and_audited(operator: User) -> None:
-    app = ClientAppFactory(name="Spare")
+    app = ClientAppFactory.create(name="Spare")
     pk = app.pk
     assert services.deletion_refusal(app) == ""
     services.client_app_delete(app=app, actor=operator)
@@ -99,7 +99,7 @@ def test_an_app_without_rooms_is_deleted_and_audited(operator: User) -> None:
 
 
 def test_room_create_fills_the_stream_name_and_normalises_tags(operator: User) -> None:
-    app = ClientAppFactory()
+    app = ClientAppFactory.create()
     room = services.room_create(
         data={"name": "Lobby", "room_key": "Lobby.1", "client_app": app, "tags": "VIP, sports ,vip"},
         actor=operator,
@@ -111,7 +111,7 @@ def test_room_create_fills_the_stream_name_and_normalises_tags(operator: User) -
 
 
 def test_room_create_refuses_an_inactive_app(operator: User) -> None:
-    app = ClientAppFactory(is_active=False)
+    app = ClientAppFactory.create(is_active=False)
     with pytest.raises(ValidationError) as excinfo:
         services.room_create(data={"name": "Lobby", "room_key": "lobby", "client_app": app}, actor=operator)
     assert "is_active" in excinfo.value.message_dict
@@ -119,7 +119,7 @@ def test_room_create_refuses_an_inactive_app(operator: User) -> None:
 
 
 def test_room_update_diff_and_deactivate(operator: User) -> None:
-    room = RoomFactory(tags="a")
+    room = RoomFactory.create(tags="a")
     services.room_update(room=room, data={"tags": "b, a", "auto_record": True}, actor=operator)
     [entry] = entries("room.update")
     assert entry.changes == {"tags": ["a", "a,b"], "auto_record": [False, True]}
@@ -131,7 +131,7 @@ def test_room_update_diff_and_deactivate(operator: User) -> None:
 
 
 def test_room_delete_is_audited(operator: User) -> None:
-    room = RoomFactory(room_key="gone")
+    room = RoomFactory.create(room_key="gone")
     services.room_delete(room=room, actor=operator)
     assert not Room.objects.filter(room_key="gone").exists()
     assert entries("room.delete")[0].changes["room_key"] == "gone"
@@ -141,10 +141,12 @@ def test_room_delete_refusal_names_the_protecting_rows(
     operator: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Recording sessions will protect their room; simulate such a dependent with a ProtectedError.
-    room = RoomFactory(room_key="busy")
+    room = RoomFactory.create(room_key="busy")
 
     def protected_delete(*args: object, **kwargs: object) -> None:
-        raise models.ProtectedError("protected", [AuditEntry(action="x"), AuditEntry(action="y")])
+        raise models.ProtectedError(
+            "protected", {AuditEntry.objects.create(action="x"), AuditEntry.objects.create(action="y")}
+        )
 
     monkeypatch.setattr(Room, "delete", protected_delete)
     with pytest.raises(services.CatalogRefused) as excinfo:

@@ -19,7 +19,7 @@ from recordings.tests.catalog_factories import ClientAppFactory, RoomFactory, We
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 APP_FORM: dict[str, Any] = {
     "name": "Bullet comments",
@@ -98,7 +98,7 @@ def test_create_app_shows_errors_and_creates_nothing(
 
 
 def test_duplicate_app_name_is_a_form_error(op_client: Client) -> None:
-    WebAppFactory(name="Bullet comments")
+    WebAppFactory.create(name="Bullet comments")
     response = op_client.post(reverse("recordings:app_create"), APP_FORM)
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
@@ -107,22 +107,24 @@ def test_duplicate_app_name_is_a_form_error(op_client: Client) -> None:
 
 def test_inline_validation_returns_one_field_and_saves_nothing(op_client: Client) -> None:
     data = {**APP_FORM, "car_project_id": "cap-bad", "_validate": "car_project_id"}
-    response = op_client.post(reverse("recordings:app_create"), data, **HTMX)
+    response = op_client.post(reverse("recordings:app_create"), data, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.strip().startswith('<div class="field has-error')
     assert 'id="field-car_project_id"' in html and "A CAR project id looks like" in html
     assert "<form" not in html and "<html" not in html
     assert not ClientApp.objects.exists()
-    ok = op_client.post(reverse("recordings:app_create"), {**APP_FORM, "_validate": "car_project_id"}, **HTMX)
+    ok = op_client.post(
+        reverse("recordings:app_create"), {**APP_FORM, "_validate": "car_project_id"}, headers=HTMX
+    )
     assert "has-error" not in ok.content.decode()
 
 
 def test_inline_validation_of_the_room_key_suggests_a_free_stream_name(op_client: Client) -> None:
-    app = ClientAppFactory()
-    RoomFactory(client_app=app, room_key="other", stream_name="show-7")
+    app = ClientAppFactory.create()
+    RoomFactory.create(client_app=app, room_key="other", stream_name="show-7")
     data = {**room_form(app, room_key="Show.7"), "_validate": "room_key"}
-    html = op_client.post(reverse("recordings:room_create"), data, **HTMX).content.decode()
+    html = op_client.post(reverse("recordings:room_create"), data, headers=HTMX).content.decode()
     assert 'id="field-room_key"' in html
     assert 'id="stream-name-suggestion" hx-swap-oob="true"' in html
     assert "<code>show-7-2</code>" in html
@@ -135,7 +137,7 @@ def test_create_form_widgets_validate_inline(op_client: Client) -> None:
 
 
 def test_create_room_fills_the_stream_name_and_normalises_tags(op_client: Client) -> None:
-    app = ClientAppFactory()
+    app = ClientAppFactory.create()
     response = op_client.post(reverse("recordings:room_create"), room_form(app, room_key="Lobby.1"))
     room = Room.objects.get(room_key="Lobby.1")
     assert response["Location"] == reverse("recordings:room_detail", args=[room.pk])
@@ -143,8 +145,8 @@ def test_create_room_fills_the_stream_name_and_normalises_tags(op_client: Client
 
 
 def test_create_room_errors(op_client: Client) -> None:
-    app = ClientAppFactory(max_recording_minutes=60)
-    RoomFactory(room_key="taken", stream_name="taken")
+    app = ClientAppFactory.create(max_recording_minutes=60)
+    RoomFactory.create(room_key="taken", stream_name="taken")
     data = room_form(
         app, room_key="taken", stream_name="bad name", max_recording_minutes="90", tags="ok, no!"
     )
@@ -157,15 +159,15 @@ def test_create_room_errors(op_client: Client) -> None:
 
 
 def test_room_form_offers_only_active_apps_and_preselects_from_the_query(op_client: Client) -> None:
-    active = ClientAppFactory(name="Active app")
-    ClientAppFactory(name="Retired app", is_active=False)
+    active = ClientAppFactory.create(name="Active app")
+    ClientAppFactory.create(name="Retired app", is_active=False)
     html = op_client.get(reverse("recordings:room_create") + f"?app={active.pk}").content.decode()
     assert f'<option value="{active.pk}" selected>Active app (APK)</option>' in html
     assert "Retired app" not in html
 
 
 def test_edit_app_and_room(op_client: Client) -> None:
-    room = RoomFactory(client_app=WebAppFactory())
+    room = RoomFactory.create(client_app=WebAppFactory.create())
     app = room.client_app
     data = {**APP_FORM, "name": "Renamed", "url": app.url}
     assert op_client.post(reverse("recordings:app_edit", args=[app.pk]), data).status_code == 302
@@ -180,7 +182,7 @@ def test_edit_app_and_room(op_client: Client) -> None:
 
 
 def test_deactivate_app_confirms_then_takes_rooms_along(op_client: Client) -> None:
-    room = RoomFactory(name="Evening show")
+    room = RoomFactory.create(name="Evening show")
     url = reverse("recordings:app_deactivate", args=[room.client_app.pk])
     page = op_client.get(url).content.decode()
     assert "will be deactivated too: Evening show." in page
@@ -192,7 +194,7 @@ def test_deactivate_app_confirms_then_takes_rooms_along(op_client: Client) -> No
 
 
 def test_deleting_an_app_with_rooms_is_refused_with_advice(op_client: Client) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     url = reverse("recordings:app_delete", args=[room.client_app.pk])
     page = op_client.get(url).content.decode()
     assert "cannot be deleted" in page and "Deactivate instead" in page
@@ -204,7 +206,7 @@ def test_deleting_an_app_with_rooms_is_refused_with_advice(op_client: Client) ->
 
 
 def test_delete_room_then_its_app(op_client: Client) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     app = room.client_app
     response = op_client.post(reverse("recordings:room_delete", args=[room.pk]))
     assert response["Location"] == reverse("recordings:room_list")
@@ -214,7 +216,7 @@ def test_delete_room_then_its_app(op_client: Client) -> None:
 
 
 def test_deactivate_room(op_client: Client) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     op_client.post(reverse("recordings:room_deactivate", args=[room.pk]))
     room.refresh_from_db()
     assert not room.is_active
@@ -223,11 +225,11 @@ def test_deactivate_room(op_client: Client) -> None:
 
 
 def test_room_list_filters(op_client: Client) -> None:
-    web = WebAppFactory(name="Web")
-    apk = ClientAppFactory(name="Apk")
-    RoomFactory(name="Alpha", client_app=web, tags="music,vip")
-    RoomFactory(name="Beta", client_app=apk, tags="music")
-    RoomFactory(name="Gamma", client_app=apk, tags="sports", is_active=False)
+    web = WebAppFactory.create(name="Web")
+    apk = ClientAppFactory.create(name="Apk")
+    RoomFactory.create(name="Alpha", client_app=web, tags="music,vip")
+    RoomFactory.create(name="Beta", client_app=apk, tags="music")
+    RoomFactory.create(name="Gamma", client_app=apk, tags="sports", is_active=False)
 
     def names(**params: str) -> list[str]:
         response = op_client.get(reverse("recordings:room_list"), params)
@@ -244,8 +246,8 @@ def test_room_list_filters(op_client: Client) -> None:
 
 
 def test_app_list_filters_and_counts_rooms(op_client: Client) -> None:
-    web = WebAppFactory(name="Web overlay", car_project_id="cap-webapp001")
-    ClientAppFactory(name="Gifts", is_active=False)
+    web = WebAppFactory.create(name="Web overlay", car_project_id="cap-webapp001")
+    ClientAppFactory.create(name="Gifts", is_active=False)
     RoomFactory.create_batch(2, client_app=web)
 
     def rows(**params: str) -> list[tuple[str, int]]:
@@ -269,8 +271,8 @@ def test_empty_lists_invite_to_create(
 
 @pytest.mark.parametrize("name", ["app_list", "room_list"])
 def test_htmx_filter_request_gets_only_the_results_partial(op_client: Client, name: str) -> None:
-    RoomFactory(name="Alpha")
-    response = op_client.get(reverse(f"recordings:{name}"), HTTP_HX_TARGET="results", **HTMX)
+    RoomFactory.create(name="Alpha")
+    response = op_client.get(reverse(f"recordings:{name}"), headers={**HTMX, "HX-Target": "results"})
     html = response.content.decode()
     assert html.strip().startswith('<div id="results">')
     assert "<html" not in html and 'class="filters"' not in html
@@ -293,7 +295,7 @@ def test_list_pages_do_not_query_per_row(
 ) -> None:
     apps = ClientAppFactory.create_batch(5)
     for index in range(25):
-        RoomFactory(client_app=apps[index % 5], tags=f"t{index % 3}")
+        RoomFactory.create(client_app=apps[index % 5], tags=f"t{index % 3}")
     op_client.get(reverse(f"recordings:{name}"))  # warm the session and role caches
     with django_assert_max_num_queries(9):
         response = op_client.get(reverse(f"recordings:{name}"))
@@ -301,8 +303,8 @@ def test_list_pages_do_not_query_per_row(
 
 
 def test_detail_pages_show_settings_push_url_and_rooms(op_client: Client) -> None:
-    app = ClientAppFactory(launch_parameters="--room={room_key} --stream={stream_name}")
-    room = RoomFactory(
+    app = ClientAppFactory.create(launch_parameters="--room={room_key} --stream={stream_name}")
+    room = RoomFactory.create(
         client_app=app, room_key="live-7", stream_name="live_7", push_domain="push.example.com"
     )
     html = op_client.get(reverse("recordings:room_detail", args=[room.pk])).content.decode()
@@ -316,14 +318,14 @@ def test_detail_pages_show_settings_push_url_and_rooms(op_client: Client) -> Non
 def test_viewers_see_no_management_buttons(
     client_as: Callable[[User | None], Client], moderator: User
 ) -> None:
-    room = RoomFactory()
+    room = RoomFactory.create()
     html = client_as(moderator).get(reverse("recordings:room_detail", args=[room.pk])).content.decode()
     assert reverse("recordings:room_edit", args=[room.pk]) not in html
 
 
 def test_overview_panel_counts(operator: User) -> None:
-    RoomFactory(auto_record=True)
-    RoomFactory(is_active=False)
+    RoomFactory.create(auto_record=True)
+    RoomFactory.create(is_active=False)
     [panel] = [p for p in collect_panels(operator) if p.title == "Catalog"]
     assert panel.context["rooms"] == {"total": 2, "active": 1, "auto": 1}
     assert panel.context["apps"] == {"total": 2, "active": 2}
