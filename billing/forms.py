@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
 from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_CLASSES
 from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
+from billing.models import Budget
+from recordings.models import ClientApp
 
 MAX_RECORDINGS = 200
 MAX_DURATION_MINUTES = 24 * 60  # a CSS record task lasts at most 24 hours
@@ -249,3 +252,22 @@ class PriceBookForm(forms.Form):
             return Prices.from_document(document).to_document()
         except PricesError as exc:
             raise forms.ValidationError(exc.errors) from exc
+
+
+class BudgetForm(forms.ModelForm):
+    month = MonthField(
+        required=False, help_text="YYYY-MM; leave empty for a budget that applies every month."
+    )
+
+    class Meta:
+        model = Budget
+        fields = ["app", "month", "amount_usd", "warning_percent", "block_manual_starts"]
+        widgets = {"warning_percent": forms.NumberInput(attrs={"min": 1, "max": 99})}
+        help_texts = {"warning_percent": "Alert at this % of the limit (the limit itself alerts at 100%)."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["app"].queryset = ClientApp.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["amount_usd"].min_value = Decimal("0.01")  # type: ignore[attr-defined]
+        self.fields["amount_usd"].validators.append(MinValueValidator(Decimal("0.01")))
+        self.fields["warning_percent"].validators += [MinValueValidator(1), MaxValueValidator(99)]

@@ -70,3 +70,72 @@ class PriceBook(models.Model):
             "version": self.version,
             "effective_from": self.effective_from.isoformat(),
         }
+
+
+class BudgetLevel(models.TextChoices):
+    OK = "ok", "Within budget"
+    WARNING = "warning", "Near the limit"
+    EXCEEDED = "exceeded", "Exceeded"
+
+
+class BudgetQuerySet(models.QuerySet["Budget"]):
+    def listing(self) -> BudgetQuerySet:
+        return self.select_related("app").order_by("app__name", "month")
+
+    def applying(self, month: date) -> list[Budget]:
+        """One budget per app for `month`: its budget for that very month, else its every-month budget."""
+        chosen: dict[int, Budget] = {}
+        for budget in self.filter(models.Q(month=month) | models.Q(month__isnull=True)).select_related("app"):
+            if budget.app_id not in chosen or budget.month is not None:
+                chosen[budget.app_id] = budget
+        return sorted(chosen.values(), key=lambda b: b.app.name)
+
+
+class Budget(models.Model):
+    app = models.ForeignKey("recordings.ClientApp", on_delete=models.CASCADE, related_name="budgets")
+    month = models.DateField(
+        null=True, blank=True, help_text="The month this budget is for (its first day); empty: every month."
+    )
+    amount_usd = models.DecimalField("limit (USD)", max_digits=12, decimal_places=2)
+    warning_percent = models.PositiveSmallIntegerField(
+        default=80, help_text="Warn when the month's spending reaches this share of the limit."
+    )
+    block_manual_starts = models.BooleanField(
+        default=False,
+        help_text="Once the limit is exceeded, operators cannot start this app's recordings by hand.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BudgetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["app__name", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "month"],
+                name="budget_one_per_app_month",
+                violation_error_message="This app already has a budget for that month.",
+            ),
+            models.UniqueConstraint(
+                fields=["app"],
+                condition=models.Q(month__isnull=True),
+                name="budget_one_recurring_per_app",
+                violation_error_message="This app already has an every-month budget.",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_usd__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(warning_percent__gte=1, warning_percent__lte=99),
+                name="budget_warning_1_99",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__isnull=True) | models.Q(month__day=1), name="budget_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.month:%Y-%m}" if self.month else "every month"
+        return f"{self.app} budget, {when}: {self.amount_usd} USD"

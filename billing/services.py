@@ -1,10 +1,11 @@
 """Billing workflows: pricing plans with the price book in effect, new price-book versions, budgets.
 
-Estimates never write anything; creating a price book is audited.
+Estimates never write anything; creating a price book and saving or deleting a budget are audited.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,14 +15,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from billing.actuals import recordings_by_app
 from billing.deployment import PlanContext, deployment_context
 from billing.estimator import Estimate, EstimateInput, PlannedRecording, Prices, PricesError, estimate
 from billing.estimator.estimate import RecordingCost
 from billing.estimator.output import as_dict
 from billing.estimator.push import PushDay
 from billing.estimator.timeline import BILLING_TZ, day_bounds
-from billing.models import PriceBook
+from billing.models import Budget, BudgetLevel, PriceBook
 from dashboard import audit
+from recordings.models import ClientApp
 
 
 class NoPriceBookError(LookupError):
@@ -179,3 +182,125 @@ def price_book_create(
         },
     )
     return book
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    app: ClientApp
+    month: date
+    spent: Decimal
+    limit: Decimal | None  # None: the app has no budget for the month
+    ratio: Decimal | None
+    level: BudgetLevel
+    blocks_manual_starts: bool
+    budget: Budget | None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.ratio is None else int(self.ratio * 100)
+
+
+def status_of(*, app: ClientApp, month: date, budget: Budget | None, spent: Decimal) -> BudgetStatus:
+    if budget is None:
+        return BudgetStatus(app, month, spent, None, None, BudgetLevel.OK, False, None)
+    ratio = spent / budget.amount_usd
+    if ratio >= 1:
+        level = BudgetLevel.EXCEEDED
+    elif ratio * 100 >= budget.warning_percent:
+        level = BudgetLevel.WARNING
+    else:
+        level = BudgetLevel.OK
+    blocks = budget.block_manual_starts and level == BudgetLevel.EXCEEDED
+    return BudgetStatus(app, month, spent, budget.amount_usd, ratio, level, blocks, budget)
+
+
+def recordings_spend(
+    *,
+    month: date,
+    recordings: Sequence[PlannedRecording],
+    context: PlanContext | None = None,
+    price_book: PriceBook | None = None,
+) -> Decimal:
+    """What these recordings cost in `month`, priced as if they were the month's only recordings (so an app
+    pays its own packs in full: budgets err on the safe side) and without playback traffic (viewers' cost)."""
+    if not recordings:
+        return Decimal(0)
+    where = context or deployment_context()
+    plan = EstimateInput(
+        month=month,
+        car_region=where.car_region,
+        css_region=where.css_region,
+        vod_area=where.vod_area,
+        cos_region=where.cos_region,
+        downstream_gb_per_day=Decimal(0),
+        recordings=tuple(recordings),
+    )
+    result = estimate_plan(plan=plan, price_book=price_book).estimate
+    return sum((r.total for r in result.recordings), Decimal(0))
+
+
+def budget_status(
+    *,
+    app: ClientApp,
+    month: date,
+    recordings: Sequence[PlannedRecording] | None = None,
+    context: PlanContext | None = None,
+) -> BudgetStatus:
+    """The app's spending against its budget for `month` (any day of it).
+
+    `recordings` are what is priced: pass the app's recordings of the month (e.g. its sessions plus a planned
+    one, to ask "would this start exceed the budget?"); when omitted, its actual sessions (billing.actuals).
+    """
+    first = month.replace(day=1)
+    budget = next((b for b in Budget.objects.filter(app=app).applying(first)), None)
+    if recordings is None:
+        recordings = recordings_by_app(first, [app]).get(app.pk, [])
+    return status_of(
+        app=app,
+        month=first,
+        budget=budget,
+        spent=recordings_spend(month=first, recordings=recordings, context=context),
+    )
+
+
+def budget_statuses(month: date) -> list[BudgetStatus]:
+    """The status of every budget applying to `month`, from the apps' actual sessions."""
+    first = month.replace(day=1)
+    budgets = Budget.objects.applying(first)
+    if not budgets:
+        return []
+    actual = recordings_by_app(first, [b.app for b in budgets])
+    book = price_book_for(first)
+    return [
+        status_of(
+            app=b.app,
+            month=first,
+            budget=b,
+            spent=recordings_spend(month=first, recordings=actual.get(b.app_id, []), price_book=book),
+        )
+        for b in budgets
+    ]
+
+
+@transaction.atomic
+def budget_save(*, budget: Budget, actor: User) -> Budget:
+    """Create or update a budget (already validated by its form), audited with the changed fields."""
+    creating = budget.pk is None
+    before = {} if creating else audit.snapshot(Budget.objects.get(pk=budget.pk))
+    if creating:
+        budget.created_by = actor
+    budget.save()
+    after = audit.snapshot(budget, ["app", "month", "amount_usd", "warning_percent", "block_manual_starts"])
+    audit.record(
+        actor=actor,
+        action="budget.create" if creating else "budget.update",
+        obj=budget,
+        changes=audit.diff_fields(before, after),
+    )
+    return budget
+
+
+@transaction.atomic
+def budget_delete(*, budget: Budget, actor: User) -> None:
+    audit.record(actor=actor, action="budget.delete", obj=budget, changes=audit.snapshot(budget))
+    budget.delete()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from billing import api
-from billing.views import calculator, pricebooks
+from billing.views import budgets, calculator, pricebooks
 
 app_name = "billing"
 
@@ -10,5 +10,9 @@ urlpatterns = [
     path("costs/price-books/", pricebooks.pricebook_list, name="pricebook_list"),
     path("costs/price-books/new/", pricebooks.pricebook_create, name="pricebook_create"),
     path("costs/price-books/<int:pk>/", pricebooks.pricebook_detail, name="pricebook_detail"),
+    path("costs/budgets/", budgets.budget_list, name="budget_list"),
+    path("costs/budgets/new/", budgets.budget_create, name="budget_create"),
+    path("costs/budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),
+    path("costs/budgets/<int:pk>/delete/", budgets.budget_remove, name="budget_delete"),
     path("api/v1/estimates", api.estimates, name="api_estimates"),
 ]

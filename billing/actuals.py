@@ -1,0 +1,77 @@
+"""Actual recording sessions as estimator inputs, so real spending is priced by the same rules as plans.
+
+A session costs from the moment it held a CAR concurrency (`concurrency_applied_at`) until it ended (or now,
+while it runs). Sessions record no output settings yet, so the formats and storage come from the files the
+session produced (MP4 to VOD when it has none yet), kept for ACTUAL_RETENTION_DAYS; CPU specs have no list
+price and are priced as S.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from billing.estimator import PlannedRecording
+from billing.estimator.prices import SPECS
+from billing.estimator.timeline import day_bounds
+from recordings.lifecycle import SessionState
+from recordings.models import ClientApp, RecordingSession
+
+ACTUAL_RETENTION_DAYS = 30
+RUNNING_STATES = {SessionState.STARTING, SessionState.RECORDING, SessionState.STOPPING}
+
+
+def sessions_in_month(month: date, apps: Iterable[ClientApp]) -> QuerySet[RecordingSession]:
+    """The sessions of these apps that held a concurrency at some point of `month` (UTC+8 days)."""
+    first = month.replace(day=1)
+    start = day_bounds(first)[0]
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (
+        RecordingSession.objects.filter(
+            room__client_app__in=list(apps),
+            concurrency_applied_at__isnull=False,
+            concurrency_applied_at__lt=day_bounds(following)[0],
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .select_related("room__client_app")
+        .prefetch_related("files")
+    )
+
+
+def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | None:
+    app = session.room.client_app
+    start = session.concurrency_applied_at
+    if start is None:
+        return None
+    end = session.ended_at or (now if session.state in RUNNING_STATES else session.state_changed_at)
+    if end <= start:
+        return None
+    files = list(session.files.all())  # type: ignore[attr-defined]  # reverse FK declared by a string
+    formats = tuple(sorted({f.format for f in files})) or ("mp4",)
+    return PlannedRecording(
+        start=start,
+        duration=end - start,
+        spec=app.concurrency_spec if app.concurrency_spec in SPECS else "S",
+        push_mbps=Decimal(app.bitrate_kbps) / 1000,
+        formats=formats,
+        storage=files[0].storage if files else "vod",
+        storage_class="STANDARD",
+        retention_days=ACTUAL_RETENTION_DAYS,
+        label=f"session {session.pk}",
+    )
+
+
+def recordings_by_app(month: date, apps: Iterable[ClientApp]) -> dict[int, list[PlannedRecording]]:
+    """Each app's actual recordings of the month, from one query (plus one for the files)."""
+    now = timezone.now()
+    grouped: dict[int, list[PlannedRecording]] = defaultdict(list)
+    for session in sessions_in_month(month, apps):
+        planned = as_planned(session, now)
+        if planned is not None:
+            grouped[session.room.client_app_id].append(planned)
+    return grouped

@@ -1,0 +1,28 @@
+"""The overview page's budget panel: apps at or above their warning threshold this month."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from billing.models import BudgetLevel
+from billing.services import budget_statuses
+from dashboard.access import Capability, has_capability
+from dashboard.overview import Panel
+
+
+def overview_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
+    if not has_capability(user, Capability.VIEW_COSTS):
+        return []
+    month = timezone.localdate().replace(day=1)
+    statuses = budget_statuses(month)
+    alerts = [s for s in statuses if s.level != BudgetLevel.OK]
+    alerts.sort(key=lambda s: (s.level != BudgetLevel.EXCEEDED, -(s.ratio or 0)))
+    return [
+        Panel(
+            title="Budget alerts",
+            template="billing/_budget_panel.html",
+            context={"alerts": alerts, "budgets": len(statuses), "month": month},
+            order=40,
+        )
+    ]
