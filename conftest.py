@@ -33,6 +33,8 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests create many users: the production password hash (~1M PBKDF2 rounds) would dominate their time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each xdist worker gets its own Redis database (the URL's database number minus the worker index), so
     # queues and rate-limit buckets of parallel workers never collide.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
