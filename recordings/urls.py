@@ -8,6 +8,7 @@ from recordings.views import catalog
 from recordings.views import files as file_views
 from recordings.views import live as live_views
 from recordings.views import review as review_views
+from recordings.views import schedules as schedule_views
 from recordings.views import sessions as session_views
 
 app_name = "recordings"
@@ -62,6 +63,12 @@ urlpatterns += [
     path("recordings/<int:pk>/stop/", session_views.session_stop, name="session_stop"),
     path("rooms/<int:room_pk>/record/", session_views.session_start, name="session_start"),
     path("attention/<int:pk>/resolve/", session_views.attention_resolve, name="attention_resolve"),
+    path("schedules/", schedule_views.schedule_list, name="schedule_list"),
+    path("schedules/new/", schedule_views.schedule_create, name="schedule_create"),
+    path("schedules/calendar/", schedule_views.schedule_calendar, name="schedule_calendar"),
+    path("schedules/<int:pk>/edit/", schedule_views.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:pk>/pause/", schedule_views.schedule_pause, name="schedule_pause"),
+    path("schedules/<int:pk>/resume/", schedule_views.schedule_resume, name="schedule_resume"),
     path("api/v1/recordings", recordings_api.recordings_collection, name="api_recordings"),
     path("api/v1/recordings/<int:pk>", recordings_api.recording_resource, name="api_recording"),
     path("api/v1/recordings/<int:pk>/stop", recordings_api.recording_stop_view, name="api_recording_stop"),

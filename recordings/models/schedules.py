@@ -32,6 +32,8 @@ class ScheduleKind(models.TextChoices):
     CRON = "cron", "Cron expression"
 
 
+# One window of a schedule lasts at most a week; longer than a recording may last, it becomes a chain.
+MAX_SCHEDULE_MINUTES = 7 * 24 * 60
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

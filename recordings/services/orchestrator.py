@@ -43,6 +43,8 @@ FILE_POLL = timedelta(seconds=20)
 RECORD_TASK_MAX = timedelta(hours=24)
 # The next chained record task is created this long before the current one ends.
 CHAIN_LEAD = timedelta(hours=1)
+# How long a due session waits for the previous recording of its room to finish stopping.
+CHAIN_HANDOVER = timedelta(seconds=30)
 # Lookback when adopting a record task a crashed worker may have created.
 TASK_LOOKBACK = timedelta(hours=1)
 
@@ -198,6 +200,9 @@ def drive_scheduled(session: RecordingSession, now: datetime) -> Outcome | None:
         transition(session, S.CANCELLED, now=now, reason="Its planned window passed before it could start.")
         return None
     busy = RecordingSession.objects.active().filter(room=session.room).exclude(pk=session.pk).first()
+    if busy is not None and busy.planned_end <= now + CHAIN_HANDOVER:
+        # The previous piece of a chained recording is still wrapping up: start right after it.
+        return Outcome(session.state, now + BUSY_RETRY)
     if busy is not None:
         transition(
             session,

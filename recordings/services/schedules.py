@@ -11,12 +11,17 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from dashboard import audit
 from recordings.lifecycle import OPEN_STATES, Trigger
 from recordings.models import RecordingSession, Schedule
-from recordings.recurrence import Window, peak_overlap
+from recordings.models.catalog import RECORDING_MINUTES_LIMIT
+from recordings.models.schedules import MAX_SCHEDULE_MINUTES
+from recordings.recurrence import Window, peak_overlap, split_window
 from recordings.services.sessions import session_create
+from tencent import car
+from tencent.errors import TencentError
 
 MATERIALIZE_AHEAD = timedelta(minutes=10)
 # An occurrence whose start was missed (the console was down) still fires if it is at most this late.
@@ -35,16 +40,19 @@ class BookingCheck:
         return self.peak > self.total
 
 
-def booked_windows(*, start: datetime, end: datetime, exclude: Schedule | None = None) -> list[Window]:
-    """Every window already booked in [start, end): other active schedules' occurrences and open sessions."""
+def booked_windows(
+    *, project_id: str, start: datetime, end: datetime, exclude: Schedule | None = None
+) -> list[Window]:
+    """Every window booked in [start, end) on a CAR project: other active schedules' occurrences and open
+    sessions (a session of a schedule counts once)."""
     windows: list[Window] = []
-    schedules = Schedule.objects.active().select_related("room")
+    schedules = Schedule.objects.active().filter(room__client_app__car_project_id=project_id)
     if exclude is not None and exclude.pk:
         schedules = schedules.exclude(pk=exclude.pk)
     for schedule in schedules:
         windows.extend(schedule.windows(start=start, end=end))
     sessions = RecordingSession.objects.filter(
-        state__in=OPEN_STATES, planned_end__gt=start, planned_start__lt=end
+        car_project_id=project_id, state__in=OPEN_STATES, planned_end__gt=start, planned_start__lt=end
     )
     if exclude is not None and exclude.pk:
         sessions = sessions.exclude(schedule=exclude)
@@ -59,7 +67,8 @@ def booking_check(*, schedule: Schedule, total: int, now: datetime) -> BookingCh
     """Would this schedule, with everything else booked, need more concurrencies than the project has?"""
     end = now + BOOKING_HORIZON
     mine = schedule.windows(start=now, end=end)
-    others = booked_windows(start=now, end=end, exclude=schedule)
+    project_id = schedule.room.client_app.car_project_id
+    others = booked_windows(project_id=project_id, start=now, end=end, exclude=schedule)
     peak = peak_overlap([*mine, *others])
     first_conflict = None
     if peak > total:
@@ -69,6 +78,16 @@ def booking_check(*, schedule: Schedule, total: int, now: datetime) -> BookingCh
                 first_conflict = window.start
                 break
     return BookingCheck(peak=peak, total=total, first_conflict=first_conflict)
+
+
+def schedule_booking_check(*, schedule: Schedule, now: datetime | None = None) -> BookingCheck | None:
+    """The booking check against the project's concurrencies from DescribeConcurrentCount; None when CAR
+    cannot be asked right now (the caller saves with a warning)."""
+    try:
+        count = car.describe_concurrent_count(project_id=schedule.room.client_app.car_project_id)
+    except TencentError:
+        return None
+    return booking_check(schedule=schedule, total=count.total, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -101,24 +120,36 @@ def schedule_set_paused(*, schedule: Schedule, paused: bool, actor: User) -> Sch
     return schedule
 
 
+def recording_pieces(schedule: Schedule, *, start: datetime, end: datetime) -> list[Window]:
+    """The recordings a schedule makes: each occurrence split into pieces of at most the room's maximum (and a
+    record task's 24 h), consecutive, so a long window becomes a chain of recordings."""
+    maximum = timedelta(minutes=min(schedule.room.effective_max_recording_minutes, RECORDING_MINUTES_LIMIT))
+    longest = timedelta(minutes=MAX_SCHEDULE_MINUTES)
+    pieces: list[Window] = []
+    for window in schedule.windows(start=start - longest, end=end):
+        pieces.extend(
+            piece for piece in split_window(window, maximum) if piece.end > start and piece.start < end
+        )
+    return pieces
+
+
 def schedules_tick(*, now: datetime) -> list[RecordingSession]:
     """Turn occurrences starting within MATERIALIZE_AHEAD (or missed by at most FIRE_GRACE) into sessions.
     Idempotent: the (schedule, planned_start) constraint makes a second tick find them already there."""
     created: list[RecordingSession] = []
     for schedule in Schedule.objects.active().select_related("room__client_app"):
-        for window in schedule.windows(start=now - FIRE_GRACE, end=now + MATERIALIZE_AHEAD):
-            if window.end <= now:
+        for window in recording_pieces(schedule, start=now - FIRE_GRACE, end=now + MATERIALIZE_AHEAD):
+            if window.end <= now or window.start >= now + MATERIALIZE_AHEAD:
                 continue
             if RecordingSession.objects.filter(schedule=schedule, planned_start=window.start).exists():
                 continue
-            maximum = timedelta(minutes=schedule.room.effective_max_recording_minutes)
             try:
                 with transaction.atomic():
                     session = session_create(
                         room=schedule.room,
                         schedule=schedule,
                         planned_start=window.start,
-                        planned_end=min(window.end, window.start + maximum),
+                        planned_end=window.end,
                         trigger=Trigger.SCHEDULE,
                         actor=None,
                         reason=f"Occurrence of schedule “{schedule.name}”.",

@@ -1,0 +1,139 @@
+"""Schedule pages: the list with next occurrences, create/edit (with the concurrency booking check),
+pause/resume, and a 14-day calendar."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dashboard.access import Capability, current_user, has_capability, requires
+from recordings.forms.schedules import ScheduleForm
+from recordings.models import Schedule
+from recordings.recurrence import Window
+from recordings.services import schedules as services
+
+CALENDAR_DAYS = 14
+NEXT_IN_LIST = 3
+NEXT_ON_FORM = 10
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    schedule: Schedule
+    window: Window
+
+
+@requires(Capability.VIEW_RECORDINGS)
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = [
+        {
+            "schedule": schedule,
+            "next": []
+            if schedule.paused
+            else schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_IN_LIST),
+        }
+        for schedule in Schedule.objects.listing()
+    ]
+    return render(
+        request,
+        "recordings/schedule_list.html",
+        {"rows": rows, "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS)},
+    )
+
+
+def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
+    form = ScheduleForm(request.POST or None, instance=schedule)
+    booking = None
+    if request.method == "POST" and form.is_valid():
+        candidate = form.save(commit=False)
+        booking = services.schedule_booking_check(schedule=candidate)
+        if booking is not None and booking.over and not form.cleaned_data["confirm_overbooking"]:
+            when = timezone.localtime(booking.first_conflict) if booking.first_conflict else None
+            form.add_error(
+                "confirm_overbooking",
+                f"At its busiest this books {booking.peak} concurrent recordings on CAR project "
+                f"{candidate.room.client_app.car_project_id}, which has {booking.total} concurrencies"
+                + (f" (first at {when:%Y-%m-%d %H:%M})" if when else "")
+                + ". Recordings beyond that wait for a free concurrency and may fail. Tick to save anyway.",
+            )
+            form.needs_confirmation = True
+        else:
+            saved = services.schedule_save(schedule=candidate, actor=current_user(request))
+            if booking is None:
+                messages.warning(
+                    request, "CAR could not be asked for the project's concurrencies; not checked."
+                )
+            messages.success(request, f"Schedule “{saved.name}” saved.")
+            return redirect("recordings:schedule_list")
+    now = timezone.now()
+    upcoming = (
+        schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_ON_FORM) if schedule.pk else []
+    )
+    return render(
+        request, "recordings/schedule_form.html", {"form": form, "schedule": schedule, "upcoming": upcoming}
+    )
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    schedule = Schedule(time_zone=timezone.get_current_timezone_name())
+    if request.GET.get("room", "").isdigit():
+        schedule.room_id = int(request.GET["room"])
+    return schedule_form(request, schedule)
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return schedule_form(
+        request, get_object_or_404(Schedule.objects.select_related("room__client_app"), pk=pk)
+    )
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def schedule_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=pk)
+    services.schedule_set_paused(schedule=schedule, paused=True, actor=current_user(request))
+    messages.success(request, f"Schedule “{schedule.name}” paused.")
+    return redirect("recordings:schedule_list")
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def schedule_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=pk)
+    services.schedule_set_paused(schedule=schedule, paused=False, actor=current_user(request))
+    messages.success(request, f"Schedule “{schedule.name}” resumed.")
+    return redirect("recordings:schedule_list")
+
+
+def calendar_days(start: datetime, entries: list[CalendarEntry]) -> list[dict[str, object]]:
+    """One row per local day from `start`, with the entries starting that day in time order."""
+    by_day: dict[date, list[CalendarEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: e.window.start):
+        by_day[timezone.localtime(entry.window.start).date()].append(entry)
+    first = timezone.localtime(start).date()
+    return [
+        {"day": first + timedelta(days=n), "entries": by_day.get(first + timedelta(days=n), [])}
+        for n in range(CALENDAR_DAYS)
+    ]
+
+
+@requires(Capability.VIEW_RECORDINGS)
+def schedule_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    end = today + timedelta(days=CALENDAR_DAYS)
+    entries = [
+        CalendarEntry(schedule, window)
+        for schedule in Schedule.objects.active().select_related("room")
+        for window in schedule.windows(start=today, end=end)
+    ]
+    return render(request, "recordings/schedule_calendar.html", {"days": calendar_days(today, entries)})
