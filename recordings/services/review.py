@@ -121,7 +121,7 @@ def review_claim(*, file_pk: int, actor: User, now: datetime | None = None) -> R
         actor=actor,
         action="review.claim" if created else "review.claim_renew",
         obj=recording,
-        changes={"expires_at": claim.expires_at},
+        changes={"expires_at": claim.expires_at.isoformat()},
     )
     return claim
 
