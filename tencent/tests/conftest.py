@@ -25,11 +25,6 @@ def fake(fast_retries: Any) -> Iterator[FakeTencent]:
 
 
 @pytest.fixture
-def emu(fast_retries: Any) -> Iterator[Any]:
-    """A running emulator with the console's settings pointed at it (fast files, one-second segments)."""
-    from emulator.testing import running_emulator
-
-    with running_emulator(file_delay_seconds=0, EMULATOR_SEGMENT_SECONDS=1, car_concurrency=2) as emulator:
-        for name, value in emulator.settings_overrides().items():
-            setattr(fast_retries, name, value)
-        yield emulator
+def emu(emulator: Any, fast_retries: Any) -> Any:
+    """The root conftest's emulator (settings pointed at it), with the gateway's retries made fast."""
+    return emulator
