@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from recordings.models import (
     StorageKind,
 )
 from recordings.tests.catalog_factories import RoomFactory
+from tencent import car
 
 CALLBACK_KEY = "test-callback-key"
 CALLBACK_URL = "/callbacks/css/"
@@ -179,3 +181,18 @@ def make_file(
         stream_name=room.stream_name if room else "stream",
         **extra,
     )
+
+
+def start_push(user_id: str) -> None:
+    """What CAR does for a session: a concurrency, a cloud session, and its push to CSS stream `user_id`."""
+    car.apply_concurrent(user_id=user_id, user_ip="10.0.0.1", project_id="cap-media0001")
+    car.create_session(user_id=user_id, user_ip="10.0.0.1")
+    car.start_publish_stream(user_id=user_id)
+
+
+def wait_for(condition: Callable[[], object], *, timeout_s: float = 30, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)

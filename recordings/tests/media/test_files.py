@@ -16,7 +16,7 @@ from dashboard.models import AuditEntry
 from recordings.api.files import files_payload
 from recordings.models import FileFormat, RecordingFile, ReviewStatus
 from recordings.services import files as file_services
-from recordings.tests.media_support import make_file, make_room, make_session
+from recordings.tests.media.support import make_file, make_room, make_session
 from tencent.errors import TencentError
 from tencent.results import CallResult
 
@@ -158,9 +158,12 @@ def test_operator_deletes_a_vod_file_after_confirming(
     client_as: Any, operator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deleted: list[str] = []
-    monkeypatch.setattr(
-        file_services.vod, "delete_media", lambda *, file_id: deleted.append(file_id) or CallResult("r1")
-    )
+
+    def delete_media(*, file_id: str) -> CallResult:
+        deleted.append(file_id)
+        return CallResult("r1")
+
+    monkeypatch.setattr(file_services.vod, "delete_media", delete_media)
     recording = make_file(file_id="f1")
     client = client_as(operator)
 
@@ -242,31 +245,33 @@ def test_api_lists_files_by_room_session_and_since(client_as: Any, operator: Any
     make_file(room=make_room(), file_id="theirs")
     old = make_file(room=room, file_id="old")
     RecordingFile.objects.filter(pk=old.pk).update(discovered_at=datetime(2020, 1, 1, tzinfo=UTC))
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(operator)}"}
+    headers = {"Authorization": f"Bearer {api_token(operator)}"}
     client = Client()
 
-    by_room = client.get("/api/v1/files", {"room": "biz-1"}, **headers).json()
-    by_session = client.get("/api/v1/files", {"session": session.pk}, **headers).json()
-    recent = client.get("/api/v1/files", {"room": "biz-1", "since": "2024-01-01T00:00:00Z"}, **headers).json()
+    by_room = client.get("/api/v1/files", {"room": "biz-1"}, headers=headers).json()
+    by_session = client.get("/api/v1/files", {"session": session.pk}, headers=headers).json()
+    recent = client.get(
+        "/api/v1/files", {"room": "biz-1", "since": "2024-01-01T00:00:00Z"}, headers=headers
+    ).json()
 
     assert {r["file_id"] for r in by_room["results"]} == {"mine", "old"}
     assert [r["id"] for r in by_session["results"]] == [mine.pk]
     assert [r["id"] for r in recent["results"]] == [mine.pk]
     assert by_room["results"][0]["room_key"] == "biz-1"
-    assert client.get("/api/v1/files", {"room": "nope"}, **headers).status_code == 404
-    assert client.get("/api/v1/files", {"since": "yesterday"}, **headers).status_code == 400
+    assert client.get("/api/v1/files", {"room": "nope"}, headers=headers).status_code == 404
+    assert client.get("/api/v1/files", {"since": "yesterday"}, headers=headers).status_code == 400
     assert client.get("/api/v1/files").status_code == 401
 
 
 def test_api_file_read_has_a_fresh_signed_url(client_as: Any, moderator: Any, api_token: Any) -> None:
     recording = make_file(file_id="f1")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(moderator)}"}
+    headers = {"Authorization": f"Bearer {api_token(moderator)}"}
 
-    data = Client().get(f"/api/v1/files/{recording.pk}", **headers).json()
+    data = Client().get(f"/api/v1/files/{recording.pk}", headers=headers).json()
 
     assert data["id"] == recording.pk and data["format"] == "mp4"
     assert "sign=" in data["signed_url"] and data["signed_url_expires_at"]
-    assert Client().get("/api/v1/files/999999", **headers).status_code == 404
+    assert Client().get("/api/v1/files/999999", headers=headers).status_code == 404
 
 
 def test_files_payload_lists_a_sessions_files_in_content_order() -> None:

@@ -24,7 +24,7 @@ from recordings.models import (
     StreamScreenshot,
 )
 from recordings.services import callbacks
-from recordings.tests.media_support import (
+from recordings.tests.media.support import (
     ANOMALY_EXAMPLE,
     CALLBACK_KEY,
     CALLBACK_URL,
@@ -323,7 +323,7 @@ def test_cos_file_event_is_stored_by_object_key(client: Client, settings: Any, h
 def test_file_found_by_the_sync_first_is_completed_by_its_callback(
     client: Client, hook_calls: list[Any]
 ) -> None:
-    from recordings.tests.media_support import make_file
+    from recordings.tests.media.support import make_file
 
     synced = make_file(file_id="1234567890", fmt=FileFormat.HLS, url=FILE_EXAMPLE["video_url"], source="sync")
 

@@ -1,0 +1,37 @@
+"""Fixtures of the callbacks / live / files tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from dashboard.access import Role
+from emulator.testing import RunningEmulator, running_emulator
+from recordings.tests.media.support import CALLBACK_URL
+
+
+@pytest.fixture
+def media_emulator(settings: Any, live_server: Any) -> Iterator[RunningEmulator]:
+    """An emulator whose callbacks reach the console under test, with the console pointed at it."""
+    with running_emulator(
+        EMULATOR_FILE_DELAY_SECONDS=0,
+        EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
+        EMULATOR_SEGMENT_SECONDS=1,
+        EMULATOR_SAMPLE_SECONDS=1,
+        EMULATOR_SCREENSHOT_SECONDS=2,
+        EMULATOR_CALLBACK_URL=live_server.url + CALLBACK_URL,
+    ) as emu:
+        for name, value in emu.settings_overrides().items():
+            setattr(settings, name, value)
+        yield emu
+
+
+@pytest.fixture
+def role_groups(transactional_db: None) -> None:
+    """The role groups come from a data migration, so a transactional test's flush removes them; and once
+    Playwright runs, serialized rollback cannot restore them (the connection lives in another context)."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
