@@ -151,6 +151,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget everything: stop pushes and recordings, clear state and faults."""
         self.css.stop_all()
+        self.car.forget_pushes()
         self.css.wait_idle(10)
         self.faults.clear()
         self.callbacks.set_faults(CallbackFaults())

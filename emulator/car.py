@@ -219,6 +219,11 @@ class CarService:
                     if held is not None:
                         held.publishing = False
 
+    def forget_pushes(self) -> None:
+        """The emulator was reset: no UserId pushes any more."""
+        with self.state.lock:
+            self._push_targets.clear()
+
     # --- helpers ---------------------------------------------------------------------------------------------
 
     def _in_use(self, project_id: str) -> int:

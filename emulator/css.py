@@ -95,6 +95,7 @@ class _Recording:
     push: Push
     live: LiveStream
     started_at: float
+    until: float  # the task's EndTime (kept: a deleted task's recording still ends there)
     template_id: int
     extension: str
     ended_at: float | None = None
@@ -621,7 +622,7 @@ class CssService:
                     last_sample_at=time.time(),
                     last_screenshot_at=0.0,
                 )
-                self.state.pushes.append(push)
+                self.state.add_push(push)
         finally:
             with self.state.lock:
                 self._starting.discard(key)
@@ -685,17 +686,9 @@ class CssService:
                 self._executor.submit(self._screenshot, live)
         self._start_due_recordings(now)
         with self.state.lock:
-            due = [
-                recording
-                for recording in self._recordings.values()
-                if recording.ended_at is None
-                and (task := self.state.record_tasks.get(recording.task_id)) is not None
-                and task.end_time <= now
-            ]
-            # Deleted tasks keep recording until the push ends, but still not past the EndTime they had.
-            active = {
-                (r.push.domain_name, r.push.app_name, r.push.stream_name) for r in self._recordings.values()
-            }
+            running = [recording for recording in self._recordings.values() if recording.ended_at is None]
+            due = [recording for recording in running if recording.until <= now]
+            active = {(r.push.domain_name, r.push.app_name, r.push.stream_name) for r in running}
             self.state.usage.note_recordings(now, len(active))
         if due:
             ids = {id(recording) for recording in due}
@@ -775,6 +768,7 @@ class CssService:
                     push=live.push,
                     live=live.stream,
                     started_at=max(now, live.push.started_at),
+                    until=task.end_time,
                     template_id=task.template_id,
                     extension=task.extension,
                 )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_PUSH_SAMPLES = 50_000
+MAX_ENDED_PUSHES = 1_000
 
 
 @dataclass
@@ -170,6 +171,14 @@ class EmulatorState:
     def online_pushes(self) -> list[Push]:
         with self.lock:
             return [push for push in self.pushes if push.ended_at is None]
+
+    def add_push(self, push: Push) -> None:
+        """Remember a push; only the latest MAX_ENDED_PUSHES ended ones are kept."""
+        with self.lock:
+            self.pushes.append(push)
+            ended = [item for item in self.pushes if item.ended_at is not None]
+            for item in ended[: max(0, len(ended) - MAX_ENDED_PUSHES)]:
+                self.pushes.remove(item)
 
     def add_sample(self, sample: PushSample) -> None:
         with self.lock:

@@ -12,6 +12,7 @@ from pathlib import Path
 from emulator.app import Emulator
 from emulator.callbacks import CallbackFaults
 from emulator.config import EmulatorConfig
+from emulator.faults import THROTTLE_CODE
 from emulator.server import RunningServer
 from emulator.state import EmulatorState
 
@@ -34,8 +35,9 @@ class RunningEmulator:
     ) -> None:
         self.app.faults.set_action(action, error_code=code, error_message=message, rate=rate, count=count)
 
-    def throttle(self, action: str, per_second: float) -> None:
-        self.app.faults.set_action(action, throttle_per_s=per_second)
+    def throttle(self, action: str, per_second: float, *, code: str = THROTTLE_CODE) -> None:
+        """Answer `code` (RequestLimitExceeded, or e.g. LimitExceeded.RateLimitExceeded) above `per_second`."""
+        self.app.faults.set_action(action, throttle_per_s=per_second, throttle_code=code)
 
     def set_latency(self, action: str, seconds: float) -> None:
         self.app.faults.set_action(action, latency_s=seconds)

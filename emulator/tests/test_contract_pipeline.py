@@ -140,7 +140,7 @@ def test_car_push_recorded_to_vod_with_callbacks(
     assert fetch(play_url(emu, "room-vod", expires_in=-10))[0] == 403
     assert fetch(play_url(emu, "nobody"))[0] == 404
 
-    time.sleep(4.5)
+    time.sleep(6)  # long enough that ffmpeg's constant ~0.5 s head start stays well inside 10 %
     samples = call(
         sdk.live,
         "DescribeStreamPushInfoList",
@@ -256,3 +256,65 @@ def test_upstream_usage_comes_from_the_push(
     assert call(sdk.live, "DescribePushBandwidthAndFluxList", **window)["SumFlux"] > 0
     assert call(sdk.live, "DescribeBillBandwidthAndFluxList", **window)["SumFlux"] > 0
     call(sdk.car, "DestroySession", UserId="room-usage")
+
+
+def vod_items(sdk: Clients, stream: str) -> list[dict[str, Any]]:
+    return list(call(sdk.vod, "SearchMedia", StreamIds=[stream])["MediaInfoSet"])
+
+
+def test_task_window_bounds_the_recording(
+    pipeline_emulator: RunningEmulator, sdk: Clients, receiver: Receiver
+) -> None:
+    emu = pipeline_emulator
+    start_push(sdk, "room-window")
+    now = int(time.time())
+    call(
+        sdk.live,
+        "CreateRecordTask",
+        StreamName="room-window",
+        DomainName=emu.config.css_push_domain,
+        AppName="live",
+        StartTime=now + 2,
+        EndTime=now + 5,
+        TemplateId=2,
+    )
+    assert receiver.of_type(332) == []  # not started before StartTime
+    receiver.wait_for(lambda: any(e["record_event"] == "record_ended" for e in receiver.of_type(332)), 20)
+    [event] = receiver.of_type(100)
+    assert event["duration"] == pytest.approx(3, abs=1.5)
+    assert event["end_time"] - event["duration"] >= now + 1  # content starts near StartTime
+    assert emu.state.online_push(emu.config.css_push_domain, "live", "room-window") is not None
+
+
+def test_interrupted_push_records_again_on_the_same_task(
+    pipeline_emulator: RunningEmulator, sdk: Clients, receiver: Receiver
+) -> None:
+    emu = pipeline_emulator
+    task_id = create_task(sdk, emu, "room-resume", template_id=0)
+    emu.set_push_die_after(2)
+    start_push(sdk, "room-resume")
+    receiver.wait_for(lambda: receiver.of_type(0) != [], timeout_s=15)
+    emu.set_push_die_after(None)
+    call(sdk.car, "StartPublishStream", UserId="room-resume")
+    time.sleep(2)
+    call(sdk.live, "StopRecordTask", TaskId=task_id)
+    assert emu.wait_idle(30)
+    items = vod_items(sdk, "room-resume")
+    assert [item["BasicInfo"]["Type"] for item in items] == ["m3u8", "m3u8"]  # no template: HLS only
+    call(sdk.car, "DestroySession", UserId="room-resume")
+
+
+def test_deleting_a_running_task_does_not_stop_its_recording(
+    pipeline_emulator: RunningEmulator, sdk: Clients, receiver: Receiver
+) -> None:
+    emu = pipeline_emulator
+    task_id = create_task(sdk, emu, "room-delete", template_id=2)
+    start_push(sdk, "room-delete")
+    time.sleep(1)
+    call(sdk.live, "DeleteRecordTask", TaskId=task_id)
+    time.sleep(1)
+    assert receiver.of_type(100) == []
+    call(sdk.car, "DestroySession", UserId="room-delete")
+    assert emu.wait_idle(30)
+    listing = sdk.cos.list_objects(Bucket=emu.config.cos_bucket, Prefix="record/room-delete/")
+    assert len(listing["Contents"]) == 1
