@@ -22,7 +22,7 @@ from emulator.cos import CosService
 from emulator.css import CssService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
-from emulator.params import Action, RequestContext, check
+from emulator.params import Action, RequestContext, check, from_query
 from emulator.replies import Reply, text
 from emulator.signature import verify
 from emulator.state import EmulatorState
@@ -98,6 +98,8 @@ class Emulator:
                     "NoSuchVersion", f"The API version {version!r} does not exist for this action."
                 )
             params = self._params(method, query, body)
+            if method == "GET":
+                params = from_query(params, action.spec)
             self.faults.before(action_name)
             check(params, action.spec)
             region = headers.get("x-tc-region", "")

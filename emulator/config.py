@@ -101,6 +101,9 @@ class EmulatorConfig:
             return int(raw) if raw is not None else default
 
         snapshot = get("SNAPSHOT")
+        # Under `manage.py rundemo` the console's own address and var/ directory are the natural defaults.
+        console = env.get("CONSOLE_BASE_URL", "").rstrip("/")
+        var_dir = env.get("CNR_VAR_DIR", "")
         size = get("VIDEO_SIZE")
         width, height = parse_size(size) if size else (defaults.video_width, defaults.video_height)
         credentials = get("CREDENTIALS")
@@ -115,12 +118,16 @@ class EmulatorConfig:
             css_push_key=text("CSS_PUSH_KEY", defaults.css_push_key),
             css_play_key=text("CSS_PLAY_KEY", defaults.css_play_key),
             css_callback_key=text("CSS_CALLBACK_KEY", defaults.css_callback_key),
-            callback_url=text("CALLBACK_URL", defaults.callback_url),
+            callback_url=text(
+                "CALLBACK_URL", f"{console}/callbacks/css/" if console else defaults.callback_url
+            ),
             vod_play_key=env.get("EMULATOR_VOD_PLAY_KEY", defaults.vod_play_key),
             vod_subapp_id=integer("VOD_SUBAPP_ID", defaults.vod_subapp_id),
             cos_bucket=text("COS_BUCKET", defaults.cos_bucket),
             cos_region=text("COS_REGION", defaults.cos_region),
-            data_dir=Path(text("DATA_DIR", str(defaults.data_dir))),
+            data_dir=Path(
+                text("DATA_DIR", str(Path(var_dir) / "emulator") if var_dir else str(defaults.data_dir))
+            ),
             snapshot=Path(snapshot) if snapshot else None,
             car_concurrency=integer("CAR_CONCURRENCY", defaults.car_concurrency),
             car_idle_hold_seconds=number("CAR_IDLE_HOLD_SECONDS", defaults.car_idle_hold_seconds),

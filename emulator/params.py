@@ -74,3 +74,37 @@ class Action:
     spec: Spec
     handler: Handler
     region_required: bool = False
+
+
+def from_query(flat: dict[str, str], spec: Spec) -> dict[str, Any]:
+    """Rebuild GET-style parameters (`Ids.0=a&Time.After=b`, all strings) into JSON values typed by `spec`."""
+    nested: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        head, *rest = dotted.split(".")
+        if not rest:
+            nested[head] = value
+            continue
+        node = nested.setdefault(head, {})
+        for part in rest[:-1]:
+            node = node.setdefault(part, {})
+        if isinstance(node, dict):
+            node[rest[-1]] = value
+    return {name: _coerce(value, spec.get(name, (STR, False))[0]) for name, value in nested.items()}
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    if isinstance(value, dict) and value and all(key.isdigit() for key in value):
+        items = [value[key] for key in sorted(value, key=int)]
+        return [_coerce(item, INT if kind == INT_LIST else STR) for item in items]
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == INT:
+            return int(value)
+        if kind == FLOAT:
+            return float(value)
+    except ValueError:
+        return value  # left as a string: the type check answers InvalidParameter
+    if kind == BOOL:
+        return value.lower() == "true"
+    return value

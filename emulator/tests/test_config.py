@@ -71,3 +71,15 @@ def test_environment_overrides() -> None:
 def test_malformed_credentials_are_refused() -> None:
     with pytest.raises(ValueError):
         parse_credentials("no-colon-here")
+
+
+def test_console_address_and_var_dir_are_fallbacks() -> None:
+    config = EmulatorConfig.from_env(
+        {"CONSOLE_BASE_URL": "http://127.0.0.1:8123/", "CNR_VAR_DIR": "/srv/var"}
+    )
+    assert config.callback_url == "http://127.0.0.1:8123/callbacks/css/"
+    assert config.data_dir == Path("/srv/var/emulator")
+    explicit = EmulatorConfig.from_env(
+        {"CONSOLE_BASE_URL": "http://x", "EMULATOR_CALLBACK_URL": "http://y/cb"}
+    )
+    assert explicit.callback_url == "http://y/cb"

@@ -154,3 +154,27 @@ def test_latency_is_added(clients: Clients, emu: RunningEmulator) -> None:
     started = time.monotonic()
     call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)
     assert time.monotonic() - started >= 0.3
+
+
+def test_unknown_action_and_wrong_version(clients: Clients) -> None:
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        clients.car.call_json("DescribeEverything", {})
+    assert error_code(excinfo) == "InvalidAction"
+    clients.car._apiVersion = "2019-01-01"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)
+    assert error_code(excinfo) == "NoSuchVersion"
+
+
+def test_get_requests_are_signed_and_typed_like_posts(emu: RunningEmulator) -> None:
+    from tencentcloud.car.v20220110 import car_client
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from emulator.tests.sdk import sdk_credential
+
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod="GET"))
+    client = car_client.CarClient(sdk_credential(emu), "ap-singapore", profile)
+    call(client, "ApplyConcurrent", UserId="room-get", UserIp="10.0.0.1", ProjectId=PROJECT)
+    count = call(client, "DescribeConcurrentCount", ProjectId=PROJECT)
+    assert (count["Total"], count["Running"]) == (4, 1)

@@ -318,3 +318,29 @@ def test_deleting_a_running_task_does_not_stop_its_recording(
     assert emu.wait_idle(30)
     listing = sdk.cos.list_objects(Bucket=emu.config.cos_bucket, Prefix="record/room-delete/")
     assert len(listing["Contents"]) == 1
+
+
+def test_start_publish_stream_with_url_checks_the_push_secret(
+    pipeline_emulator: RunningEmulator, sdk: Clients, receiver: Receiver
+) -> None:
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+    emu = pipeline_emulator
+    domain = emu.config.css_push_domain
+    call(sdk.car, "ApplyConcurrent", UserId="room-url", UserIp="10.0.0.1", ProjectId=PROJECT)
+    call(sdk.car, "CreateSession", UserId="room-url", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    tx_time = format(int(time.time()) + 600, "X")
+
+    def url(key: str) -> str:
+        secret = hashlib.md5(f"{key}custom-stream{tx_time}".encode()).hexdigest()
+        return f"rtmp://{domain}/live/custom-stream?txSecret={secret}&txTime={tx_time}"
+
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        call(sdk.car, "StartPublishStreamWithURL", UserId="room-url", PublishStreamURL=url("wrong"))
+    assert excinfo.value.code == "FailedOperation"
+    call(
+        sdk.car, "StartPublishStreamWithURL", UserId="room-url", PublishStreamURL=url(emu.config.css_push_key)
+    )
+    assert emu.state.online_push(domain, "live", "custom-stream") is not None
+    call(sdk.car, "StopPublishStream", UserId="room-url")
+    assert emu.state.online_push(domain, "live", "custom-stream") is None
