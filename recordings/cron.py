@@ -6,7 +6,7 @@ reconciliation compares the database with the cloud every minute.
 
 from rq import cron
 
-from recordings import jobs
+from recordings import file_jobs, jobs
 
 TICK_SECONDS = 10
 
@@ -15,4 +15,12 @@ cron.register(
 )
 cron.register(
     jobs.reconcile, queue_name=jobs.QUEUE, cron="* * * * *", job_timeout=600, name="recordings-reconcile"
+)
+# The outputs browser's sync of recording files whose callbacks were lost (recordings/file_jobs.py).
+cron.register(
+    file_jobs.sync_recording_files,
+    queue_name=file_jobs.QUEUE,
+    cron="*/10 * * * *",
+    job_timeout=900,
+    name="recordings-sync-files",
 )

@@ -35,3 +35,18 @@ def role_groups(transactional_db: None) -> None:
     Playwright runs, serialized rollback cannot restore them (the connection lives in another context)."""
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+
+
+@pytest.fixture(autouse=True)
+def restore_role_groups_after_flush(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """Set up before (so torn down after) the database fixtures: a transactional test's final flush empties
+    the role groups, and tests that run next in this worker need them."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            for role in Role:
+                Group.objects.get_or_create(name=role.value)

@@ -1,0 +1,18 @@
+"""RQ job of the outputs browser: the periodic sync that finds recording files whose callbacks were lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+QUEUE = "media"
+# Files land about 5 minutes after a segment ends and callbacks are retried for 12 minutes; looking back a few
+# hours on every run catches anything lost on the way, at the cost of one SearchMedia page per ten streams.
+DEFAULT_LOOKBACK_HOURS = 6.0
+
+
+def sync_recording_files(hours: float = DEFAULT_LOOKBACK_HOURS) -> str:
+    from recordings.services.files import recording_files_sync
+
+    return str(recording_files_sync(since=timezone.now() - timedelta(hours=hours)))
