@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 from types import ModuleType
@@ -45,8 +46,19 @@ LIVE = Service("live", live_client.LiveClient, live_models)
 VOD = Service("vod", vod_client.VodClient, vod_models)
 SERVICES = {service.name: service for service in (CAR, LIVE, VOD)}
 
-_cache: dict[tuple[Any, ...], Any] = {}
+# name → (fingerprint of the settings it was built from + pid, client). A changed configuration (or a fork,
+# whose inherited sockets must not be shared) replaces the client instead of piling up new ones.
+_cache: dict[str, tuple[tuple[Any, ...], Any]] = {}
 _lock = threading.Lock()
+
+
+def _cached(name: str, fingerprint: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    key = (os.getpid(), *fingerprint)
+    with _lock:
+        entry = _cache.get(name)
+        if entry is None or entry[0] != key:
+            entry = _cache[name] = (key, build())
+        return entry[1]
 
 
 def _is_loopback(host: str) -> bool:
@@ -88,53 +100,49 @@ def _api_config() -> tuple[str, ...]:
 def api_client(service: Service) -> Any:
     """The SDK client of `service` for the current settings (one per process, shared by threads)."""
     config = _api_config()
-    key = (service.name, os.getpid(), *config)
-    with _lock:
-        client = _cache.get(key)
-        if client is None:
-            secret_id, secret_key, region, endpoint, scheme, root_domain = config
-            if endpoint:
-                bypass_proxy_for(endpoint)
-            http = HttpProfile(
-                protocol=scheme or "https",
-                endpoint=endpoint or None,
-                rootDomain=root_domain,
-                reqTimeout=REQUEST_TIMEOUT_SECONDS,
-            )
-            # The SDK's own retryer stays off: the gateway retries, so that every attempt is recorded.
-            profile = ClientProfile(httpProfile=http, language="en-US")
-            client = service.client_class(credential.Credential(secret_id, secret_key), region, profile)
-            _cache[key] = client
-        return client
+    secret_id, secret_key, region, endpoint, scheme, root_domain = config
+
+    def build() -> Any:
+        if endpoint:
+            bypass_proxy_for(endpoint)
+        http = HttpProfile(
+            protocol=scheme or "https",
+            endpoint=endpoint or None,
+            rootDomain=root_domain,
+            reqTimeout=REQUEST_TIMEOUT_SECONDS,
+        )
+        # The SDK's own retryer stays off: the gateway retries, so that every attempt is recorded.
+        profile = ClientProfile(httpProfile=http, language="en-US")
+        return service.client_class(credential.Credential(secret_id, secret_key), region, profile)
+
+    return _cached(service.name, config, build)
 
 
 def cos_client() -> CosS3Client:
     """The COS client for the current settings. With COS_ENDPOINT ("host:port") it talks plain HTTP to that
     address while still sending the bucket's real Host header (which is how the emulator recognises COS)."""
-    key = (
-        "cos",
-        os.getpid(),
+    fingerprint = (
         settings.TENCENT_SECRET_ID,
         settings.TENCENT_SECRET_KEY,
         settings.COS_REGION,
         settings.COS_ENDPOINT,
     )
-    with _lock:
-        client = _cache.get(key)
-        if client is None:
-            common = {
-                "Region": settings.COS_REGION,
-                "SecretId": settings.TENCENT_SECRET_ID,
-                "SecretKey": settings.TENCENT_SECRET_KEY,
-                "Timeout": REQUEST_TIMEOUT_SECONDS,
-            }
-            if settings.COS_ENDPOINT:
-                bypass_proxy_for(settings.COS_ENDPOINT)
-                host, _, port = settings.COS_ENDPOINT.partition(":")
-                config = CosConfig(IP=host, Port=int(port) if port else None, Scheme="http", **common)
-            else:
-                config = CosConfig(Scheme="https", **common)
-            # retry=0: the gateway retries itself and records every attempt.
-            client = CosS3Client(config, retry=0)
-            _cache[key] = client
-        return client
+
+    def build() -> CosS3Client:
+        common = {
+            "Region": settings.COS_REGION,
+            "SecretId": settings.TENCENT_SECRET_ID,
+            "SecretKey": settings.TENCENT_SECRET_KEY,
+            "Timeout": REQUEST_TIMEOUT_SECONDS,
+        }
+        if settings.COS_ENDPOINT:
+            bypass_proxy_for(settings.COS_ENDPOINT)
+            host, _, port = settings.COS_ENDPOINT.partition(":")
+            config = CosConfig(IP=host, Port=int(port) if port else None, Scheme="http", **common)
+        else:
+            config = CosConfig(Scheme="https", **common)
+        # retry=0: the gateway retries itself and records every attempt.
+        return CosS3Client(config, retry=0)
+
+    client: CosS3Client = _cached("cos", fingerprint, build)
+    return client

@@ -156,3 +156,17 @@ def test_loopback_endpoints_bypass_a_configured_proxy(
 
     assert css.describe_live_stream_state(stream_name="s1") == "inactive"
     assert fake.endpoint in os.environ["NO_PROXY"].split(",")
+
+
+def test_clients_are_reused_per_configuration_and_rebuilt_when_it_changes(settings: Any) -> None:
+    from tencent import clients
+
+    settings.TENCENT_API_ENDPOINT = "127.0.0.1:1"
+    first = clients.api_client(clients.LIVE)
+    assert clients.api_client(clients.LIVE) is first
+    assert clients.api_client(clients.VOD) is not first
+    settings.TENCENT_API_ENDPOINT = "127.0.0.1:2"
+    second = clients.api_client(clients.LIVE)
+    assert second is not first and second.profile.httpProfile.endpoint == "127.0.0.1:2"
+    settings.TENCENT_API_ENDPOINT = ""
+    assert clients.api_client(clients.LIVE)._get_endpoint() == f"live.{settings.TENCENT_ROOT_DOMAIN}"
