@@ -27,13 +27,17 @@ _WHAT: dict[type[models.Model], str] = {ClientApp: "The client app", Room: "The 
 
 
 def _describe_dependents(exc: ProtectedError) -> str:
-    counts = Counter(obj._meta.verbose_name_plural for obj in exc.protected_objects)
-    return ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    counts = Counter(type(obj) for obj in exc.protected_objects)
+    parts = [
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in counts.items()
+    ]
+    return ", ".join(sorted(parts))
 
 
-def _refusal(obj: models.Model, what: str, exc: ProtectedError) -> str:
+def _refusal(obj: ClientApp | Room, what: str, exc: ProtectedError) -> str:
     return (
-        f"{what} “{obj}” is still used by {_describe_dependents(exc)}, so it cannot be deleted. "
+        f"{what} “{obj.name}” is still used by {_describe_dependents(exc)}, so it cannot be deleted. "
         "Deactivate it instead: it stays in the history but cannot be used any more."
     )
 

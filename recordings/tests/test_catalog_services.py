@@ -81,7 +81,7 @@ def test_client_app_deactivate_takes_its_active_rooms_along(operator: User) -> N
 def test_an_app_with_rooms_cannot_be_deleted(operator: User) -> None:
     room = RoomFactory.create()
     app = room.client_app
-    assert "1 rooms" in services.deletion_refusal(app)
+    assert "used by 1 room," in services.deletion_refusal(app)
     with pytest.raises(services.CatalogRefused, match="Deactivate it instead"):
         services.client_app_delete(app=app, actor=operator)
     assert ClientApp.objects.filter(pk=app.pk).exists()

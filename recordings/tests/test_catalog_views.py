@@ -201,7 +201,7 @@ def test_deleting_an_app_with_rooms_is_refused_with_advice(op_client: Client) ->
     response = op_client.post(url)
     assert response["Location"] == reverse("recordings:app_detail", args=[room.client_app.pk])
     [message] = messages_of(response)
-    assert "is still used by 1 rooms" in message and "Deactivate it instead" in message
+    assert "is still used by 1 room, so" in message and "Deactivate it instead" in message
     assert ClientApp.objects.filter(pk=room.client_app.pk).exists()
 
 
