@@ -35,4 +35,4 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 # The orchestration and moderation models register themselves in their own modules.
-from recordings import admin_review, admin_sessions  # noqa: E402, F401
+from recordings import admin_media, admin_review, admin_sessions  # noqa: E402, F401

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+
+from recordings.models import PushAnomaly, RecordingFile, RecordingSession, RecordStatusChange
 
 register = template.Library()
 
@@ -16,3 +20,13 @@ def hms(seconds: float | int | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.simple_tag
+def session_outputs(session: RecordingSession) -> dict[str, Any]:
+    """What CSS reported for a session: its files, push anomalies and record status changes (three queries)."""
+    return {
+        "files": list(RecordingFile.objects.of_session(session.pk)),
+        "anomalies": list(PushAnomaly.objects.filter(session=session).order_by("-occurred_at")[:20]),
+        "record_status": list(RecordStatusChange.objects.filter(session=session).order_by("at", "id")),
+    }

@@ -292,3 +292,38 @@ def test_files_api_is_in_the_openapi_document(client_as: Any, operator: Any) -> 
     paths = client_as(operator).get("/api/v1/openapi.json").json()["paths"]
 
     assert "get" in paths["/api/v1/files"] and "get" in paths["/api/v1/files/{id}"]
+
+
+def test_session_page_lists_its_files_anomalies_and_record_status(client_as: Any, moderator: Any) -> None:
+    from django.urls import reverse
+
+    from recordings.models import CssCallbackEvent, PushAnomaly, RecordStatusChange
+
+    room = make_room()
+    session = make_session(room, stream_name="s-r9", start=timezone.now())
+    recording = make_file(room=room, session=session, file_id="f1", resolution="1280x720")
+    make_file(room=room, file_id="not-this-session")
+    event = CssCallbackEvent.objects.create(dedupe_key="k1", raw_body="{}")
+    PushAnomaly.objects.create(
+        event=event, stream_name="s-r9", session=session, occurred_at=timezone.now(), anomaly_type=8
+    )
+    RecordStatusChange.objects.create(
+        event=event, stream_name="s-r9", session=session, record_event="record_error", at=timezone.now()
+    )
+
+    html = client_as(moderator).get(reverse("recordings:session_detail", args=[session.pk])).content.decode()
+
+    assert f'href="/files/{recording.pk}/"' in html and "1280x720" in html
+    assert "/files/" + str(RecordingFile.objects.get(file_id="not-this-session").pk) + "/" not in html
+    assert "Video codec changed" in html and "Recording error" in html
+    assert f'href="/live/sessions/{session.pk}/"' in html
+
+
+def test_admin_lists_recording_files(client_as: Any) -> None:
+    from conftest import make_user
+
+    admin_user = make_user("root", is_superuser=True, is_staff=True)
+    make_file(file_id="f1")
+
+    for model in ("recordingfile", "csscallbackevent", "streampush", "pushanomaly"):
+        assert client_as(admin_user).get(f"/admin/recordings/{model}/").status_code == 200
