@@ -93,6 +93,7 @@ class CarService:
             if value and not value.startswith(prefix):
                 raise ApiError("InvalidParameterValue", f"{name} {value!r} must start with {prefix!r}.")
         now = time.time()
+        moved_from: tuple[str, str, str] | None = None
         with self.state.mutate():
             self._release_idle(now)
             held = self.state.concurrencies.get(params["UserId"])
@@ -103,8 +104,8 @@ class CarService:
                 return {}
             if self._in_use(project_id) >= self.config.car_concurrency:
                 raise ApiError("ResourceNotFound.NoIdle", "There is no idle concurrency in the project.")
-            if held is not None:
-                self._destroy(held)
+            if held is not None:  # the UserId moves to another project: its old instance goes away
+                moved_from = self._push_targets.pop(held.user_id, None)
             self.state.concurrencies[params["UserId"]] = Concurrency(
                 user_id=params["UserId"],
                 user_ip=params["UserIp"],
@@ -112,6 +113,8 @@ class CarService:
                 application_id=params.get("ApplicationId") or "",
                 applied_at=now,
             )
+        if moved_from is not None:
+            self._stop_target(moved_from)
         return {}
 
     def create_session(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:

@@ -603,7 +603,11 @@ class CssService:
                 segment_seconds=self.config.segment_seconds,
                 die_after_s=self.faults.push_die_after_s,
             )
-            stream.start()
+            try:
+                stream.start()
+            except Exception:
+                stream.stop()  # never leave an ffmpeg behind when the push could not start
+                raise
             push = Push(
                 domain_name=domain_name,
                 app_name=app_name,

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=None)
 
     def handle(self, *args: object, host: str | None, port: int | None, **options: object) -> None:
-        argv = [*(["--host", host] if host else []), *(["--port", str(port)] if port else [])]
+        argv = [*(["--host", host] if host else []), *(["--port", str(port)] if port is not None else [])]
         main(argv)
