@@ -41,6 +41,7 @@ def make_file(
     duration_s: float = 60.0,
     url: str = "https://vod.example.com/a/b/file.mp4",
     fmt: str = FileFormat.MP4,
+    file_id: str = "",
     **extra: Any,
 ) -> RecordingFile:
     start = start or timezone.now() - timedelta(hours=1)
@@ -49,7 +50,7 @@ def make_file(
         room=room,
         session=session,
         storage=StorageKind.VOD,
-        file_id=f"5285890{next(_numbers):09d}",
+        file_id=file_id or f"5285890{next(_numbers):09d}",
         format=fmt,
         url=url,
         size_bytes=1_000_000,
