@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.utils import timezone
 
 from dashboard.models import AuditEntry
-from recordings.models import ClientApp, ClientAppKind, Room
+from recordings.lifecycle import Trigger
+from recordings.models import ClientApp, ClientAppKind, RecordingSession, Room
 from recordings.services import catalog as services
 from recordings.tests.catalog_factories import ClientAppFactory, RoomFactory
 
@@ -137,20 +139,18 @@ def test_room_delete_is_audited(operator: User) -> None:
     assert entries("room.delete")[0].changes["room_key"] == "gone"
 
 
-def test_room_delete_refusal_names_the_protecting_rows(
-    operator: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Recording sessions will protect their room; simulate such a dependent with a ProtectedError.
-    room = RoomFactory.create(room_key="busy")
-
-    def protected_delete(*args: object, **kwargs: object) -> None:
-        raise models.ProtectedError(
-            "protected", {AuditEntry.objects.create(action="x"), AuditEntry.objects.create(action="y")}
-        )
-
-    monkeypatch.setattr(Room, "delete", protected_delete)
-    with pytest.raises(services.CatalogRefused) as excinfo:
+def test_a_room_with_recordings_cannot_be_deleted(operator: User) -> None:
+    room = RoomFactory.create(room_key="recorded")
+    now = timezone.now()
+    RecordingSession.objects.create(
+        room=room,
+        trigger=Trigger.MANUAL,
+        state_changed_at=now,
+        planned_start=now,
+        planned_end=now + timedelta(hours=1),
+        car_project_id=room.client_app.car_project_id,
+    )
+    assert "1 recording session" in services.deletion_refusal(room)
+    with pytest.raises(services.CatalogRefused, match=r"“Room .*” is still used by 1 recording session"):
         services.room_delete(room=room, actor=operator)
-    assert "2 audit entries" in str(excinfo.value)
-    assert "Deactivate it instead" in str(excinfo.value)
-    assert Room.objects.filter(room_key="busy").exists()
+    assert Room.objects.filter(room_key="recorded").exists()
