@@ -123,9 +123,11 @@ class _Parser:
     def prices(self, doc: Any) -> Prices:
         root = self.mapping(doc, "prices")
         car = self.mapping(root.get("car_packs"), "car_packs")
+        self.check_regions(car, "car_packs")
         car_packs = {
             region: {spec: self.pack(car, region, spec) for spec in SPECS}
-            for region in self.keys(car, "car_packs")
+            for region in CAR_REGIONS
+            if region in car
         }
         for region in CAR_REGIONS:
             if region not in car:
@@ -177,11 +179,10 @@ class _Parser:
         self.errors.append(f"{path}: expected an object")
         return {}
 
-    def keys(self, value: Mapping[str, Any], path: str) -> list[str]:
-        unknown = [k for k in value if k not in CAR_REGIONS]
-        for key in unknown:
-            self.errors.append(f"{path}.{key}: unknown region (one of {', '.join(CAR_REGIONS)})")
-        return [k for k in value if k in CAR_REGIONS]
+    def check_regions(self, value: Mapping[str, Any], path: str) -> None:
+        for key in value:
+            if key not in CAR_REGIONS:
+                self.errors.append(f"{path}.{key}: unknown region (one of {', '.join(CAR_REGIONS)})")
 
     def money(self, value: Any, path: str) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -201,7 +202,8 @@ class _Parser:
         items = self.mapping(value, path)
         if not items and isinstance(value, Mapping):
             self.errors.append(f"{path}: lists no region")
-        return {str(key): self.money(v, f"{path}.{key}") for key, v in items.items()}
+        # Sorted: JSON columns do not keep key order, and pages should list regions the same way every time.
+        return {str(key): self.money(items[key], f"{path}.{key}") for key in sorted(items)}
 
     def pack(self, car: Mapping[str, Any], region: str, spec: str) -> PackPrice:
         path = f"car_packs.{region}.{spec}"

@@ -41,6 +41,14 @@ def pricebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "book": book,
             "prices": book.typed,
+            "cos_rows": [
+                (
+                    region,
+                    book.typed.cos_storage["STANDARD"][region],
+                    book.typed.cos_storage["STANDARD_IA"][region],
+                )
+                for region in book.typed.cos_regions
+            ],
             "css_labels": CSS_REGION_LABELS,
             "previous": previous,
             "changes": price_changes(previous.prices, book.prices) if previous else {},
