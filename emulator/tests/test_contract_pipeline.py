@@ -164,6 +164,12 @@ def test_car_push_recorded_to_vod_with_callbacks(
     url = signed(mp4["BasicInfo"]["MediaUrl"], emu.config.vod_play_key, time.time() + 60)
     status, headers, head = fetch(url, {"Range": "bytes=0-99"})
     assert status == 206 and len(head) == 100 and head[4:8] == b"ftyp"
+    playlist_url = signed(by_type["m3u8"]["BasicInfo"]["MediaUrl"], emu.config.vod_play_key, time.time() + 60)
+    status, _, playlist = fetch(playlist_url)
+    first_segment = next(line for line in playlist.decode().splitlines() if line and not line.startswith("#"))
+    assert status == 200 and "sign=" in first_segment  # segments carry the hotlink query
+    status, headers, _ = fetch(playlist_url.rsplit("/", 1)[0] + "/" + first_segment)
+    assert status == 200 and headers["Content-Type"] == "video/mp2t"
     path = emu.config.data_dir / "vod" / emu.config.vod_app_id / mp4["FileId"]
     assert probe(next(path.glob("*.mp4"))).duration_s == pytest.approx(wall_clock, rel=0.1)
 
