@@ -88,4 +88,5 @@ urlpatterns += [
     path("review/files/<int:pk>/release/", review_views.review_release, name="review_release"),
     path("review/files/<int:pk>/verdict/", review_views.review_verdict, name="review_verdict"),
     path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
+    path("review/files/<int:pk>/checks/", review_views.review_checks, name="review_checks"),
 ]

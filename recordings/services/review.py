@@ -21,8 +21,10 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.access import Capability, Role, has_capability
 from recordings.models import (
+    CheckState,
     Decision,
     InteractionEvent,
+    QaCheck,
     QaFlag,
     RecordingFile,
     RecordingSession,
@@ -34,6 +36,7 @@ from recordings.models import (
     Room,
 )
 from recordings.models.review import CLAIM_TTL, INTERACTION_KIND_PATTERN
+from recordings.review_jobs import enqueue_qa_checks
 
 MAX_INTERACTIONS_PER_POST = 1000
 
@@ -264,6 +267,20 @@ def review_note_add(
         actor=actor, action="review.note", obj=recording, changes={"at_s": note.position_s, "text": text}
     )
     return note
+
+
+# --- automatic checks ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def qa_checks_request(*, file_pk: int, actor: User) -> None:
+    """Run the automatic checks again (after a fix, or when the first run failed)."""
+    recording = _locked_file(file_pk)
+    QaCheck.objects.update_or_create(
+        file=recording, defaults={"state": CheckState.QUEUED, "queued_at": timezone.now(), "error": ""}
+    )
+    audit.record(actor=actor, action="review.qa_checks_requested", obj=recording)
+    enqueue_qa_checks(recording.pk)
 
 
 # --- the queue ---------------------------------------------------------------------------------------------------

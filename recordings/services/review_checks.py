@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import django_rq
 import imageio_ffmpeg
 from django.db import transaction
 from django.db.models import Sum
@@ -27,7 +26,6 @@ from tencent.errors import TencentError
 
 logger = logging.getLogger(__name__)
 
-QUEUE = "media"
 FFMPEG_TIMEOUT_S = 1800
 # Stretches shorter than these are normal (a cut, a pause between sentences) and not worth a moderator's look.
 BLACK_MIN_S = 1.0
@@ -237,21 +235,3 @@ def _finish(
         changes={"state": state, "error": error, "flags": sorted(f.kind for f in findings or [])},
     )
     return check
-
-
-def run_qa_checks(file_pk: int) -> str:
-    """RQ job (queue `media`)."""
-    return qa_checks_run(file_pk=file_pk).state
-
-
-def enqueue_qa_checks(file_pk: int) -> None:
-    """Queue the checks of a newly arrived file once the transaction that created it commits."""
-    QaCheck.objects.get_or_create(file_id=file_pk)
-
-    def enqueue() -> None:
-        try:
-            django_rq.get_queue(QUEUE).enqueue(run_qa_checks, file_pk)
-        except Exception:  # Redis down must not fail the callback that found the file; a re-run is one click.
-            logger.exception("Could not queue the QA checks of file %s", file_pk)
-
-    transaction.on_commit(enqueue)

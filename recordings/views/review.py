@@ -174,6 +174,18 @@ def review_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "recordings/review/file.html#notes", context, status=400 if error else 200)
 
 
+@requires(Capability.REVIEW)
+@require_POST
+def review_checks(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        review.qa_checks_request(file_pk=pk, actor=current_user(request))
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The automatic checks are queued; reload in a minute.")
+    return redirect("recordings:review_file", pk=pk)
+
+
 @requires(Capability.VIEW_REVIEWS)
 def review_stats(request: HttpRequest) -> HttpResponse:
     now = timezone.now()

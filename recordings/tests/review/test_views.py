@@ -213,3 +213,24 @@ def test_overview_panel_counts_pending_and_my_claims(client_as: Any, moderator: 
     html = client_as(moderator).get("/").content.decode()
     assert 'data-testid="review-pending">2<' in html and 'data-testid="review-mine">1<' in html
     assert "review-pending" not in client_as(operator).get("/").content.decode()
+
+
+def test_moderator_reruns_the_checks(
+    client_as: Any, moderator: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import django_rq
+
+    from recordings import review_jobs
+    from recordings.models import CheckState, QaCheck
+
+    queue = django_rq.get_queue(review_jobs.QUEUE)
+    queue.empty()
+    recording = make_file()
+    QaCheck.objects.create(file=recording, state=CheckState.FAILED, error="timeout")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(moderator).post(reverse("recordings:review_checks", args=[recording.pk]))
+    assert response.status_code == 302
+    check = QaCheck.objects.get(file=recording)
+    assert (check.state, check.error) == (CheckState.QUEUED, "")
+    assert [job.args for job in queue.get_jobs()] == [(recording.pk,)]
+    queue.empty()
