@@ -86,7 +86,7 @@ def test_htmx_requests_get_only_the_results_partial(operator: User, client_as: C
     make_call(error_code="", request_id="req-x")
     response = client_as(operator).get(URL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="results">') and "req-x" in body and "<form" not in body
+    assert body.lstrip().startswith('<div id="results"') and "req-x" in body and "<form" not in body
 
 
 def test_the_list_is_paginated_with_a_bounded_number_of_queries(
@@ -126,3 +126,31 @@ def test_health_panel_shows_the_error_rate_of_the_last_hour(operator: User, mode
     assert panels[0].context == {"total": 2, "errors": 1, "error_rate_percent": 50.0, "degraded": True}
     assert "50.0 %" in render_to_string(panels[0].template, {"panel": panels[0].context})
     assert not [panel for panel in collect_panels(moderator) if panel.title == "Tencent API health"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_filtering_in_the_browser_swaps_only_the_results(
+    page: Any, live_server: Any, browser_login: Callable[[Any, User], None], operator: User
+) -> None:
+    make_call(request_id="req-fine")
+    for number in range(55):
+        make_call(outcome="error", error_code="InternalError", request_id=f"req-old-{number}")
+    make_call(outcome="error", error_code="ResourceNotFound.NoIdle", request_id="req-broken")
+    browser_login(page, operator)
+    page.goto(f"{live_server.url}{URL}")
+    page.evaluate("window.notReloaded = true")
+
+    page.select_option("select[name=outcome]", "error")
+
+    page.wait_for_url("**outcome=error**")
+    results = page.locator("#results")
+    results.get_by_text("req-broken").wait_for()
+    assert "req-fine" not in results.inner_text()
+    assert page.evaluate("window.notReloaded") is True  # an htmx swap, not a page load
+
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2**")
+    page.get_by_text("Page 2 of 2").wait_for()
+    assert page.locator("#results").count() == 1 and "req-fine" not in page.locator("#results").inner_text()
+    assert page.evaluate("window.notReloaded") is True
