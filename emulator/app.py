@@ -39,7 +39,9 @@ class Emulator:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self._remove_data(TRANSIENT_DIRS)  # pushes and half-assembled files cannot survive a restart
+        # Pushes and half-assembled files cannot survive a restart; stored files only with the state naming them.
+        restoring = config.snapshot is not None and config.snapshot.exists()
+        self._remove_data(TRANSIENT_DIRS if restoring else TRANSIENT_DIRS + STORED_DIRS)
         self.state = EmulatorState(config.snapshot)
         self.faults = Faults(enforce_documented_rates=config.enforce_rate_limits)
         self.callbacks = CallbackSender(

@@ -65,7 +65,11 @@ def test_faults_set_through_admin_reach_the_api(emu: RunningEmulator, clients: C
 
 def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
     snapshot = tmp_path / "state.json"
-    with running_emulator(EMULATOR_SNAPSHOT=str(snapshot)) as first:
+    data_dir = tmp_path / "data"
+    with running_emulator(EMULATOR_SNAPSHOT=str(snapshot), EMULATOR_DATA_DIR=str(data_dir)) as first:
+        (tmp_path / "upload.mp4").write_bytes(b"kept-bytes")
+        first.app.cos.stage(key="record/keep/a.mp4", path=tmp_path / "upload.mp4")
+        first.app.cos.publish("record/keep/a.mp4")
         clients = make_clients(first)
         call(clients.car, "ApplyConcurrent", UserId="keep", UserIp="10.0.0.1", ProjectId="cap-snap0001")
         call(clients.car, "CreateSession", UserId="keep", UserIp="10.0.0.1", RunMode="RunWithoutClient")
@@ -78,12 +82,20 @@ def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
             EndTime=int(time.time()) + 600,
         )["TaskId"]
     assert snapshot.exists()
-    with running_emulator(EMULATOR_SNAPSHOT=str(snapshot)) as second:
+    with running_emulator(EMULATOR_SNAPSHOT=str(snapshot), EMULATOR_DATA_DIR=str(data_dir)) as second:
         clients = make_clients(second)
+        url = clients.cos.get_presigned_url(
+            Bucket=second.config.cos_bucket, Key="record/keep/a.mp4", Method="GET", Expired=60
+        )
+        with OPENER.open(url, timeout=10) as response:
+            assert response.read() == b"kept-bytes"
         assert call(clients.car, "DescribeConcurrentCount", ProjectId="cap-snap0001")["Running"] == 1
         now = int(time.time())
         tasks = call(clients.live, "DescribeRecordTask", StartTime=now - 600, EndTime=now + 3600)["TaskList"]
         assert [task["TaskId"] for task in tasks] == [task_id]
+    snapshot.unlink()
+    with running_emulator(EMULATOR_DATA_DIR=str(data_dir)):
+        assert not (data_dir / "cos").exists()  # without a state to name them, stored files are orphans
 
 
 def test_python_dash_m_emulator_serves_until_terminated(tmp_path: Path) -> None:
