@@ -345,3 +345,21 @@ def test_demo_seed_is_idempotent(db: None) -> None:
     assert Room.objects.filter(auto_record=True).count() == 2
     demo.seed()
     assert (ClientApp.objects.count(), Room.objects.count()) == counts
+
+
+def test_app_detail_links_to_the_full_room_list_when_it_has_many_rooms(op_client: Client) -> None:
+    app = ClientAppFactory.create()
+    RoomFactory.create_batch(51, client_app=app)
+    response = op_client.get(reverse("recordings:app_detail", args=[app.pk]))
+    assert len(response.context["rooms"]) == 50
+    assert "All 51 rooms of this app" in response.content.decode()
+    assert f"{reverse('recordings:room_list')}?app={app.pk}" in response.content.decode()
+
+
+def test_deactivating_twice_says_so(op_client: Client) -> None:
+    room = RoomFactory.create(is_active=False, client_app=ClientAppFactory.create(is_active=False))
+    response = op_client.post(reverse("recordings:app_deactivate", args=[room.client_app.pk]))
+    assert messages_of(response) == [f"Client app “{room.client_app.name}” was already inactive."]
+    response = op_client.post(reverse("recordings:room_deactivate", args=[room.pk]))
+    assert messages_of(response)[-1] == f"Room “{room.name}” was already inactive."
+    assert not AuditEntry.objects.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from recordings.models.catalog import ClientAppQuerySet, RoomQuerySet
 from recordings.services import catalog as services
 
 HISTORY_LENGTH = 10
+APP_DETAIL_ROOMS = 50  # the rest are one click away on the filtered room list
 
 
 def field_response(request: HttpRequest, form: ClientAppForm | RoomForm) -> HttpResponse | None:
@@ -42,7 +44,10 @@ def field_response(request: HttpRequest, form: ClientAppForm | RoomForm) -> Http
 
 
 def save_form(
-    request: HttpRequest, form: ClientAppForm | RoomForm, save: Any, success: str
+    request: HttpRequest,
+    form: ClientAppForm | RoomForm,
+    save: Callable[[dict[str, Any]], ClientApp | Room],
+    success: str,
 ) -> HttpResponse | None:
     """Run the service `save(data)` for a valid form; None (form keeps its errors) when it is refused."""
     if not form.is_valid():
@@ -115,7 +120,8 @@ def app_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recordings/catalog/app_detail.html",
         {
             "app": app,
-            "rooms": rooms,
+            "rooms": rooms[:APP_DETAIL_ROOMS],
+            "room_count": rooms.count(),
             "history": history(app),
             "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
         },
@@ -159,7 +165,11 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def app_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(ClientApp, pk=pk)
     if request.method == "POST":
+        was_active = app.is_active
         rooms = services.client_app_deactivate(app=app, actor=current_user(request))
+        if not was_active and not rooms:
+            messages.info(request, f"Client app “{app.name}” was already inactive.")
+            return redirect(app)
         suffix = f" along with {len(rooms)} room{'s' if len(rooms) != 1 else ''}" if rooms else ""
         messages.success(request, f"Client app “{app.name}” deactivated{suffix}.")
         return redirect(app.get_absolute_url())
@@ -287,8 +297,11 @@ def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def room_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
     if request.method == "POST":
-        services.room_deactivate(room=room, actor=current_user(request))
-        messages.success(request, f"Room “{room.name}” deactivated.")
+        if room.is_active:
+            services.room_deactivate(room=room, actor=current_user(request))
+            messages.success(request, f"Room “{room.name}” deactivated.")
+        else:
+            messages.info(request, f"Room “{room.name}” was already inactive.")
         return redirect(room.get_absolute_url())
     return render(
         request,
