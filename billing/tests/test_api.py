@@ -126,3 +126,12 @@ def test_operation_is_in_the_openapi_document(client):
         in operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
     )
     assert "push" in operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+
+
+def test_without_any_price_book_the_api_says_so(client, operator, api_token):
+    from billing.models import PriceBook
+
+    PriceBook.objects.all().delete()
+    response = post(client, EXAMPLE, api_token(operator))
+    assert response.status_code == 503
+    assert "price book" in response.json()["error"]["message"]

@@ -176,3 +176,13 @@ def test_overview_panel_alerts_managers_only(client_as, manager, role_user):
     body = client_as(manager).get(reverse("overview")).content.decode()
     assert "Budget alerts" in body and "manual starts blocked" in body
     assert "Budget alerts" not in client_as(role_user("moderator")).get(reverse("overview")).content.decode()
+
+
+def test_demo_seed_is_idempotent():
+    from billing.demo import DEMO_BUDGETS, seed
+
+    for name in DEMO_BUDGETS:
+        make_app(name)
+    assert len(seed()) == len(DEMO_BUDGETS)
+    assert seed() == []
+    assert Budget.objects.count() == len(DEMO_BUDGETS)
