@@ -76,6 +76,7 @@ def describe(emulator: Emulator) -> dict[str, Any]:
     state = emulator.state.to_dict()
     state["online"] = [dataclasses.asdict(push) for push in emulator.state.online_pushes()]
     state["faults"] = emulator.faults.describe()
+    state["requests"] = [dataclasses.asdict(request) for request in list(emulator.requests)[-200:]]
     state["callbacks"] = [
         {
             "event_type": attempt.event.get("event_type"),

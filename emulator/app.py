@@ -11,6 +11,8 @@ import logging
 import shutil
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,9 +32,19 @@ from emulator.vod import VodService
 
 logger = logging.getLogger("emulator")
 TICK_SECONDS = 0.5
+REQUEST_LOG_SIZE = 2_000
 TRANSIENT_DIRS = ("live", "work")
 STORED_DIRS = ("vod", "cos", "snapshots")
 SERVICE_VERSIONS = {"car": "2022-01-10", "live": "2018-08-01", "vod": "2018-07-17"}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    at: float
+    action: str
+    code: str  # "" = success
+    request_id: str
+    client_ip: str
 
 
 class Emulator:
@@ -66,6 +78,8 @@ class Emulator:
             "live": self.css.actions(),
             "vod": self.vod.actions(),
         }
+        # The latest API requests with their outcome, for the admin view and for tests counting calls.
+        self.requests: deque[ApiRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         self._stopping = threading.Event()
         self._ticker = threading.Thread(target=self._tick_forever, name="emulator-ticker", daemon=True)
         self._ticker.start()
@@ -76,6 +90,26 @@ class Emulator:
         self, *, method: str, path: str, query: str, headers: dict[str, str], body: bytes, client_ip: str
     ) -> tuple[int, bytes]:
         request_id = envelope.new_request_id()
+        action_name = headers.get("x-tc-action", "")
+        status, payload, code = self._answer(method, path, query, headers, body, client_ip, request_id)
+        self.requests.append(
+            ApiRequest(
+                at=time.time(), action=action_name, code=code, request_id=request_id, client_ip=client_ip
+            )
+        )
+        return status, payload
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        client_ip: str,
+        request_id: str,
+    ) -> tuple[int, bytes, str]:
+        """→ (HTTP status, body, error code or "" on success)."""
         action_name = headers.get("x-tc-action", "")
         try:
             if method not in {"POST", "GET"} or path != "/":
@@ -110,12 +144,12 @@ class Emulator:
             fields = action.handler(
                 params, RequestContext(action=action_name, region=region, client_ip=client_ip)
             )
-            return 200, envelope.success(fields, request_id)
+            return 200, envelope.success(fields, request_id), ""
         except ApiError as exc:
-            return 200, envelope.error(exc.code, exc.message, request_id)
+            return 200, envelope.error(exc.code, exc.message, request_id), exc.code
         except Exception as exc:
             logger.exception("action %s failed", action_name)
-            return 200, envelope.error("InternalError", f"Internal error: {exc}", request_id)
+            return 200, envelope.error("InternalError", f"Internal error: {exc}", request_id), "InternalError"
 
     @staticmethod
     def _params(method: str, query: str, body: bytes) -> dict[str, Any]:
@@ -160,6 +194,7 @@ class Emulator:
         self.faults.clear()
         self.callbacks.set_faults(CallbackFaults())
         self.state.reset()
+        self.requests.clear()
         self._remove_data(TRANSIENT_DIRS + STORED_DIRS)
 
     def _remove_data(self, names: tuple[str, ...]) -> None:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.app import Emulator
+from emulator.app import ApiRequest, Emulator
 from emulator.callbacks import CallbackFaults
 from emulator.config import EmulatorConfig
 from emulator.faults import THROTTLE_CODE
@@ -54,6 +54,10 @@ class RunningEmulator:
     def clear_faults(self) -> None:
         self.app.faults.clear()
         self.app.callbacks.set_faults(CallbackFaults())
+
+    def calls(self, action: str | None = None) -> list[ApiRequest]:
+        """The API requests the emulator answered (oldest first), optionally of one action."""
+        return [request for request in self.app.requests if action is None or request.action == action]
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:
         """Wait until recordings are assembled and their callbacks handed to the sender (and sent)."""

@@ -139,6 +139,8 @@ def test_injected_fault_then_recovery(clients: Clients, emu: RunningEmulator) ->
         apply(clients, "room-1")
     assert error_code(excinfo) == "InternalError"
     apply(clients, "room-1")
+    assert [call.code for call in emu.calls("ApplyConcurrent")] == ["InternalError", ""]
+    assert emu.calls("ApplyConcurrent")[0].request_id == excinfo.value.requestId
 
 
 def test_throttling_answers_request_limit_exceeded(clients: Clients, emu: RunningEmulator) -> None:
