@@ -68,3 +68,7 @@ bench: bench-callbacks bench-orchestration bench-costs
 
 clean:
 	rm -rf $(VENV) node_modules var/static
+
+## bench-orchestration: 200 recordings due at once, 2 RQ workers, the emulator enforcing Tencent's rate limits
+bench-orchestration: install-test services
+	$(BIN)/python bench/orchestration.py --recordings 200 --workers 2

@@ -145,8 +145,10 @@ def acquire_lease(session_id: int, now: datetime) -> str | None:
     return token if taken else None
 
 
-def release_lease(session_id: int, token: str) -> None:
-    RecordingSession.objects.filter(pk=session_id, lease_token=token).update(lease_token="", lease_until=None)
+def release_lease(session_id: int, token: str, **fields: Any) -> None:
+    RecordingSession.objects.filter(pk=session_id, lease_token=token).update(
+        lease_token="", lease_until=None, **fields
+    )
 
 
 # --- entry point -------------------------------------------------------------------------------------------------
@@ -159,6 +161,7 @@ def session_advance(*, session_id: int, now: datetime | None = None) -> Outcome:
     if token is None:
         state = RecordingSession.objects.filter(pk=session_id).values_list("state", flat=True).first()
         return Outcome(state or "", now + BUSY_RETRY, busy=True)
+    outcome = None
     try:
         for _ in range(10):  # each pass either settles or moves the state forward; bounded for safety
             session = RecordingSession.objects.select_related("room__client_app").get(pk=session_id)
@@ -167,11 +170,14 @@ def session_advance(*, session_id: int, now: datetime | None = None) -> Outcome:
             except StateChanged:
                 continue
             if outcome is not None:
-                write(session, next_attempt_at=outcome.retry_at)
                 return outcome
-        return Outcome(session.state, now + BUSY_RETRY)
+        outcome = Outcome(session.state, now + BUSY_RETRY)
+        return outcome
     finally:
-        release_lease(session_id, token)
+        if outcome is None:  # an exception: look again soon rather than never
+            release_lease(session_id, token)
+        else:
+            release_lease(session_id, token, next_attempt_at=outcome.retry_at, updated_at=timezone.now())
 
 
 def drive(session: RecordingSession, now: datetime) -> Outcome | None:
@@ -326,8 +332,9 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
 
 
 def step_done(session: RecordingSession, step: Step, now: datetime, **fields: Any) -> None:
-    write(session, step_attempts=0, last_error="", **fields)
-    note_step(session, step, now=now)
+    with transaction.atomic():  # one commit for the progress and its history row
+        write(session, step_attempts=0, last_error="", **fields)
+        note_step(session, step, now=now)
 
 
 def call_step(session: RecordingSession, step: Step, now: datetime, call: Callable[[], T]) -> T:

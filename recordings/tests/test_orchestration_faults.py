@@ -115,7 +115,7 @@ def kill_after(monkeypatch: pytest.MonkeyPatch, step: Step) -> None:
         real(session, done, now, **fields)
 
     monkeypatch.setattr(orchestrator, "step_done", dying)
-    monkeypatch.setattr(orchestrator, "release_lease", lambda session_id, token: None)
+    monkeypatch.setattr(orchestrator, "release_lease", lambda session_id, token, **fields: None)
 
 
 @pytest.mark.parametrize("step", [Step.CONCURRENCY, Step.RECORD_TASK, Step.PUSH])
