@@ -145,3 +145,15 @@ def test_overview_shows_counts_and_attention_which_operators_dismiss(
     assert 'data-state="recording"' in text
     assert client.post(f"/attention/{item.pk}/resolve/").status_code == 302
     assert "Leaked cloud session found." not in client.get("/").content.decode()
+
+
+def test_room_page_has_start_and_then_stop(
+    client_as: Callable[[User | None], Client], operator: User, moderator: User, room: Room
+) -> None:
+    client = client_as(operator)
+    page = client.get(f"/rooms/{room.pk}/").content.decode()
+    assert "Start recording now" in page and f"/rooms/{room.pk}/record/" in page
+    assert "Start recording now" not in client_as(moderator).get(f"/rooms/{room.pk}/").content.decode()
+    session = make_session(room, state=S.RECORDING)
+    page = client.get(f"/rooms/{room.pk}/").content.decode()
+    assert f"/recordings/{session.pk}/stop/" in page and "Start recording now" not in page
