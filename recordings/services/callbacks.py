@@ -45,6 +45,7 @@ from recordings.models import (
     StreamPush,
     StreamScreenshot,
 )
+from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 
 logger = logging.getLogger(__name__)
@@ -241,6 +242,7 @@ def _recording_file(event: CssCallbackEvent) -> None:
         recording = RecordingFile.objects.create(
             **lookup, **values, session=session, room=room, source=FileSource.CALLBACK
         )
+        enqueue_qa_checks(recording.pk)
     else:
         # The periodic sync found it first (or a replay): the callback knows more, fill in what is missing.
         for name, value in values.items():

@@ -29,6 +29,7 @@ from recordings.models import (
     StorageKind,
     StreamPush,
 )
+from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 from recordings.services.callbacks import session_for_stream
 from tencent import cos, signing, vod
@@ -140,6 +141,7 @@ def _record_sync_result(report: SyncReport, result: tuple[RecordingFile, bool]) 
     if not created:
         return
     report.created += 1
+    enqueue_qa_checks(recording.pk)
     if recording.session_id is not None:
         report.linked += 1
         session_hooks.session_file_arrived(session_id=recording.session_id)
