@@ -151,3 +151,12 @@ def _plan():
         "rec-0-storage_class": "STANDARD",
         "rec-0-retention_days": "30",
     }
+
+
+def test_rows_can_be_added_without_javascript(client_as, manager):
+    response = client_as(manager).post(reverse("billing:calculator"), {**_plan(), "add_row": "1"})
+    body = response.content.decode()
+    assert "<!doctype html>" in body.lower()
+    assert body.count('class="recording-row"') == 2
+    # The new row starts on the plan's month's first evening, so it is priced right away.
+    assert 'value="2026-12-01T20:00"' in body and 'id="estimate-total"' in body
