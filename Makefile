@@ -72,3 +72,8 @@ clean:
 ## bench-orchestration: 200 recordings due at once, 2 RQ workers, the emulator enforcing Tencent's rate limits
 bench-orchestration: install-test services
 	$(BIN)/python bench/orchestration.py --recordings 200 --workers 2
+
+## bench-callbacks: CSS callback ingest for a sustained minute through gunicorn + PostgreSQL (loopback), with
+## the requests/s and the lost and duplicated rows (must be 0)
+bench-callbacks: install services
+	$(BIN)/python bench/callbacks.py --seconds 60 --workers 4 --senders 16

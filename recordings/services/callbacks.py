@@ -45,6 +45,7 @@ from recordings.models import (
     StreamPush,
     StreamScreenshot,
 )
+from recordings.models.sessions import session_pk_from_user_id
 from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 
@@ -339,7 +340,7 @@ HANDLERS: dict[int, Callable[[CssCallbackEvent], None]] = {
 
 
 def _locked_push(payload: Payload) -> StreamPush:
-    push, _created = StreamPush.objects.get_or_create(
+    push, _created = StreamPush.objects.select_for_update().get_or_create(
         stream_name=_stream_of(payload)[:128],
         sequence=str(payload.get("sequence") or "")[:64],
         defaults={
@@ -347,7 +348,7 @@ def _locked_push(payload: Payload) -> StreamPush:
             "domain": str(payload.get("app") or "")[:253],
         },
     )
-    return StreamPush.objects.select_for_update().get(pk=push.pk)
+    return push
 
 
 def _session_and_room(stream_name: str, at: datetime) -> tuple[RecordingSession | None, Room | None]:
@@ -369,10 +370,12 @@ def _file_session_and_room(
 
 
 def session_for_stream(stream_name: str, at: datetime) -> RecordingSession | None:
-    """The session pushing to this stream at `at` (the CAR UserId is the stream name, unique per session)."""
-    if not stream_name:
+    """The session pushing to this stream around `at`. A session's CAR UserId is its stream name (unique, and
+    shaped `<room stream>-r<session pk>`), so other stream names (an anchor's own room stream) need no query."""
+    if session_pk_from_user_id(stream_name) is None:
         return None
     sessions = RecordingSession.objects.select_related("room").order_by("-planned_start", "-id")
+    # The time window only narrows the choice; a push just outside it still belongs to its one session.
     return sessions.for_stream(stream_name, at=at).first() or sessions.for_stream(stream_name).first()
 
 

@@ -249,9 +249,9 @@ def test_documented_file_event_creates_a_linked_recording_file(client: Client, h
     room = make_room(stream_name="room_stream")
     start = at(1642089000)
     session = make_session(room, stream_name="other-stream-r1", start=start, task_id=FILE_EXAMPLE["task_id"])
-    make_session(make_room(), stream_name="stream_test", start=start)  # same stream, but the task wins
+    make_session(make_room(), stream_name="stream_test-r2", start=start)  # this stream's session...
 
-    response = post_callback(client, FILE_EXAMPLE)
+    response = post_callback(client, {**FILE_EXAMPLE, "stream_id": "stream_test-r2"})  # ...but the task wins
 
     assert response.status_code == 200
     recording = RecordingFile.objects.get()
@@ -269,8 +269,8 @@ def test_documented_file_event_creates_a_linked_recording_file(client: Client, h
 @pytest.mark.django_db
 def test_file_without_task_links_by_stream_and_time(client: Client, hook_calls: list[Any]) -> None:
     room = make_room(stream_name="stream_test_room")
-    session = make_session(room, stream_name="stream_test", start=at(1642089000))
-    payload = {k: v for k, v in FILE_EXAMPLE.items() if k != "task_id"}
+    session = make_session(room, stream_name="stream_test-r1", start=at(1642089000))
+    payload = {k: v for k, v in FILE_EXAMPLE.items() if k != "task_id"} | {"stream_id": "stream_test-r1"}
 
     post_callback(client, payload)
 
@@ -290,10 +290,10 @@ def test_file_of_an_unknown_stream_is_kept_unlinked(client: Client, hook_calls: 
 
 @pytest.mark.django_db
 def test_duplicate_file_events_make_one_file(client: Client, hook_calls: list[Any]) -> None:
-    session = make_session(make_room(), stream_name="stream_test", start=at(1642089000))
+    session = make_session(make_room(), stream_name="stream_test-r1", start=at(1642089000))
 
     for _ in range(3):
-        assert post_callback(client, FILE_EXAMPLE).status_code == 200
+        assert post_callback(client, {**FILE_EXAMPLE, "stream_id": "stream_test-r1"}).status_code == 200
 
     assert RecordingFile.objects.count() == 1
     assert hook_calls == [("session_file_arrived", {"session_id": session.pk})]
@@ -352,10 +352,11 @@ def test_screenshot_event_keeps_one_thumbnail(client: Client, hook_calls: list[A
 
 @pytest.mark.django_db
 def test_push_anomalies_are_stored_per_type_on_the_session(client: Client, hook_calls: list[Any]) -> None:
-    session = make_session(make_room(), stream_name="test_stream", start=at(1545115000))
+    session = make_session(make_room(), stream_name="test_stream-r1", start=at(1545115000))
+    anomaly = {**ANOMALY_EXAMPLE, "stream_id": "test_stream-r1"}
 
-    post_callback(client, ANOMALY_EXAMPLE)
-    post_callback(client, ANOMALY_EXAMPLE)
+    post_callback(client, anomaly)
+    post_callback(client, anomaly)
 
     anomalies = list(PushAnomaly.objects.order_by("anomaly_type"))
     assert [(a.anomaly_type, a.count) for a in anomalies] == [(3, 2), (6, 1)]
@@ -429,3 +430,21 @@ def test_push_end_without_a_start_derives_the_start_from_push_duration(
 
     push = StreamPush.objects.get()
     assert push.started_at == at(1545115890) - timedelta(milliseconds=100_000)
+
+
+@pytest.mark.django_db
+def test_a_sessions_push_calls_the_session_hooks_and_not_the_room_hooks(
+    client: Client, hook_calls: list[Any]
+) -> None:
+    room = make_room(stream_name="stage")
+    session = make_session(room, stream_name="stage-r7", start=at(1545115000))
+
+    post_callback(client, {**PUSH_START_EXAMPLE, "stream_id": "stage-r7"})
+    post_callback(client, {**PUSH_END, "stream_id": "stage-r7"})
+
+    push = StreamPush.objects.get()
+    assert push.session == session and push.room == room
+    assert hook_calls == [
+        ("session_stream_live", {"session_id": session.pk, "at": at(1545115790)}),
+        ("session_stream_ended", {"session_id": session.pk, "at": at(1545115890)}),
+    ]
