@@ -17,7 +17,7 @@ def test_operator_creates_a_web_app_and_a_room(
     page: Any, live_server: Any, browser_login: Callable[[Any, User], None], operator: User
 ) -> None:
     browser_login(page, operator)
-    page.click("text=Client apps")
+    page.click("nav >> text=Client apps")
     page.wait_for_selector("text=No client apps yet")
     page.click("text=New client app")
 
