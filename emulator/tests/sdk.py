@@ -1,8 +1,12 @@
-"""The unmodified Tencent SDK clients (CAR, CSS, VOD, COS) pointed at a running emulator."""
+"""The unmodified Tencent SDK clients (CAR, CSS, VOD, COS) pointed at a running emulator, and plain HTTP
+fetches of the media it serves."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +21,7 @@ from tencentcloud.vod.v20180717 import vod_client
 from emulator.testing import RunningEmulator
 
 REGION = "ap-singapore"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
 
 
 def sdk_profile(endpoint: str) -> ClientProfile:
@@ -65,3 +70,21 @@ def call(client: Any, action: str, **params: Any) -> dict[str, Any]:
     request.from_json_string(json.dumps(params))
     response = getattr(client, action)(request)
     return json.loads(response.to_json_string())
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET `url` → (status, headers, body), error statuses included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with OPENER.open(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def signed(url: str, key: str, expires: float) -> str:
+    """`url` with VOD key-hotlink parameters: t = lowercase hex expiry, sign = md5(key + Dir + t)."""
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    directory = "/" + path[: path.rfind("/") + 1]
+    t = format(int(expires), "x")
+    return f"{url}?t={t}&sign={hashlib.md5(f'{key}{directory}{t}'.encode()).hexdigest()}"

@@ -19,6 +19,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from emulator.testing import RunningEmulator, running_emulator
 from emulator.tests.sdk import Clients, call, make_clients
 
+pytestmark = pytest.mark.emulator
+
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 ROOT = Path(__file__).resolve().parents[2]
 

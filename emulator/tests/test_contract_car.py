@@ -11,6 +11,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from emulator.testing import RunningEmulator
 from emulator.tests.sdk import Clients, call, make_clients
 
+pytestmark = pytest.mark.emulator
+
 PROJECT = "cap-test0001"
 
 

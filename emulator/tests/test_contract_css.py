@@ -10,6 +10,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from emulator.testing import RunningEmulator
 from emulator.tests.sdk import Clients, call
 
+pytestmark = pytest.mark.emulator
+
 
 def create_task(clients: Clients, emu: RunningEmulator, **params: object) -> str:
     fields: dict[str, object] = {

@@ -16,8 +16,9 @@ import pytest
 
 from emulator.media import probe
 from emulator.testing import RunningEmulator, running_emulator
-from emulator.tests.sdk import Clients, call, make_clients
-from emulator.tests.test_contract_vod_cos import fetch, signed
+from emulator.tests.sdk import Clients, call, fetch, make_clients, signed
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 PROJECT = "cap-pipeline1"
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,9 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from emulator.state import VodMedia
 from emulator.testing import RunningEmulator
-from emulator.tests.sdk import Clients, call, make_clients
+from emulator.tests.sdk import Clients, call, fetch, make_clients, signed
 
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+pytestmark = pytest.mark.emulator
 
 
 def add_media(
@@ -54,22 +52,6 @@ def add_object(emu: RunningEmulator, key: str, payload: bytes, tmp_path: Path) -
     source.write_bytes(payload)
     emu.app.cos.stage(key=key, path=source)
     emu.app.cos.publish(key)
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with OPENER.open(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-def signed(url: str, key: str, expires: float) -> str:
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    directory = "/" + path[: path.rfind("/") + 1]
-    t = format(int(expires), "x")
-    return f"{url}?t={t}&sign={hashlib.md5(f'{key}{directory}{t}'.encode()).hexdigest()}"
 
 
 def test_search_media_filters_sorts_and_pages(clients: Clients, emu: RunningEmulator) -> None:

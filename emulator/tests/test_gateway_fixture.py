@@ -13,7 +13,7 @@ from django.conf import settings
 from tencent import car, cos, css, signing, vod
 from tencent.errors import TencentError
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.emulator]
 
 
 def test_settings_point_at_the_emulator(emulator: Any) -> None:
