@@ -62,6 +62,7 @@ urlpatterns += [
     path("recordings/<int:pk>/", session_views.session_detail, name="session_detail"),
     path("recordings/<int:pk>/stop/", session_views.session_stop, name="session_stop"),
     path("rooms/<int:room_pk>/record/", session_views.session_start, name="session_start"),
+    path("rooms/<int:room_pk>/record/estimate/", session_views.session_estimate, name="session_estimate"),
     path("attention/<int:pk>/resolve/", session_views.attention_resolve, name="attention_resolve"),
     path("schedules/", schedule_views.schedule_list, name="schedule_list"),
     path("schedules/new/", schedule_views.schedule_create, name="schedule_create"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from recordings import jobs
+from recordings.estimates import blocking_budget
 from recordings.lifecycle import SessionState, Step, Trigger
 from recordings.models import Attention, RecordingSession, Room, Schedule, SessionTransition
 from recordings.models.sessions import car_user_id_for
@@ -117,6 +118,13 @@ def session_start_now(
             return existing, False
     minutes = duration_minutes or min(DEFAULT_DURATION_MINUTES, room.effective_max_recording_minutes)
     check_can_record(room, minutes)
+    if trigger == Trigger.MANUAL:
+        budget = blocking_budget(room=room, now=now)
+        if budget is not None:
+            raise StartRefused(
+                f"The budget of {room.client_app.name} for {budget.month:%B %Y} is used up "
+                f"({budget.spent:.2f} of {budget.limit or 0:.2f} USD) and blocks manual starts."
+            )
     busy = RecordingSession.objects.filter(room=room, state__in=[S.STARTING, S.RECORDING, S.STOPPING]).first()
     if busy is None:
         busy = RecordingSession.objects.filter(room=room, state=S.SCHEDULED, planned_start__lte=now).first()

@@ -157,3 +157,31 @@ def test_room_page_has_start_and_then_stop(
     session = make_session(room, state=S.RECORDING)
     page = client.get(f"/rooms/{room.pk}/").content.decode()
     assert f"/recordings/{session.pk}/stop/" in page and "Start recording now" not in page
+
+
+def test_start_page_shows_the_estimate_and_updates_it(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    client = client_as(operator)
+    page = client.get(f"/rooms/{room.pk}/record/").content.decode()
+    assert "Estimate for 60 minutes" in page and "USD" in page
+    partial = client.get(f"/rooms/{room.pk}/record/estimate/", {"duration_minutes": "30"}).content.decode()
+    assert "Estimate for 30 minutes" in partial and "<html" not in partial
+
+
+def test_a_used_up_budget_that_says_so_blocks_manual_starts_only(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    from billing.models import Budget
+    from recordings.services.sessions import session_start_now
+
+    Budget.objects.create(app=room.client_app, month=None, amount_usd="0.01", block_manual_starts=True)
+    earlier = timezone.now() - timedelta(minutes=20)
+    make_session(
+        room, state=S.COMPLETED, concurrency_applied_at=earlier, ended_at=earlier + timedelta(minutes=15)
+    )
+    response = client_as(operator).post(f"/rooms/{room.pk}/record/", {"duration_minutes": 30})
+    assert response.status_code == 200 and "blocks manual starts" in response.content.decode()
+    assert RecordingSession.objects.count() == 1
+    _, created = session_start_now(room=room, actor=None, trigger=Trigger.API)
+    assert created  # the budget only stops people pressing the button

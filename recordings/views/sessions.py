@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
+from recordings.estimates import start_estimate
 from recordings.forms.sessions import SessionFilterForm, StartForm
 from recordings.lifecycle import OPEN_STATES, Trigger
 from recordings.models import Attention, RecordingSession, Room
@@ -85,7 +87,29 @@ def session_start(request: HttpRequest, room_pk: int) -> HttpResponse:
             messages.success(request, f"Recording #{session.pk} of {room.name} is starting.")
             return redirect("recordings:session_detail", pk=session.pk)
     active = RecordingSession.objects.filter(room=room).active().first()
-    return render(request, "recordings/session_start.html", {"room": room, "form": form, "active": active})
+    context = {"room": room, "form": form, "active": active, **estimate_context(request, room)}
+    return render(request, "recordings/session_start.html", context)
+
+
+def estimate_context(request: HttpRequest, room: Room) -> dict[str, object]:
+    """The estimate box of the start form, for the duration in the request (or the default)."""
+    if not has_capability(request.user, Capability.ESTIMATE):
+        return {}
+    raw = (request.POST or request.GET).get("duration_minutes", "")
+    minutes = int(raw) if raw.isdigit() and int(raw) > 0 else min(60, room.effective_max_recording_minutes)
+    minutes = min(minutes, room.effective_max_recording_minutes)
+    return {
+        "estimate": start_estimate(room=room, minutes=minutes, now=timezone.now()),
+        "estimate_minutes": minutes,
+    }
+
+
+@requires(Capability.ESTIMATE)
+def session_estimate(request: HttpRequest, room_pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("client_app"), pk=room_pk)
+    return render(
+        request, "recordings/session_start.html#estimate", {"room": room, **estimate_context(request, room)}
+    )
 
 
 @requires(Capability.OPERATE_RECORDINGS)

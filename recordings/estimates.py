@@ -1,0 +1,50 @@
+"""What billing says about a recording before it starts: its estimated cost, and whether the app's budget
+blocks manual starts. Pricing lives in `billing`; this module only builds its inputs from rooms and sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from billing.actuals import recordings_by_app
+from billing.estimator import PlannedRecording
+from billing.services import (
+    BudgetStatus,
+    EstimateDelta,
+    NoPriceBookError,
+    billing_month,
+    budget_status,
+    estimate_with_planned,
+)
+from recordings.models import ClientApp, Room
+
+
+def start_estimate(*, room: Room, minutes: int, now: datetime) -> EstimateDelta | None:
+    """The cost of recording `room` for `minutes` from `now`, on top of the month's other recordings; None
+    when no price book covers the month."""
+    month = billing_month(now)
+    planned = [
+        recording
+        for recordings in recordings_by_app(month, ClientApp.objects.all()).values()
+        for recording in recordings
+    ]
+    extra = PlannedRecording(
+        start=now,
+        duration=timedelta(minutes=minutes),
+        spec=room.client_app.concurrency_spec,
+        push_mbps=Decimal(room.client_app.bitrate_kbps) / 1000,
+        label=room.name,
+    )
+    try:
+        return estimate_with_planned(planned=planned, extra=extra)
+    except NoPriceBookError:
+        return None
+
+
+def blocking_budget(*, room: Room, now: datetime) -> BudgetStatus | None:
+    """The app's budget status when it is used up and says manual starts must wait; None otherwise."""
+    try:
+        status = budget_status(app=room.client_app, month=billing_month(now))
+    except NoPriceBookError:
+        return None
+    return status if status.blocks_manual_starts else None
