@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 from django.utils import timezone
 
+from billing.documents import Path, dotted, leaves, with_leaf
 from billing.estimator import EstimateInput, PlannedRecording, Prices, PricesError
 from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
 from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_CLASSES
@@ -232,26 +233,77 @@ def _recording_data(item: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+PRICE_SECTIONS = {
+    "car_packs": "CAR concurrency packs (USD per concurrency)",
+    "css_downstream_tiers": "CSS traffic tiers (USD per GB; bounds in GB of the month's traffic)",
+    "push_rule": "Push (upstream) fee rule",
+    "recording": "Recording (USD)",
+    "vod_storage": "VOD storage (USD per GB-day)",
+    "cos_storage_usd_per_gb_month": "COS storage (USD per GB-month)",
+    "mps_usd_per_minute": "MPS (USD per minute)",
+}
+
+
+def _price_label(path: Path) -> str:
+    words = []
+    for part in path[1:]:
+        if isinstance(part, int):
+            words.append(f"tier {part + 1}")
+        else:
+            words.append(
+                {"usd_per_gb": "USD/GB", "up_to_gb": "up to GB", "usd_per_gb_day": ""}.get(part, part)
+            )
+    return " ".join(w.replace("_", " ") for w in words if w)
+
+
 class PriceBookForm(forms.Form):
-    """A new price-book version: a copy of an existing one's document with the prices edited."""
+    """A new price-book version: every price of the base book as its own field, pre-filled.
+
+    The document's shape (regions, classes, tiers) is the base book's; only the numbers are edited, and the
+    result is validated as a whole by `Prices.from_document`.
+    """
 
     name = forms.CharField(max_length=120)
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    prices = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
-        help_text='The whole price document as JSON; money as decimal strings (e.g. "0.0748").',
-    )
 
-    def clean_prices(self) -> dict[str, Any]:
+    def __init__(self, *args: Any, base_prices: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_prices = base_prices
+        self.price_paths: dict[str, Path] = {}
+        for path, value in leaves(base_prices):
+            if value is None:  # the open-ended top tier has no bound to edit
+                continue
+            name = "price-" + re.sub(r"[^A-Za-z0-9_]+", "-", dotted(path))
+            self.price_paths[name] = path
+            field: forms.Field
+            if path[-1] == "minimum_days":
+                field = forms.IntegerField(min_value=0, initial=value)
+            else:
+                field = forms.DecimalField(min_value=Decimal(0), max_digits=20, initial=Decimal(str(value)))
+            field.label = _price_label(path)
+            field.widget.attrs["step"] = "any"
+            self.fields[name] = field
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        grouped: dict[str, list[forms.BoundField]] = {}
+        for name, path in self.price_paths.items():
+            grouped.setdefault(str(path[0]), []).append(self[name])
+        return [(PRICE_SECTIONS.get(key, key), fields) for key, fields in grouped.items()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        document = copy.deepcopy(self.base_prices)
+        for name, path in self.price_paths.items():
+            if data.get(name) is None:
+                return data  # that field's own error is shown
+            value = data[name]
+            with_leaf(document, path, value if isinstance(value, int) else str(value))
         try:
-            document = json.loads(self.cleaned_data["prices"])
-        except ValueError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
-        try:
-            return Prices.from_document(document).to_document()
+            data["prices"] = Prices.from_document(document).to_document()
         except PricesError as exc:
             raise forms.ValidationError(exc.errors) from exc
+        return data
 
 
 class BudgetForm(forms.ModelForm):

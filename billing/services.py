@@ -17,6 +17,7 @@ from django.db import transaction
 
 from billing.actuals import recordings_by_app
 from billing.deployment import PlanContext, deployment_context
+from billing.documents import price_changes
 from billing.estimator import Estimate, EstimateInput, PlannedRecording, Prices, PricesError, estimate
 from billing.estimator.estimate import RecordingCost
 from billing.estimator.output import as_dict
@@ -120,30 +121,6 @@ def estimate_with_planned(
         peak_channels_before=before.recording.peak_channels,
         peak_channels_after=after.recording.peak_channels,
     )
-
-
-def _flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(doc, dict):
-        flat: dict[str, Any] = {}
-        for key, value in doc.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(doc, list):
-        flat = {}
-        for index, value in enumerate(doc):
-            flat.update(_flatten(value, f"{prefix}[{index}]"))
-        return flat
-    return {prefix: doc}
-
-
-def price_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
-    """{"path.to.price": [old, new]} for every price that differs between two documents."""
-    before, after = _flatten(old), _flatten(new)
-    return {
-        path: [before.get(path), after.get(path)]
-        for path in sorted(before.keys() | after.keys())
-        if before.get(path) != after.get(path)
-    }
 
 
 @transaction.atomic

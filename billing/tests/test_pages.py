@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.urls import reverse
 
@@ -99,15 +97,24 @@ def test_pricebook_list_and_detail_show_the_seeded_prices(client_as, manager):
     assert "5.2941" in detail and "0.0748" in detail and "398" in detail
 
 
+def price_form_data(client) -> dict[str, str]:
+    form = client.get(reverse("billing:pricebook_create")).context["form"]
+    data = {name: str(form[name].initial) for name in form.price_paths}
+    return {**data, "name": "2027 prices", "effective_from": "2027-01-01", "notes": ""}
+
+
+def test_every_price_is_a_prefilled_field(client_as, manager):
+    body = client_as(manager).get(reverse("billing:pricebook_create")).content.decode()
+    assert 'name="price-recording-usd_per_channel_month"' in body and 'value="5.2941"' in body
+    assert 'name="price-css_downstream_tiers-AP1-0-usd_per_gb"' in body and 'value="0.0748"' in body
+    assert 'name="price-car_packs-seoul-L-daily"' in body
+
+
 def test_new_version_is_created_audited_and_leaves_the_old_one_alone(client_as, manager):
     client = client_as(manager)
-    form = client.get(reverse("billing:pricebook_create"))
-    prices = json.loads(form.context["form"].initial["prices"])
-    prices["recording"]["usd_per_channel_month"] = "6"
-    response = client.post(
-        reverse("billing:pricebook_create"),
-        {"name": "2027 prices", "effective_from": "2027-01-01", "notes": "", "prices": json.dumps(prices)},
-    )
+    data = price_form_data(client)
+    data["price-recording-usd_per_channel_month"] = "6"
+    response = client.post(reverse("billing:pricebook_create"), data)
     book = PriceBook.objects.get(version=2)
     assert response.status_code == 302 and response["Location"] == reverse(
         "billing:pricebook_detail", args=[book.pk]
@@ -120,14 +127,20 @@ def test_new_version_is_created_audited_and_leaves_the_old_one_alone(client_as, 
     assert "Changes from v1" in detail and "recording.usd_per_channel_month" in detail
 
 
-def test_invalid_prices_are_rejected_with_their_paths(client_as, manager):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("price-car_packs-tokyo-S-daily", "-1", "greater than or equal to 0"),
+        ("price-css_downstream_tiers-AP1-1-up_to_gb", "1000", "ascending"),
+    ],
+)
+def test_invalid_prices_are_rejected(client_as, manager, field, value, message):
     client = client_as(manager)
-    response = client.post(
-        reverse("billing:pricebook_create"),
-        {"name": "bad", "effective_from": "2027-01-01", "prices": json.dumps({"car_packs": {}})},
-    )
+    data = price_form_data(client)
+    data[field] = value
+    response = client.post(reverse("billing:pricebook_create"), data)
     assert response.status_code == 200
-    assert "css_downstream_tiers" in response.content.decode()
+    assert message in response.content.decode()
     assert PriceBook.objects.count() == 1
     assert not AuditEntry.objects.filter(action="pricebook.create").exists()
 

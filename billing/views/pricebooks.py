@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from billing.documents import price_changes
 from billing.forms import CSS_REGION_LABELS, PriceBookForm
+from billing.list_prices import LIST_PRICES_2024
 from billing.models import PriceBook
-from billing.services import price_book_create, price_changes
+from billing.services import price_book_create
 from dashboard.access import Capability, current_user, has_capability, requires
 
 
@@ -65,12 +65,10 @@ def pricebook_create(request: HttpRequest) -> HttpResponse:
         if base_pk.isdigit()
         else PriceBook.objects.in_effect(timezone.localdate())
     )
-    initial = {
-        "name": base.name if base else "",
-        "effective_from": timezone.localdate().replace(day=1),
-        "prices": json.dumps(base.prices if base else {}, indent=2),
-    }
-    form = PriceBookForm(request.POST or None, initial=initial)
+    initial = {"name": base.name if base else "", "effective_from": timezone.localdate().replace(day=1)}
+    form = PriceBookForm(
+        request.POST or None, initial=initial, base_prices=base.prices if base else LIST_PRICES_2024
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
