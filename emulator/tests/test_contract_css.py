@@ -170,3 +170,26 @@ def test_usage_apis_report_recorded_counters(clients: Clients, emu: RunningEmula
             clients.live, "DescribeConcurrentRecordStreamNum", LiveType="Bogus", StartTime=start, EndTime=end
         )
     ).startswith("InvalidParameter")
+
+
+def test_stream_apis_reject_bad_parameters(clients: Clients, emu: RunningEmulator) -> None:
+    domain = emu.config.css_push_domain
+    live = clients.live
+    assert code_of(lambda: call(live, "DescribeLiveStreamOnlineList", PageSize=101)) == "InvalidParameter"
+    assert code_of(lambda: call(live, "DescribeLiveStreamPushInfoList", PageNum=0)) == "InvalidParameter"
+    assert code_of(
+        lambda: call(
+            live, "DescribeLiveStreamState", AppName="live", DomainName="nope.example", StreamName="x"
+        )
+    ) == ("ResourceNotFound.DomainNotExist")
+    assert code_of(
+        lambda: call(
+            live,
+            "DescribeStreamPushInfoList",
+            StreamName="x",
+            StartTime="yesterday",
+            EndTime="2030-01-01T00:00:00Z",
+        )
+    ) == ("InvalidParameter")
+    bogus = {"StreamName": "x", "DomainName": domain, "AppName": "live", "Bogus": "1"}
+    assert code_of(lambda: live.call_json("DropLiveStream", bogus)) == "UnknownParameter"

@@ -159,3 +159,10 @@ def test_cos_rejects_a_wrong_secret_key(emu: RunningEmulator) -> None:
         wrong.cos.list_objects(Bucket=emu.config.cos_bucket)
     assert excinfo.value.get_error_code() == "SignatureDoesNotMatch"
     assert excinfo.value.get_status_code() == 403
+
+
+def test_vod_checks_the_sub_application(emu: RunningEmulator) -> None:
+    clients = make_clients(emu)
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        call(clients.vod, "DescribeStorageData", SubAppId=1400000001)
+    assert excinfo.value.code == "InvalidParameterValue.SubAppId"
