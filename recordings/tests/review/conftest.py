@@ -1,0 +1,18 @@
+"""Fixtures of the moderation tests."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+
+from recordings.models import RejectReason
+
+
+@pytest.fixture(autouse=True)
+def reject_reasons(db: None) -> None:
+    """The reasons the data migration seeds; a transactional test elsewhere may have flushed them."""
+    for position, (code, label) in enumerate(
+        import_module("recordings.migrations.0005_reject_reasons").REASONS, 1
+    ):
+        RejectReason.objects.get_or_create(code=code, defaults={"label": label, "position": position * 10})
