@@ -1035,8 +1035,8 @@ class CssService:
 
     @staticmethod
     def _paging(params: dict[str, Any], *, default_size: int, max_size: int) -> tuple[int, int]:
-        page_num = params.get("PageNum") or 1
-        page_size = params.get("PageSize") or default_size
+        page_num = 1 if params.get("PageNum") is None else params["PageNum"]
+        page_size = default_size if params.get("PageSize") is None else params["PageSize"]
         if page_num < 1 or not 1 <= page_size <= max_size:
             raise ApiError("InvalidParameter", f"PageNum must be ≥ 1 and PageSize between 1 and {max_size}.")
         return page_num, page_size
