@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -170,3 +170,71 @@ def test_clients_are_reused_per_configuration_and_rebuilt_when_it_changes(settin
     assert second is not first and second.profile.httpProfile.endpoint == "127.0.0.1:2"
     settings.TENCENT_API_ENDPOINT = ""
     assert clients.api_client(clients.LIVE)._get_endpoint() == f"live.{settings.TENCENT_ROOT_DOMAIN}"
+
+
+def test_list_calls_follow_every_page(fake: FakeTencent) -> None:
+    task = {"TaskId": "t", "DomainName": "d", "AppName": "live", "StreamName": "s", "StartTime": 1700000000,
+            "EndTime": 1700003600, "TemplateId": 1, "Stopped": False}  # fmt: skip
+    fake.answer(
+        "DescribeRecordTask",
+        Reply({"TaskList": [{**task, "TaskId": "t1"}], "ScrollToken": "next"}),
+        Reply({"TaskList": [{**task, "TaskId": "t2", "Stopped": True}], "ScrollToken": ""}),
+    )
+    online = {
+        "AppName": "live",
+        "DomainName": "d",
+        "PublishTimeList": [{"PublishTime": "2026-01-01T00:00:00Z"}],
+    }
+    fake.answer(
+        "DescribeLiveStreamOnlineList",
+        Reply({"OnlineInfo": [{**online, "StreamName": "a"}], "TotalPage": 2}),
+        Reply({"OnlineInfo": [{**online, "StreamName": "b"}], "TotalPage": 2}),
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    tasks = css.describe_record_tasks(start_time=start, end_time=start + timedelta(days=1), stream_name="s")
+    streams = css.describe_live_stream_online_list()
+
+    assert [(t.task_id, t.stopped, t.start_time) for t in tasks] == [
+        ("t1", False, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+        ("t2", True, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+    ]
+    record_requests = [r.params for r in fake.received if r.action == "DescribeRecordTask"]
+    assert (
+        record_requests[0]["StartTime"] == int(start.timestamp()) and "ScrollToken" not in record_requests[0]
+    )
+    assert record_requests[1]["ScrollToken"] == "next"
+    assert [s.stream_name for s in streams] == ["a", "b"]
+    assert streams[0].publish_times == [start]
+    assert [r.params["PageNum"] for r in fake.received if r.action == "DescribeLiveStreamOnlineList"] == [
+        1,
+        2,
+    ]
+
+
+def test_media_infos_are_asked_for_in_batches_of_twenty(fake: FakeTencent, settings: Any) -> None:
+    settings.VOD_SUBAPP_ID = 1500000001
+    fake.answer("DescribeMediaInfos", Reply({"MediaInfoSet": [], "NotExistFileIdSet": []}))
+
+    assert vod.describe_media_infos(file_ids=[str(n) for n in range(45)]) == []
+
+    batches = [r.params for r in fake.received]
+    assert [len(b["FileIds"]) for b in batches] == [20, 20, 5]
+    assert {b["SubAppId"] for b in batches} == {1500000001}
+
+
+def test_beijing_times_without_a_zone_are_read_as_utc_plus_8(fake: FakeTencent) -> None:
+    fake.answer(
+        "DescribeStreamPushInfoList",
+        Reply({"DataInfoList": [{"Time": "2026-01-01 08:00:05.250", "VideoRate": 2000}]}),
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    samples = css.describe_stream_push_info_list(
+        stream_name="s", start_time=start, end_time=start + timedelta(hours=1)
+    )
+
+    assert (
+        samples[0].time == datetime(2026, 1, 1, 0, 0, 5, 250000, tzinfo=UTC) and samples[0].video_bps == 2000
+    )
+    assert fake.received[0].params["StartTime"] == "2026-01-01T00:00:00Z"
