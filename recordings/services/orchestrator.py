@@ -26,8 +26,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recordings.lifecycle import SessionState, Step, check_transition
-from recordings.models import RecordingSession, RecordTask, SessionTransition
+from recordings.models import AttentionKind, RecordingSession, RecordTask, SessionTransition
 from recordings.recurrence import Window, split_window
+from recordings.services.attention import attention
 from tencent import car, cos, css, vod
 from tencent.context import api_call_context
 from tencent.errors import TencentError
@@ -410,6 +411,14 @@ def first_task_window(session: RecordingSession, now: datetime) -> Window:
 def fail_start(session: RecordingSession, step: Step, reason: str, now: datetime) -> None:
     """A start that cannot go on undoes what it did: through `stopping` when anything reached the cloud."""
     fields: dict[str, Any] = {"failed_step": step, "failure_reason": reason, "last_error": ""}
+    attention(
+        AttentionKind.START_FAILED,
+        now=now,
+        session=session,
+        subject=session.car_user_id,
+        message=f"Start failed at “{step.label}”: {reason}",
+        action_taken="Nothing to undo" if session.concurrency_requested_at is None else "Undone",
+    )
     if session.concurrency_requested_at is None:
         transition(session, S.FAILED, now=now, step=step, reason=f"Start failed: {reason}", **fields)
     else:

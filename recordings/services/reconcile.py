@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
-from dashboard import audit
 from recordings.lifecycle import TERMINAL_STATES, SessionState
 from recordings.models import Attention, AttentionKind, RecordingSession, RecordTask, Room
 from recordings.models.sessions import USER_ID_PATTERN, session_pk_from_user_id
+from recordings.services.attention import attention
 from recordings.services.orchestrator import hard_maximum, session_advance, write
 from tencent import car, css
 from tencent.context import api_call_context
@@ -26,28 +26,6 @@ from tencent.errors import TencentError
 S = SessionState
 TASK_WINDOW = timedelta(days=1)
 MISMATCH_REPEAT = timedelta(minutes=30)
-
-
-def attention(
-    kind: AttentionKind,
-    *,
-    now: datetime,
-    message: str,
-    action_taken: str = "",
-    session: RecordingSession | None = None,
-    subject: str = "",
-) -> Attention:
-    item = Attention.objects.create(
-        kind=kind, session=session, subject=subject, message=message, action_taken=action_taken, at=now
-    )
-    audit.record(
-        actor=None,
-        action=f"recording.reconcile.{kind}",
-        obj=session,
-        object_repr=subject or (str(session) if session else ""),
-        changes={"message": message, "action": action_taken},
-    )
-    return item
 
 
 def destroy(user_id: str, *, session_id: int | None) -> str:

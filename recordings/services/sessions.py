@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dashboard import audit
 from recordings import jobs
 from recordings.estimates import blocking_budget
 from recordings.lifecycle import SessionState, Step, Trigger
-from recordings.models import Attention, RecordingSession, Room, Schedule, SessionTransition
+from recordings.models import Attention, RecordingFile, RecordingSession, Room, Schedule, SessionTransition
 from recordings.models.sessions import car_user_id_for
 from recordings.services.orchestrator import StateChanged, transition
 
@@ -238,8 +237,10 @@ def session_stream_ended(*, session_id: int, at: datetime) -> None:
 
 
 def session_file_arrived(*, session_id: int) -> None:
-    """A recording file of the session arrived (event 100 or a sync): a finalizing session completes."""
-    RecordingSession.objects.filter(pk=session_id).update(files_found=F("files_found") + 1)
+    """A recording file of the session arrived (event 100 or a sync): a finalizing session completes.
+    Repeated calls for the same file (duplicate callbacks, replays) do not count it twice."""
+    known = RecordingFile.objects.of_session(session_id).count()
+    RecordingSession.objects.filter(pk=session_id).update(files_found=max(known, 1))
     session = RecordingSession.objects.filter(pk=session_id).first()
     if session is None or session.state != S.FINALIZING:
         return

@@ -95,6 +95,8 @@ def test_failing_push_undoes_the_start(orch_emulator: RunningEmulator, room: Roo
     assert orch_emulator.state.concurrencies == {}
     assert all(task.stopped for task in orch_emulator.state.record_tasks.values())
     assert calls(session, "DestroySession") == 1
+    item = Attention.objects.get(kind=AttentionKind.START_FAILED, session=session)
+    assert "instance crashed" in item.message and item.action_taken == "Undone"
     assert_clean(orch_emulator, clock)
 
 
