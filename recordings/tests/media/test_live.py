@@ -238,8 +238,16 @@ def test_a_pushed_stream_appears_on_the_board_and_an_operator_drops_it(
 @pytest.mark.emulator
 @pytest.mark.django_db(transaction=True)
 def test_live_page_plays_the_stream_and_charts_its_health(
-    role_groups: None, live_server: Any, page: Any, browser_login: Any, operator: Any, media_emulator: Any
+    role_groups: None,
+    live_server: Any,
+    page: Any,
+    browser_login: Any,
+    operator: Any,
+    media_emulator: Any,
+    settings: Any,
 ) -> None:
+    # Play URLs that lapse after 10 s: the player must re-sign them (after about 5 s) to keep playing.
+    settings.CSS_PLAY_URL_TTL_SECONDS = 10
     room = make_room(name="Browser room", stream_name="room-browser")
     start_push("room-browser")
     wait_for(lambda: StreamPush.objects.live().filter(room=room).exists(), what="push-started callback")
@@ -247,12 +255,29 @@ def test_live_page_plays_the_stream_and_charts_its_health(
 
     page.goto(f"{live_server.url}/live/rooms/{room.pk}/")
 
-    page.wait_for_function("document.getElementById('live-video').currentTime > 2", timeout=40_000)
+    video = "document.getElementById('live-video')"
+    page.wait_for_function(f"{video}.currentTime > 2", timeout=40_000)
     page.wait_for_function(
         "Number(document.getElementById('health-chart').dataset.points) > 0", timeout=30_000
     )
     assert page.locator("#health-chart .main-svg").count() > 0
     assert page.input_value("[data-role=webrtc]").startswith("webrtc://")
-    first = page.evaluate("document.getElementById('live-video').currentTime")
+    # Still playing well past the first URLs' expiry, on re-signed URLs.
+    page.wait_for_function(f"{video}.currentTime > 13", timeout=40_000)
+    assert int(page.get_attribute("#live-player", "data-resigned") or 0) >= 1
+    first = page.evaluate(f"{video}.currentTime")
     page.wait_for_timeout(1500)
-    assert page.evaluate("document.getElementById('live-video').currentTime") > first
+    assert page.evaluate(f"{video}.currentTime") > first
+
+
+@pytest.mark.django_db
+def test_live_page_of_a_session_uses_its_stream(client_as: Any, moderator: Any) -> None:
+    room = make_room(name="Stage", stream_name="stage")
+    session = make_session(room, stream_name="stage-r4", start=timezone.now())
+
+    response = client_as(moderator).get(f"/live/sessions/{session.pk}/")
+
+    assert response.status_code == 200 and response.context["stream_name"] == "stage-r4"
+    html = response.content.decode()
+    assert "/live/streams/stage-r4/play-urls/" in html and "Drop stream" not in html
+    assert client_as(moderator).get("/live/streams/stage-r4/play-urls/").status_code == 200
