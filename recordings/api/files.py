@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from dashboard.access import Capability
 from dashboard.api import ApiError, api_operation, by_method, json_response
 from recordings.api.rooms import parse_int
-from recordings.models import RecordingFile, RecordingSession, Room
+from recordings.models import RecordingFile, RecordingSession, Room, files_visible_to
 from recordings.services import files as file_services
 from tencent.errors import TencentError
 
@@ -114,7 +114,7 @@ def files_payload(session: RecordingSession) -> list[dict[str, Any]]:
 )
 def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     now = timezone.now()
-    files = RecordingFile.objects.listing()
+    files = files_visible_to(request.user, RecordingFile.objects.listing())
     params = request.GET
     if params.get("room"):
         room = Room.objects.filter(room_key=params["room"]).first()
@@ -154,7 +154,9 @@ def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     response_schema=FILE_DETAIL_SCHEMA,
 )
 def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
-    recording = RecordingFile.objects.select_related("room").filter(pk=id).first()
+    recording = (
+        files_visible_to(request.user, RecordingFile.objects.select_related("room")).filter(pk=id).first()
+    )
     if recording is None:
         raise ApiError(404, f"No recording file has the id {id}.")
     data = file_json(recording)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
-from recordings.models import ClientApp, FileFormat, RecordingFile, ReviewStatus, Room
+from recordings.models import ClientApp, FileFormat, RecordingFile, ReviewStatus, Room, files_visible_to
 from recordings.services import files
 from tencent.errors import TencentError
 
@@ -76,7 +76,7 @@ class FileFilterForm(forms.Form):
 @requires(Capability.VIEW_RECORDINGS)
 def file_list(request: HttpRequest) -> HttpResponse:
     form = FileFilterForm(request.GET or None)
-    recordings = form.filter(RecordingFile.objects.listing())
+    recordings = form.filter(files_visible_to(request.user, RecordingFile.objects.listing()))
     return render_list(
         request, "recordings/file_list.html", {"form": form, "page": paginate(request, recordings)}
     )
@@ -84,7 +84,10 @@ def file_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_RECORDINGS)
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    recording = get_object_or_404(RecordingFile.objects.select_related("room__client_app", "session"), pk=pk)
+    files_seen = files_visible_to(
+        request.user, RecordingFile.objects.select_related("room__client_app", "session")
+    )
+    recording = get_object_or_404(files_seen, pk=pk)
     signed = None
     signing_error = ""
     if not recording.is_deleted:
@@ -104,7 +107,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Capability.VIEW_RECORDINGS)
 def file_signed_url(request: HttpRequest, pk: int) -> JsonResponse:
-    recording = get_object_or_404(RecordingFile.objects.present(), pk=pk)
+    recording = get_object_or_404(files_visible_to(request.user, RecordingFile.objects.present()), pk=pk)
     try:
         signed = files.signed_url(recording)
     except TencentError as exc:
