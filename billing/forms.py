@@ -269,9 +269,10 @@ class PriceBookForm(forms.Form):
 
     def __init__(self, *args: Any, base_prices: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.base_prices = base_prices
+        # The typed round trip puts regions, specs and classes in their canonical order (JSON columns don't keep it).
+        self.base_prices = Prices.from_document(base_prices).to_document()
         self.price_paths: dict[str, Path] = {}
-        for path, value in leaves(base_prices):
+        for path, value in leaves(self.base_prices):
             if value is None:  # the open-ended top tier has no bound to edit
                 continue
             name = "price-" + re.sub(r"[^A-Za-z0-9_]+", "-", dotted(path))
