@@ -28,6 +28,7 @@ from emulator.params import Action, RequestContext, check, from_query
 from emulator.replies import Reply, text
 from emulator.signature import verify
 from emulator.state import EmulatorState
+from emulator.usage import UsageService
 from emulator.vod import VodService
 
 logger = logging.getLogger("emulator")
@@ -75,7 +76,7 @@ class Emulator:
         self.css.push_ended_listeners.append(self.car.push_ended)
         self.services: dict[str, dict[str, Action]] = {
             "car": self.car.actions(),
-            "live": self.css.actions(),
+            "live": {**self.css.actions(), **UsageService(state=self.state).actions()},
             "vod": self.vod.actions(),
         }
         # The latest API requests with their outcome, for the admin view and for tests counting calls.

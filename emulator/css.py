@@ -1,4 +1,5 @@
-"""CSS (Cloud Streaming Services, `live` 2018-08-01): pushes, record tasks, recordings, callbacks, play and usage.
+"""CSS (Cloud Streaming Services, `live` 2018-08-01): pushes, record tasks, recordings, callbacks and play
+(the usage APIs are in `usage.py`).
 
 A push is a real `LiveStream` (ffmpeg writing live HLS). While a record task is active and its stream is live the
 emulator records; when the task stops, reaches EndTime or the push ends, the covered segments are assembled into
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -24,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from emulator import clock
 from emulator.callbacks import CallbackSender
@@ -31,10 +31,12 @@ from emulator.config import EmulatorConfig
 from emulator.cos import CosService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
+from emulator.hotlink import check_tx_secret
 from emulator.media import LiveStream, Segment, assemble_recording
-from emulator.params import INT, STR, STR_LIST, Action, RequestContext
+from emulator.params import INT, STR, Action, RequestContext
 from emulator.replies import CORS, Reply, file_reply, text
 from emulator.state import EmulatorState, Push, PushSample, RecordTask
+from emulator.usage import MEGA
 from emulator.vod import VodService
 
 logger = logging.getLogger("emulator")
@@ -44,38 +46,10 @@ MAX_TASK_AHEAD_S = 7 * 24 * 3600
 MAX_OVERLAPPING_TASKS = 3
 DESCRIBE_TASK_SPAN_S = 7 * 24 * 3600
 TASK_PAGE_SIZE = 100
-USAGE_SPAN_S = 31 * 24 * 3600
-FIVE_MINUTE_SPAN_S = 24 * 3600
-MEGA = 1_000_000  # MB and Mbps as CSS bills them (decimal)
 # Template id → [(format, storage)]. Unknown ids behave like "no template" (documented for CreateRecordTask).
 TEMPLATES: dict[int, list[tuple[str, str]]] = {1: [("mp4", "vod"), ("hls", "vod")], 2: [("mp4", "cos")]}
 DEFAULT_TEMPLATE = [("hls", "vod")]
 FORMAT_CODES = {"flv": 1, "hls": 2, "mp4": 3, "aac": 4, "mp3": 5}
-
-
-def tx_secret(key: str, stream_name: str, tx_time: str) -> str:
-    return hashlib.md5(f"{key}{stream_name}{tx_time}".encode()).hexdigest()
-
-
-def check_tx_secret(
-    *, key: str, stream_name: str, tx_secret_value: str, tx_time: str, now: float
-) -> str | None:
-    """None when the txSecret/txTime pair is valid, else the reason it is not."""
-    if not key:
-        return None
-    if not tx_secret_value or not tx_time:
-        return "txSecret and txTime are required"
-    if tx_time != tx_time.upper():
-        return "txTime must be uppercase hex"
-    try:
-        expires = int(tx_time, 16)
-    except ValueError:
-        return "txTime is not hex"
-    if expires < now:
-        return "the URL has expired"
-    if not hmac.compare_digest(tx_secret(key, stream_name, tx_time), tx_secret_value.lower()):
-        return "txSecret does not match"
-    return None
 
 
 @dataclass
@@ -200,40 +174,6 @@ class CssService:
             "DropLiveStream": Action(
                 {"StreamName": (STR, True), "DomainName": (STR, True), "AppName": (STR, True)},
                 self.drop_live_stream,
-            ),
-            "DescribePushBandwidthAndFluxList": Action(
-                {
-                    "StartTime": (STR, True),
-                    "EndTime": (STR, True),
-                    "PushDomains": (STR_LIST, False),
-                    "MainlandOrOversea": (STR, False),
-                    "Granularity": (INT, False),
-                    "RegionNames": (STR_LIST, False),
-                    "CountryNames": (STR_LIST, False),
-                },
-                self.describe_push_bandwidth_and_flux_list,
-            ),
-            "DescribeBillBandwidthAndFluxList": Action(
-                {
-                    "StartTime": (STR, True),
-                    "EndTime": (STR, True),
-                    "PlayDomains": (STR_LIST, False),
-                    "MainlandOrOversea": (STR, False),
-                    "Granularity": (INT, False),
-                    "ServiceName": (STR, False),
-                    "RegionNames": (STR_LIST, False),
-                },
-                self.describe_bill_bandwidth_and_flux_list,
-            ),
-            "DescribeConcurrentRecordStreamNum": Action(
-                {
-                    "LiveType": (STR, True),
-                    "StartTime": (STR, True),
-                    "EndTime": (STR, True),
-                    "MainlandOrOversea": (STR, False),
-                    "PushDomains": (STR_LIST, False),
-                },
-                self.describe_concurrent_record_stream_num,
             ),
         }
 
@@ -481,96 +421,9 @@ class CssService:
         self._end_push(key, errcode=4, errmsg="stream is dropped by api")
         return {}
 
-    # --- usage -----------------------------------------------------------------------------------------------
-
-    def describe_push_bandwidth_and_flux_list(
-        self, params: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        return self._bandwidth(params, self.state.usage.upstream_bytes, params.get("PushDomains"))
-
-    def describe_bill_bandwidth_and_flux_list(
-        self, params: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        return self._bandwidth(params, self.state.usage.downstream_bytes, params.get("PlayDomains"))
-
-    def describe_concurrent_record_stream_num(
-        self, params: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        if params["LiveType"] not in {"NormalLive", "SlowLive"}:
-            raise ApiError("InvalidParameter", "LiveType must be NormalLive or SlowLive.")
-        start, end, iso = self._usage_window(params, granularity=5)
-        fmt = clock.iso_utc if iso else clock.beijing
-        with self.state.lock:
-            per_minute = dict(self.state.usage.recording_streams)
-        points = []
-        for bin_start in _bins(start, end, 300):
-            minutes = range(bin_start, bin_start + 300, 60)
-            num = 0 if params["LiveType"] == "SlowLive" else max(per_minute.get(m, 0) for m in minutes)
-            points.append({"Time": fmt(bin_start), "Num": num})
-        return {"DataInfoList": points}
-
-    def _bandwidth(
-        self, params: dict[str, Any], table: dict[str, dict[int, float]], domains: list[str] | None
-    ) -> dict[str, Any]:
-        granularity = params.get("Granularity") or 5
-        if granularity not in (5, 60, 1440):
-            raise ApiError("InvalidParameter", "Granularity must be 5, 60 or 1440.")
-        start, end, iso = self._usage_window(params, granularity=granularity)
-        fmt = clock.iso_utc if iso else clock.beijing
-        with self.state.lock:
-            per_minute: dict[int, float] = {}
-            for domain, rows in table.items():
-                if domains and domain not in domains:
-                    continue
-                for minute, amount in rows.items():
-                    per_minute[minute] = per_minute.get(minute, 0.0) + amount
-        points: list[dict[str, Any]] = []
-        for bin_start in _bins(start, end, granularity * 60):
-            # Bandwidth of a bin is its busiest 5-minute window (how CSS reports coarser granularities).
-            windows = [
-                (window, sum(per_minute.get(minute, 0.0) for minute in range(window, window + 300, 60)))
-                for window in range(bin_start, bin_start + granularity * 60, 300)
-            ]
-            peak_window, peak_bytes = max(windows, key=lambda item: item[1])
-            flux = sum(amount for _, amount in windows)
-            points.append(
-                {
-                    "Time": fmt(bin_start),
-                    "Bandwidth": round(peak_bytes * 8 / 300 / MEGA, 6),
-                    "Flux": round(flux / MEGA, 6),
-                    "PeakTime": fmt(peak_window),
-                }
-            )
-        peak = max(points, key=lambda point: point["Bandwidth"], default=None)
-        ordered = sorted(point["Bandwidth"] for point in points)
-        p95 = ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)] if ordered else 0.0
-        p95_point = next((point for point in points if point["Bandwidth"] == p95), None)
-        return {
-            "PeakBandwidthTime": peak["PeakTime"] if peak else fmt(start),
-            "PeakBandwidth": peak["Bandwidth"] if peak else 0.0,
-            "P95PeakBandwidthTime": p95_point["PeakTime"] if p95_point else fmt(start),
-            "P95PeakBandwidth": p95,
-            "SumFlux": round(sum(point["Flux"] for point in points), 6),
-            "DataInfoList": points,
-        }
-
-    @staticmethod
-    def _usage_window(params: dict[str, Any], *, granularity: int) -> tuple[int, int, bool]:
-        start, iso = clock.parse(params["StartTime"], "StartTime")
-        end, _ = clock.parse(params["EndTime"], "EndTime")
-        if end < start:
-            raise ApiError("InvalidParameter", "EndTime must not be before StartTime.")
-        if end - start > USAGE_SPAN_S:
-            raise ApiError("InvalidParameter", "The query span must not exceed 31 days.")
-        if granularity == 5 and end - start > FIVE_MINUTE_SPAN_S:
-            raise ApiError("InvalidParameter", "5-minute granularity supports a span of at most one day.")
-        return int(start // 60 * 60), int(end // 60 * 60), iso
-
     # --- pushes (called by CAR) ------------------------------------------------------------------------------
 
     def verify_push_secret(self, *, stream_name: str, query: str) -> bool:
-        from urllib.parse import parse_qs
-
         values = parse_qs(query)
         return (
             check_tx_secret(
@@ -987,8 +840,6 @@ class CssService:
         return reply
 
     def _playlist(self, live: _Live, stream_name: str, query: dict[str, list[str]]) -> Reply:
-        from urllib.parse import urlencode
-
         suffix = urlencode({key: values[0] for key, values in query.items()})
         lines = []
         for line in live.stream.playlist_path.read_text().splitlines():
@@ -1080,11 +931,6 @@ class CssService:
     def _send(self, event: dict[str, Any]) -> None:
         if not self._closed:
             self.callbacks.send(event)
-
-
-def _bins(start: int, end: int, size: int) -> list[int]:
-    first = start // size * size
-    return list(range(first, max(end, first + 1), size))
 
 
 def _millis(ts: float) -> str:

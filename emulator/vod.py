@@ -7,7 +7,6 @@ exper + rlimit + us)` with Dir the path up to its last `/`.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import shutil
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 from emulator import clock
 from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
+from emulator.hotlink import vod_sign
 from emulator.media import MediaInfo
 from emulator.params import INT, INT_LIST, LIST, OBJECT, STR, STR_LIST, Action, RequestContext
 from emulator.replies import CORS, Reply, file_reply, text
@@ -30,10 +30,6 @@ MAX_DESCRIBE_IDS = 20
 FILE_ID_BASE = 5285890780000000000
 CONTAINERS = {"mp4": "mov,mp4,m4a,3gp,3g2,mj2", "hls": "hls,applehttp", "flv": "flv", "aac": "aac"}
 MEDIA_TYPES = {"mp4": "mp4", "hls": "m3u8", "flv": "flv", "aac": "aac"}
-
-
-def hotlink_sign(*, key: str, directory: str, t: str, exper: str = "", rlimit: str = "", us: str = "") -> str:
-    return hashlib.md5(f"{key}{directory}{t}{exper}{rlimit}{us}".encode()).hexdigest()
 
 
 class VodService:
@@ -275,7 +271,7 @@ class VodService:
             return "t is not hex"
         if expires < time.time():
             return "the URL has expired"
-        expected = hotlink_sign(
+        expected = vod_sign(
             key=self.config.vod_play_key,
             directory=directory,
             t=t,
