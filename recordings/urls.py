@@ -3,6 +3,7 @@ from django.urls import path
 from recordings.api import files as files_api
 from recordings.api import recordings as recordings_api
 from recordings.api import rooms as rooms_api
+from recordings.api import review as review_api
 from recordings.views import callbacks as callback_views
 from recordings.views import catalog
 from recordings.views import files as file_views
@@ -90,4 +91,12 @@ urlpatterns += [
     path("review/files/<int:pk>/verdict/", review_views.review_verdict, name="review_verdict"),
     path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
     path("review/files/<int:pk>/checks/", review_views.review_checks, name="review_checks"),
+    path(
+        "api/v1/rooms/<str:room_key>/interactions", review_api.room_interactions, name="api_room_interactions"
+    ),
+    path(
+        "api/v1/recordings/<int:id>/interactions",
+        review_api.recording_interactions,
+        name="api_recording_interactions",
+    ),
 ]
