@@ -2,8 +2,8 @@ from django.urls import path
 
 from recordings.api import files as files_api
 from recordings.api import recordings as recordings_api
-from recordings.api import rooms as rooms_api
 from recordings.api import review as review_api
+from recordings.api import rooms as rooms_api
 from recordings.views import callbacks as callback_views
 from recordings.views import catalog
 from recordings.views import files as file_views
