@@ -103,7 +103,9 @@ def test_spent_defaults_to_the_apps_actual_sessions_in_the_month():
     ("name", "needs_pk"),
     [("billing:budget_list", False), ("billing:budget_create", False), ("billing:budget_edit", True)],
 )
-@pytest.mark.parametrize(("role", "expected"), [("manager", 200), ("operator", 403), ("moderator", 403)])
+@pytest.mark.parametrize(
+    ("role", "expected"), [("manager", 200), ("operator", 403), ("moderator", 403), ("anonymous", 302)]
+)
 def test_budget_pages_permission_matrix(role_user, client_as, name, needs_pk, role, expected):
     budget = Budget.objects.create(app=make_app(), amount_usd=Decimal(10))
     url = reverse(name, args=[budget.pk] if needs_pk else [])

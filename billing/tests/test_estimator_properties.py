@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from billing.estimator import PlannedRecording, estimate
 from billing.estimator.car import cheapest_monthly_packs, pack_cost
 from billing.estimator.prices import CSS_REGIONS, PackPrice
+from billing.estimator.push import tiered_cost
+from billing.estimator.storage import storage_cost
 from billing.tests.factories import LIST_PRICES, at, plan
 
 MONTH_MINUTES = 31 * 24 * 60
@@ -94,3 +97,46 @@ def test_push_is_billed_exactly_when_both_conditions_hold(subject):
         )
         assert day.billed is expected
         assert (day.cost > 0) is (expected and day.upstream_gb > 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    region=st.sampled_from(CSS_REGIONS),
+    first=st.decimals(0, 2_000_000, places=3),
+    second=st.decimals(0, 2_000_000, places=3),
+)
+def test_progressive_tiers_split_anywhere_cost_the_same(region, first, second):
+    tiers = LIST_PRICES.css_tiers[region]
+    whole = tiered_cost(Decimal(0), first + second, tiers)
+    assert whole == tiered_cost(Decimal(0), first, tiers) + tiered_cost(first, second, tiers)
+    assert whole <= (first + second) * tiers[0].usd_per_gb  # never above the first tier's price
+
+
+@settings(max_examples=60, deadline=None)
+@given(subject=plans)
+def test_recording_fee_follows_the_formula(subject):
+    result = estimate(subject, LIST_PRICES).recording
+    in_month = [r for r in subject.recordings if r.end > subject.starts_at and r.start < subject.ends_at]
+    assert result.peak_channels >= max((len(r.formats) for r in in_month), default=0)
+    assert result.peak_channels <= sum(len(r.formats) for r in in_month)
+    assert 0 <= result.days_with_recording <= result.days_in_month == 31
+    price = LIST_PRICES.recording_usd_per_channel_month
+    assert result.channel_fee == result.peak_channels * Decimal(result.days_with_recording) / 31 * price
+
+
+@settings(max_examples=80, deadline=None)
+@given(recording=recordings(), extra_days=st.integers(0, 400))
+def test_storage_never_falls_below_the_class_minimum_and_grows_with_retention(recording, extra_days):
+    shorter = storage_cost(recording, LIST_PRICES, "outside", "singapore")
+    longer = storage_cost(
+        replace(recording, retention_days=recording.retention_days + extra_days),
+        LIST_PRICES,
+        "outside",
+        "singapore",
+    )
+    assert longer.cost >= shorter.cost
+    if recording.storage == "vod":
+        assert shorter.billed_days == max(
+            recording.retention_days, LIST_PRICES.vod_storage[recording.storage_class].minimum_days
+        )
+    assert shorter.gb == recording.push_mbps * recording.seconds / 8000 * len(recording.formats)
