@@ -19,9 +19,12 @@ from tencent.errors import TencentError
 
 @requires(Capability.VIEW_RECORDINGS)
 def live_board(request: HttpRequest) -> HttpResponse:
-    return render_list(
-        request, "recordings/live_board.html", {"entries": live.live_board(), "now": timezone.now()}
-    )
+    context = {
+        "entries": live.live_board(),
+        "now": timezone.now(),
+        "can_audit": has_capability(request.user, Capability.VIEW_AUDIT),
+    }
+    return render_list(request, "recordings/live_board.html", context)
 
 
 def _live_page(

@@ -281,3 +281,14 @@ def test_live_page_of_a_session_uses_its_stream(client_as: Any, moderator: Any) 
     html = response.content.decode()
     assert "/live/streams/stage-r4/play-urls/" in html and "Drop stream" not in html
     assert client_as(moderator).get("/live/streams/stage-r4/play-urls/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_board_links_the_callback_log_for_those_who_may_read_it(
+    client_as: Any, operator: Any, moderator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live.css, "describe_live_stream_online_list", online())
+
+    assert b'href="/callbacks/events/"' in client_as(operator).get("/live/").content
+    assert b'href="/callbacks/events/"' not in client_as(moderator).get("/live/").content
+    assert client_as(moderator).get("/callbacks/events/").status_code == 403
