@@ -24,6 +24,7 @@ from emulator.cos import CosService
 from emulator.css import CssService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
+from emulator.mps import MpsService
 from emulator.params import Action, RequestContext, check, from_query
 from emulator.replies import Reply, text
 from emulator.signature import verify
@@ -36,7 +37,7 @@ TICK_SECONDS = 0.5
 REQUEST_LOG_SIZE = 2_000
 TRANSIENT_DIRS = ("live", "work")
 STORED_DIRS = ("vod", "cos", "snapshots")
-SERVICE_VERSIONS = {"car": "2022-01-10", "live": "2018-08-01", "vod": "2018-07-17"}
+SERVICE_VERSIONS = {"car": "2022-01-10", "live": "2018-08-01", "vod": "2018-07-17", "mps": "2019-06-12"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Emulator:
             "car": self.car.actions(),
             "live": {**self.css.actions(), **UsageService(state=self.state).actions()},
             "vod": self.vod.actions(),
+            "mps": MpsService(config=config).actions(),
         }
         # The latest API requests with their outcome, for the admin view and for tests counting calls.
         self.requests: deque[ApiRequest] = deque(maxlen=REQUEST_LOG_SIZE)
