@@ -1,26 +1,21 @@
-"""CSS (Cloud Streaming Services, `live` 2018-08-01): pushes, record tasks, recordings, callbacks and play
-(the usage APIs are in `usage.py`).
+"""CSS (Cloud Streaming Services, `live` 2018-08-01): record tasks, pushes, stream state and health, play.
 
-A push is a real `LiveStream` (ffmpeg writing live HLS). While a record task is active and its stream is live the
-emulator records; when the task stops, reaches EndTime or the push ends, the covered segments are assembled into
-one file per format of the task's template, stored in VOD or COS, and announced by callback event 100 after
-`EMULATOR_FILE_DELAY_SECONDS` (Tencent: about 5 minutes).
+A push is a real `LiveStream` (ffmpeg writing live HLS) with push callbacks (events 1/0), quality samples and
+screenshots (event 200). Record tasks are kept here; `recorder.py` turns active tasks on live pushes into files
+in VOD/COS, and `usage.py` answers the usage APIs.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
-import json
 import logging
 import math
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -32,8 +27,9 @@ from emulator.cos import CosService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
 from emulator.hotlink import check_tx_secret
-from emulator.media import LiveStream, Segment, assemble_recording
+from emulator.media import LiveStream
 from emulator.params import INT, STR, Action, RequestContext
+from emulator.recorder import Recorder, stream_fields
 from emulator.replies import CORS, Reply, file_reply, text
 from emulator.state import EmulatorState, Push, PushSample, RecordTask
 from emulator.usage import MEGA
@@ -46,10 +42,6 @@ MAX_TASK_AHEAD_S = 7 * 24 * 3600
 MAX_OVERLAPPING_TASKS = 3
 DESCRIBE_TASK_SPAN_S = 7 * 24 * 3600
 TASK_PAGE_SIZE = 100
-# Template id → [(format, storage)]. Unknown ids behave like "no template" (documented for CreateRecordTask).
-TEMPLATES: dict[int, list[tuple[str, str]]] = {1: [("mp4", "vod"), ("hls", "vod")], 2: [("mp4", "cos")]}
-DEFAULT_TEMPLATE = [("hls", "vod")]
-FORMAT_CODES = {"flv": 1, "hls": 2, "mp4": 3, "aac": 4, "mp3": 5}
 
 
 @dataclass
@@ -61,26 +53,6 @@ class _Live:
     last_sample_at: float = 0.0
     last_screenshot_at: float = 0.0
     sampling: bool = False
-
-
-@dataclass
-class _Recording:
-    task_id: str
-    push: Push
-    live: LiveStream
-    started_at: float
-    until: float  # the task's EndTime (kept: a deleted task's recording still ends there)
-    template_id: int
-    extension: str
-    ended_at: float | None = None
-
-
-@dataclass
-class _Pending:
-    """Work in flight (assembling files, delayed callbacks) so tests can wait for it."""
-
-    count: int = 0
-    condition: threading.Condition = field(default_factory=threading.Condition)
 
 
 class CssService:
@@ -102,12 +74,17 @@ class CssService:
         self.cos = cos
         self.push_ended_listeners: list[Callable[..., None]] = []
         self._lives: dict[tuple[str, str, str], _Live] = {}
-        self._recordings: dict[tuple[str, str], _Recording] = {}  # (task id, push sequence)
         self._starting: set[tuple[str, str, str]] = set()
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="emulator-record")
-        self._timers: set[threading.Timer] = set()
-        self._pending = _Pending()
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emulator-probe")
         self._closed = False
+        self.recorder = Recorder(
+            config=config,
+            state=state,
+            vod=vod,
+            cos=cos,
+            send=self._send,
+            released=self._remove_segments_when_done,
+        )
 
     def actions(self) -> dict[str, Action]:
         return {
@@ -223,7 +200,7 @@ class CssService:
                 extension=params.get("Extension") or "",
                 created_at=time.time(),
             )
-        self._start_due_recordings(time.time())  # a stream already live is recorded from now on
+        self._start_due_recordings()  # a stream already live is recorded from now on
         return {"TaskId": task_id}
 
     def stop_record_task(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -232,7 +209,7 @@ class CssService:
             if not task.stopped:
                 task.stopped = True
                 task.stopped_at = time.time()
-        self._finish_recordings(lambda recording: recording.task_id == task.task_id, time.time())
+        self.recorder.finish(lambda recording: recording.task_id == task.task_id, time.time())
         return {}
 
     def delete_record_task(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -484,7 +461,7 @@ class CssService:
             with self.state.lock:
                 self._starting.discard(key)
         self._send(self._push_event(push, event_type=1, errcode=0, errmsg="ok"))
-        self._start_due_recordings(time.time())
+        self._start_due_recordings()
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None:
         self._end_push((domain_name, app_name, stream_name), errcode=1, errmsg="recv rtmp deleteStream")
@@ -494,12 +471,7 @@ class CssService:
         with self.state.lock:
             lives = list(self._lives.values())
             self._lives.clear()
-            self._recordings.clear()
-            timers = list(self._timers)
-            self._timers.clear()
-        for timer in timers:
-            timer.cancel()
-            self._end_work()
+        self.recorder.stop_all()
         for live in lives:
             live.stream.stop()
             live.push.ended_at = time.time()
@@ -507,6 +479,7 @@ class CssService:
     def close(self) -> None:
         self._closed = True
         self.stop_all()
+        self.recorder.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _end_push(self, key: tuple[str, str, str], *, errcode: int, errmsg: str) -> None:
@@ -518,7 +491,7 @@ class CssService:
         now = time.time()
         with self.state.mutate():
             live.push.ended_at = now
-        self._finish_recordings(lambda recording: recording.push is live.push, now)
+        self.recorder.finish(lambda recording: recording.push is live.push, now)
         self._remove_segments_when_done(live.push)
         event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
@@ -541,15 +514,8 @@ class CssService:
             if now - live.last_screenshot_at >= self.config.screenshot_seconds:
                 live.last_screenshot_at = now
                 self._executor.submit(self._screenshot, live)
-        self._start_due_recordings(now)
-        with self.state.lock:
-            running = [recording for recording in self._recordings.values() if recording.ended_at is None]
-            due = [recording for recording in running if recording.until <= now]
-            active = {(r.push.domain_name, r.push.app_name, r.push.stream_name) for r in running}
-            self.state.usage.note_recordings(now, len(active))
-        if due:
-            ids = {id(recording) for recording in due}
-            self._finish_recordings(lambda recording: id(recording) in ids, now)
+        self._start_due_recordings()
+        self.recorder.tick(now)
 
     def _take_sample(self, live: _Live) -> None:
         try:
@@ -598,7 +564,7 @@ class CssService:
         pic_url = f"/snapshots/{relative.as_posix()}"
         self._send(
             {
-                **self._stream_fields(push),
+                **stream_fields(self.config.appid, push),
                 "event_type": 200,
                 "create_time": int(now),
                 "file_size": path.stat().st_size,
@@ -609,195 +575,22 @@ class CssService:
             }
         )
 
-    # --- recordings ------------------------------------------------------------------------------------------
-
-    def _start_due_recordings(self, now: float) -> None:
-        started: list[_Recording] = []
+    def _start_due_recordings(self) -> None:
         with self.state.lock:
-            for task in self.state.record_tasks.values():
-                if task.stopped or not task.start_time <= now < task.end_time:
-                    continue
-                live = self._lives.get((task.domain_name, task.app_name, task.stream_name))
-                if live is None or (task.task_id, live.push.sequence) in self._recordings:
-                    continue
-                recording = _Recording(
-                    task_id=task.task_id,
-                    push=live.push,
-                    live=live.stream,
-                    started_at=max(now, live.push.started_at),
-                    until=task.end_time,
-                    template_id=task.template_id,
-                    extension=task.extension,
-                )
-                self._recordings[(task.task_id, live.push.sequence)] = recording
-                started.append(recording)
-        for recording in started:
-            self._send(self._record_status(recording, "record_start_succeeded"))
+            lives = {key: (live.push, live.stream) for key, live in self._lives.items()}
+        self.recorder.start_due(time.time(), lives)
 
-    def _finish_recordings(self, which: Callable[[_Recording], bool], now: float) -> None:
-        with self.state.lock:
-            finished = [r for r in self._recordings.values() if r.ended_at is None and which(r)]
-            for recording in finished:
-                recording.ended_at = now
-        for recording in finished:
-            self._begin_work()
-            self._executor.submit(self._assemble, recording)
-
-    def _assemble(self, recording: _Recording) -> None:
-        try:
-            self._assemble_files(recording)
-        except Exception:
-            logger.exception("recording of task %s failed", recording.task_id)
-            self._send(self._record_status(recording, "record_error"))
-        finally:
-            with self.state.lock:
-                self._recordings.pop((recording.task_id, recording.push.sequence), None)
-            self._remove_segments_when_done(recording.push)
-            self._end_work()
-
-    def _assemble_files(self, recording: _Recording) -> None:
-        assert recording.ended_at is not None
-        segments = self._wait_for_segments(recording)
-        if not segments:
-            self._send(self._record_status(recording, "record_ended"))
-            return
-        push = recording.push
-        content_start = segments[0].started_at
-        content_end = segments[-1].started_at + segments[-1].duration_s
-        basename = "_".join(
-            [
-                push.stream_name,
-                time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime(content_start)),
-                time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime(content_end)),
-            ]
-        )
-        work = self.config.data_dir / "work" / secrets.token_hex(8)
-        events: list[dict[str, Any]] = []
-        publishers: list[Callable[[], None]] = []
-        try:
-            cover = self._cover(recording, work)
-            for fmt, storage in TEMPLATES.get(recording.template_id, DEFAULT_TEMPLATE):
-                paths, info = assemble_recording(
-                    segments=segments, out_dir=work / fmt, basename=basename, fmt=fmt
-                )
-                if storage == "cos":
-                    key = f"record/{push.stream_name}/{paths[0].name}"
-                    self.cos.stage(key=key, path=paths[0])
-                    publishers.append(functools.partial(self.cos.publish, key))
-                    file_id, video_url = "", self.cos.object_url(key)
-                else:
-                    media = self.vod.register(
-                        paths=paths,
-                        info=info,
-                        fmt=fmt,
-                        push=push,
-                        record_start=content_start,
-                        record_end=content_end,
-                        task_id=recording.task_id,
-                        cover=cover,
-                    )
-                    publishers.append(functools.partial(self.vod.publish, media.file_id))
-                    file_id, video_url = media.file_id, media.media_url
-                events.append(
-                    {
-                        **self._stream_fields(push),
-                        "event_type": 100,
-                        "file_id": file_id,
-                        "record_file_id": file_id or str(self.state.next_number()),
-                        "file_format": fmt,
-                        "task_id": recording.task_id,
-                        "start_time": int(recording.started_at),
-                        "start_time_usec": int(recording.started_at % 1 * 1_000_000),
-                        "end_time": int(content_end),
-                        "end_time_usec": int(content_end % 1 * 1_000_000),
-                        "duration": round(info.duration_s),
-                        "file_size": info.size_bytes,
-                        "video_url": video_url,
-                        "media_start_time": int((content_start - push.started_at) * 1000),
-                        "record_bps": 0,
-                        "callback_ext": json.dumps(
-                            {"video_codec": info.video_codec, "resolution": f"{info.width}x{info.height}"}
-                        ),
-                        "stream_param": push.stream_param,
-                    }
-                )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        self._deliver_later(publishers, [*events, self._record_status(recording, "record_ended")])
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Wait until no recording is being assembled or waiting for its delayed callback (tests)."""
+        return self.recorder.wait_idle(timeout_s)
 
     def _remove_segments_when_done(self, push: Push) -> None:
         """A push's segments are deleted once it ended and no recording still needs them."""
-        with self.state.lock:
-            needed = push.ended_at is None or any(r.push is push for r in self._recordings.values())
-        if not needed:
+        if push.ended_at is not None and not self.recorder.uses(push):
             shutil.rmtree(self._push_root(push.sequence), ignore_errors=True)
 
     def _push_root(self, sequence: str) -> Path:
         return self.config.data_dir / "live" / sequence
-
-    def _wait_for_segments(self, recording: _Recording) -> list[Segment]:
-        """The finished segments covering the recording, waiting (briefly) for the one in progress at its end."""
-        assert recording.ended_at is not None
-        deadline = time.time() + self.config.segment_seconds * 2 + 2
-        while True:
-            segments = recording.live.segments_between(recording.started_at, recording.ended_at)
-            covered = (
-                bool(segments)
-                and segments[-1].started_at + segments[-1].duration_s >= recording.ended_at - 0.2
-            )
-            if covered or not recording.live.is_alive() or time.time() >= deadline:
-                return segments
-            time.sleep(0.2)
-
-    def _cover(self, recording: _Recording, work: Path) -> Path | None:
-        try:
-            return recording.live.snapshot_jpeg(work / "cover.jpg")
-        except Exception:
-            logger.warning("no cover image for task %s", recording.task_id)
-            return None
-
-    def _deliver_later(self, publishers: list[Callable[[], None]], events: list[dict[str, Any]]) -> None:
-        """Files become visible (VOD/COS) and are announced only after the configured delay, like Tencent."""
-
-        def deliver() -> None:
-            with self.state.lock:
-                if timer not in self._timers:
-                    return  # cancelled by stop_all, which already settled the pending count
-                self._timers.discard(timer)
-            try:
-                for publish in publishers:
-                    publish()
-                for event in events:
-                    self._send(event)
-            finally:
-                self._end_work()
-
-        self._begin_work()
-        timer = threading.Timer(self.config.file_delay_seconds, deliver)
-        timer.daemon = True
-        with self.state.lock:
-            self._timers.add(timer)
-        timer.start()
-
-    def wait_idle(self, timeout_s: float = 30.0) -> bool:
-        """Wait until no recording is being assembled or waiting for its delayed callback (tests)."""
-        deadline = time.time() + timeout_s
-        with self._pending.condition:
-            while self._pending.count:
-                remaining = deadline - time.time()
-                if remaining <= 0:
-                    return False
-                self._pending.condition.wait(remaining)
-        return True
-
-    def _begin_work(self) -> None:
-        with self._pending.condition:
-            self._pending.count += 1
-
-    def _end_work(self) -> None:
-        with self._pending.condition:
-            self._pending.count -= 1
-            self._pending.condition.notify_all()
 
     # --- play ------------------------------------------------------------------------------------------------
 
@@ -892,18 +685,9 @@ class CssService:
             raise ApiError("InvalidParameter", f"PageNum must be ≥ 1 and PageSize between 1 and {max_size}.")
         return page_num, page_size
 
-    def _stream_fields(self, push: Push) -> dict[str, Any]:
-        return {
-            "appid": int(self.config.appid),
-            "app": push.domain_name,
-            "appname": push.app_name,
-            "stream_id": push.stream_name,
-            "channel_id": push.stream_name,
-        }
-
     def _push_event(self, push: Push, *, event_type: int, errcode: int, errmsg: str) -> dict[str, Any]:
         return {
-            **self._stream_fields(push),
+            **stream_fields(self.config.appid, push),
             "event_type": event_type,
             "event_time": int(time.time()),
             "sequence": push.sequence,
@@ -915,17 +699,6 @@ class CssService:
             "set_id": 2,
             "width": self.config.video_width,
             "height": self.config.video_height,
-        }
-
-    def _record_status(self, recording: _Recording, record_event: str) -> dict[str, Any]:
-        formats = TEMPLATES.get(recording.template_id, DEFAULT_TEMPLATE)
-        return {
-            **self._stream_fields(recording.push),
-            "event_type": 332,
-            "event_time": int(time.time()),
-            "task_id": recording.task_id,
-            "record_event": record_event,
-            "record_detail": {"file_format": FORMAT_CODES[formats[0][0]]},
         }
 
     def _send(self, event: dict[str, Any]) -> None:
