@@ -57,7 +57,7 @@ class RunningEmulator:
 
     def calls(self, action: str | None = None) -> list[ApiRequest]:
         """The API requests the emulator answered (oldest first), optionally of one action."""
-        return [request for request in self.app.requests if action is None or request.action == action]
+        return [request for request in list(self.app.requests) if action is None or request.action == action]
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:
         """Wait until recordings are assembled and their callbacks handed to the sender (and sent)."""
