@@ -194,7 +194,9 @@ def sender(port: int, source: EventSource, deadline: float, max_requests: int, t
     connection.close()
 
 
-def start_gunicorn(port: int, workers: int, database_url: str, redis_url: str) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    port: int, workers: int, threads: int, database_url: str, redis_url: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -215,7 +217,9 @@ def start_gunicorn(port: int, workers: int, database_url: str, redis_url: str) -
         "--workers",
         str(workers),
         "--worker-class",
-        "sync",
+        "gthread" if threads > 1 else "sync",
+        "--threads",
+        str(threads),
         "--preload",
         "--log-level",
         "warning",
@@ -244,11 +248,24 @@ def warm_up(port: int, workers: int, run: str) -> None:
         connection.getresponse().read()
         connection.close()
 
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(workers * 4)]
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(workers * 8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every process in gunicorn's process group (Linux /proc), 0 elsewhere."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def count_rows(run: str) -> dict[str, int]:
@@ -280,6 +297,7 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="sustained load duration (default 60)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
     parser.add_argument("--senders", type=int, default=16, help="concurrent HTTP senders (default 16)")
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="hard cap on requests")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
@@ -289,11 +307,12 @@ def main() -> int:
     prepare_database(args.database_url)
     run = f"{int(time.time()):x}"
     port = free_port()
-    server = start_gunicorn(port, args.workers, args.database_url, args.redis_url)
+    server = start_gunicorn(port, args.workers, args.threads, args.database_url, args.redis_url)
     source = EventSource(run)
     tally = Tally()
     try:
         warm_up(port, args.workers, run)
+        cpu_before = group_cpu_seconds(server.pid)
         started = time.monotonic()
         deadline = started + args.seconds
         threads = [
@@ -305,6 +324,7 @@ def main() -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        cpu_per_request_ms = (group_cpu_seconds(server.pid) - cpu_before) * 1000 / max(tally.requests, 1)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -313,8 +333,9 @@ def main() -> int:
     lost = source.distinct - rows["events"]
     duplicated = max(rows["events"] - source.distinct, 0) + rows["doubled_pushes"] + rows["doubled_files"]
     latencies = sorted(tally.latencies_ms) or [0.0]
+    server_kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
     print(
-        f"CSS callback ingest: gunicorn x{args.workers} sync workers, {args.senders} senders, {os.cpu_count()} CPUs"
+        f"CSS callback ingest: gunicorn {args.workers} {server_kind}, {args.senders} senders, {os.cpu_count()} CPUs"
     )
     print(
         f"  requests        {tally.requests} in {elapsed:.1f} s = {tally.requests / elapsed:.0f} requests/s"
@@ -323,6 +344,7 @@ def main() -> int:
         f"  latency         p50 {statistics.median(latencies):.1f} ms, "
         f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms"
     )
+    print(f"  server CPU      {cpu_per_request_ms:.1f} ms per request in gunicorn (PostgreSQL not included)")
     print(f"  non-200 answers {tally.failures}")
     print(
         f"  distinct events {source.distinct} sent, {rows['events']} stored, {rows['failed']} failed to apply"
