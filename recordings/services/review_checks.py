@@ -163,7 +163,7 @@ def duration_finding(recording: RecordingFile, measured_s: float | None) -> Find
     session = recording.session
     if session is None or measured_s is None:
         return None
-    planned = session.planned_duration.total_seconds()
+    planned = (session.planned_end - session.planned_start).total_seconds()
     siblings = (
         RecordingFile.objects.filter(session=session, format=recording.format, deleted_at__isnull=True)
         .exclude(pk=recording.pk)
