@@ -186,7 +186,8 @@ def main() -> int:
             )
             for i in range(args.workers)
         ]
-        stack.callback(lambda: [w.terminate() for w in workers])
+        for worker in workers:
+            stack.callback(worker.terminate)
         time.sleep(3)  # let the workers start and one of them take the scheduler lock
 
         due = timezone.now() + timedelta(seconds=5)

@@ -42,7 +42,6 @@ class Step(models.TextChoices):
 
 
 START_STEPS: tuple[Step, ...] = (Step.CONCURRENCY, Step.CLOUD_SESSION, Step.RECORD_TASK, Step.PUSH, Step.LIVE)
-STOP_STEPS: tuple[Step, ...] = (Step.STOP_RECORD_TASK, Step.STOP_PUSH, Step.DESTROY_SESSION)
 
 S = SessionState
 TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
@@ -59,8 +58,6 @@ TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     S.CANCELLED: frozenset(),
 }
 TERMINAL_STATES = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
-# States in which the session may hold cloud resources (a concurrency, a push, a record task).
-CLOUD_STATES = frozenset({S.STARTING, S.RECORDING, S.STOPPING})
 # The room is being recorded: at most one such session per room.
 ACTIVE_STATES = frozenset({S.STARTING, S.RECORDING, S.STOPPING})
 # Sessions the orchestrator still has to drive.
@@ -81,7 +78,3 @@ def can_transition(source: str, target: str) -> bool:
 def check_transition(source: str, target: str) -> None:
     if not can_transition(source, target):
         raise InvalidTransition(source, target)
-
-
-def is_terminal(state: str) -> bool:
-    return SessionState(state) in TERMINAL_STATES

@@ -93,10 +93,6 @@ def occurrences(rule: Rule, *, start: datetime, end: datetime, limit: int = 1000
     return found
 
 
-def next_occurrences(rule: Rule, *, now: datetime, count: int, horizon: timedelta) -> list[Window]:
-    return occurrences(rule, start=now, end=now + horizon, limit=count)
-
-
 def is_valid_cron(expression: str) -> bool:
     return bool(expression.strip()) and croniter.is_valid(expression.strip())
 

@@ -193,20 +193,12 @@ class RecordingSession(models.Model):
         return STATE_BADGES.get(SessionState(self.state), "badge-info")
 
     @property
-    def is_terminal(self) -> bool:
-        return self.state in TERMINAL_STATES
-
-    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
     @property
     def can_stop(self) -> bool:
         return self.state in {SessionState.SCHEDULED, SessionState.STARTING, SessionState.RECORDING}
-
-    @property
-    def planned_duration(self) -> timedelta:
-        return self.planned_end - self.planned_start
 
     def step_done_at(self, step: Step) -> datetime | None:
         return {

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def make_session(start: datetime) -> RecordingSession:
     return session_create(
-        room=RoomFactory(),
+        room=RoomFactory.create(),
         planned_start=start,
         planned_end=start + timedelta(hours=1),
         trigger=Trigger.MANUAL,

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory(entry_parameters="--room=lobby")
+    return RoomFactory.create(entry_parameters="--room=lobby")
 
 
 def test_manual_start_records_stops_and_completes_with_a_file(
@@ -36,6 +36,7 @@ def test_manual_start_records_stops_and_completes_with_a_file(
     clock = drive(session, until={S.RECORDING})
     assert set(orch_emulator.state.concurrencies) == {session.car_user_id}
     assert session.record_tasks.count() == 1
+    assert session.push_started_at and session.record_task_created_at
     assert session.push_started_at - session.record_task_created_at >= timedelta(seconds=3)
     time.sleep(2.5)  # let the emulator record some real segments
 

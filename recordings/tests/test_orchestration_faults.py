@@ -30,7 +30,7 @@ HEALTHY = {S.RECORDING, S.COMPLETED, S.FAILED, S.CANCELLED}
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory()
+    return RoomFactory.create()
 
 
 def assert_clean(emu: RunningEmulator, now: datetime) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory(room_key="lobby-1", auto_record=True)
+    return RoomFactory.create(room_key="lobby-1", auto_record=True)
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_live_events_start_and_stop_auto_record_rooms(
 def test_live_event_for_a_room_without_auto_record_is_refused(
     api: Callable[[User], Client], operator: User
 ) -> None:
-    RoomFactory(room_key="manual-room", auto_record=False)
+    RoomFactory.create(room_key="manual-room", auto_record=False)
     response = post(api(operator), "/api/v1/rooms/manual-room/events", {"type": "live_started"})
     assert response.status_code == 409
     assert not RecordingSession.objects.exists()

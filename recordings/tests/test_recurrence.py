@@ -8,7 +8,6 @@ from recordings.recurrence import (
     Window,
     is_valid_cron,
     local_to_utc,
-    next_occurrences,
     occurrences,
     peak_overlap,
     split_window,
@@ -17,8 +16,8 @@ from recordings.recurrence import (
 HOUR = timedelta(hours=1)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_once_rule_yields_its_window_only_when_in_range() -> None:
@@ -72,7 +71,7 @@ def test_validity_dates_bound_a_recurring_rule() -> None:
 
 def test_cron_rule_in_a_time_zone() -> None:
     rule = Rule(kind="cron", time_zone="Asia/Singapore", duration=HOUR, cron="30 8 * * 1-5")
-    found = next_occurrences(rule, now=utc(2026, 1, 2, 0), count=3, horizon=timedelta(days=14))
+    found = occurrences(rule, start=utc(2026, 1, 2, 0), end=utc(2026, 1, 16), limit=3)
     # Fri 2 Jan 08:30 SGT = 00:30 UTC, then Mon 5 and Tue 6.
     assert [w.start for w in found] == [
         utc(2026, 1, 2, 0, 30),

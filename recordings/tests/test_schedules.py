@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory(name="Main stage")
+    return RoomFactory.create(name="Main stage")
 
 
 @pytest.fixture
@@ -110,8 +110,8 @@ def test_overbooking_the_project_needs_confirmation(
     operator: User,
     concurrencies: Callable[[int], None],
 ) -> None:
-    app: ClientApp = ClientAppFactory()
-    first, second = RoomFactory(client_app=app), RoomFactory(client_app=app)
+    app: ClientApp = ClientAppFactory.create()
+    first, second = RoomFactory.create(client_app=app), RoomFactory.create(client_app=app)
     Schedule.objects.create(
         room=first,
         name="A",
@@ -215,8 +215,8 @@ def test_long_window_becomes_consecutive_recordings(room: Room) -> None:
 
 
 def test_booking_check_counts_only_the_same_project(room: Room) -> None:
-    other_app = ClientAppFactory(car_project_id="cap-other0001")
-    other_room = RoomFactory(client_app=other_app)
+    other_app = ClientAppFactory.create(car_project_id="cap-other0001")
+    other_room = RoomFactory.create(client_app=other_app)
     for target in (room, other_room):
         Schedule.objects.create(
             room=target,
@@ -227,7 +227,7 @@ def test_booking_check_counts_only_the_same_project(room: Room) -> None:
             duration_minutes=60,
         )
     candidate = Schedule(
-        room=RoomFactory(client_app=room.client_app),
+        room=RoomFactory.create(client_app=room.client_app),
         name="New",
         kind=ScheduleKind.WEEKLY,
         weekdays="0,1,2,3,4,5,6",

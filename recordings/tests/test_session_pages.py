@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory(name="Main stage")
+    return RoomFactory.create(name="Main stage")
 
 
 def make_session(room: Room, **fields: object) -> RecordingSession:
@@ -39,14 +40,14 @@ def make_session(room: Room, **fields: object) -> RecordingSession:
 def test_list_filters_by_state_and_room_with_bounded_queries(
     client_as: Callable[[User | None], Client],
     moderator: User,
-    django_assert_max_num_queries: Callable[[int], object],
+    django_assert_max_num_queries: Any,
 ) -> None:
-    stage, other = RoomFactory(name="Main stage"), RoomFactory(name="Side room")
+    stage, other = RoomFactory.create(name="Main stage"), RoomFactory.create(name="Side room")
     for _ in range(5):
         make_session(stage, state=S.COMPLETED)
     failed = make_session(other, state=S.FAILED, failure_reason="No free CAR concurrency")
     client = client_as(moderator)
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    with django_assert_max_num_queries(12):
         page = client.get("/recordings/")
     assert page.status_code == 200 and page.content.count(b'data-state="completed"') == 5
     filtered = client.get(
@@ -100,7 +101,7 @@ def test_operator_starts_from_the_room_and_is_sent_to_the_session(
     assert session.trigger == Trigger.MANUAL and session.started_by == operator
     again = client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 45})
     assert "already being recorded" in again.content.decode()
-    too_long = client.post(f"/rooms/{RoomFactory().pk}/record/", {"duration_minutes": 100000})
+    too_long = client.post(f"/rooms/{RoomFactory.create().pk}/record/", {"duration_minutes": 100000})
     assert too_long.status_code == 200 and RecordingSession.objects.count() == 1
 
 

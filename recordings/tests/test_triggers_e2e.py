@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(db: None) -> Room:
-    return RoomFactory(auto_record=True)
+    return RoomFactory.create(auto_record=True)
 
 
 def test_one_off_schedule_fires_on_time_and_records(
@@ -83,7 +83,7 @@ def test_push_callbacks_auto_record_the_room(orch_emulator: RunningEmulator, roo
 
 
 def test_push_callback_for_a_room_without_auto_record_does_nothing(db: None) -> None:
-    room = RoomFactory(auto_record=False)
+    room = RoomFactory.create(auto_record=False)
     sessions.room_push_started(room_id=room.pk, stream_name=room.stream_name, at=timezone.now())
     assert not RecordingSession.objects.exists()
 
