@@ -41,6 +41,7 @@ MAX_TASK_SPAN_S = 24 * 3600
 MAX_TASK_AHEAD_S = 7 * 24 * 3600
 MAX_OVERLAPPING_TASKS = 3
 DESCRIBE_TASK_SPAN_S = 7 * 24 * 3600
+PUSH_INTERRUPTED = 3  # errcode of event 0 when a push broke off (e.g. the die-after fault)
 TASK_PAGE_SIZE = 100
 
 
@@ -493,6 +494,8 @@ class CssService:
             live.push.ended_at = now
         self.recorder.finish(lambda recording: recording.push is live.push, now)
         self._remove_segments_when_done(live.push)
+        if errcode == PUSH_INTERRUPTED:
+            self._send(self._exception_event(live.push, now))
         event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
         self._send(event)
@@ -506,7 +509,7 @@ class CssService:
             lives = list(self._lives.items())
         for key, live in lives:
             if not live.stream.is_alive():
-                self._end_push(key, errcode=3, errmsg="push interrupted")
+                self._end_push(key, errcode=PUSH_INTERRUPTED, errmsg="push interrupted")
                 continue
             if now - live.last_sample_at >= self.config.sample_seconds and not live.sampling:
                 live.sampling = True
@@ -699,6 +702,27 @@ class CssService:
             "set_id": 2,
             "width": self.config.video_width,
             "height": self.config.video_height,
+        }
+
+    def _exception_event(self, push: Push, now: float) -> dict[str, Any]:
+        """Event 321: the push's frames stopped arriving (type 6: video more than 3 s late) before it broke."""
+        return {
+            "event_type": 321,
+            "appid": int(self.config.appid),
+            "stream_id": push.stream_name,
+            "domain": push.domain_name,
+            "path": push.app_name,
+            "sequence": push.sequence,
+            "data_time": int(now * 1000),
+            "abnormal_event": [
+                {
+                    "type": 6,
+                    "count": 1,
+                    "detail": [
+                        {"desc": "video frames arrived more than 3 s late", "occur_time": int(now * 1000)}
+                    ],
+                }
+            ],
         }
 
     def _send(self, event: dict[str, Any]) -> None:

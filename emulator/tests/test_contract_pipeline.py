@@ -242,6 +242,8 @@ def test_drop_and_dying_push_end_the_stream(
     receiver.wait_for(lambda: any(e["stream_id"] == "room-dies" for e in receiver.of_type(0)), timeout_s=15)
     [died] = [event for event in receiver.of_type(0) if event["stream_id"] == "room-dies"]
     assert died["errcode"] != 0
+    [exception] = receiver.of_type(321)
+    assert exception["stream_id"] == "room-dies" and exception["sequence"] == died["sequence"]
     # A new StartPublishStream resumes the push of the same session.
     emu.set_push_die_after(None)
     call(sdk.car, "StartPublishStream", UserId="room-dies")
