@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 SIGNATURE_FIELDS = ("t", "sign")
+# The end reason of a push closed because a later push of its stream started (its own end not yet received).
+SUPERSEDED = "superseded by a later push"
 
 
 class MalformedCallback(ValueError):
@@ -161,11 +163,11 @@ def _apply(event: CssCallbackEvent) -> None:
 def _push_started(event: CssCallbackEvent) -> None:
     payload, at = event.payload, _event_time(event.payload) or event.received_at
     push = _locked_push(event.payload)
-    if push.started_at is not None:
-        return
-    session, room = _session_and_room(push.stream_name, at)
+    was_live = push.is_live
+    # Only a start event sets the start for good (an end arriving first only estimated it from push_duration).
     push.started_at = at
-    push.session, push.room = push.session or session, push.room or room
+    if push.session_id is None and push.room_id is None:
+        push.session, push.room = _session_and_room(push.stream_name, at)
     push.width, push.height = _int(payload.get("width")), _int(payload.get("height"))
     push.user_ip = str(payload.get("user_ip") or "")[:64]
     newer = (
@@ -176,13 +178,13 @@ def _push_started(event: CssCallbackEvent) -> None:
     )
     if push.ended_at is None and newer is not None:
         # A later push of this stream already started, so this one is over even though its end was lost.
-        push.ended_at, push.end_reason = newer.started_at, "superseded by a later push"
+        push.ended_at, push.end_reason = newer.started_at, SUPERSEDED
     push.save()
-    if push.ended_at is not None:
-        return  # its end arrived first: nothing is live any more
+    if push.ended_at is not None or was_live:
+        return  # its end arrived first (nothing is live any more), or this start was already applied
     # An older push whose end was lost cannot still be live now that the stream pushes again.
     StreamPush.objects.live().filter(stream_name=push.stream_name, started_at__lt=at).update(
-        ended_at=at, end_reason="superseded by a later push"
+        ended_at=at, end_reason=SUPERSEDED
     )
     if push.session_id is not None:
         session_hooks.session_stream_live(session_id=push.session_id, at=at)
@@ -193,16 +195,18 @@ def _push_started(event: CssCallbackEvent) -> None:
 def _push_ended(event: CssCallbackEvent) -> None:
     payload, at = event.payload, _event_time(event.payload) or event.received_at
     push = _locked_push(payload)
-    if push.ended_at is not None:
-        return
+    if push.ended_at is not None and push.end_reason != SUPERSEDED:
+        return  # its own end was applied already
+    was_superseded = push.ended_at is not None
     push.ended_at = at
     push.end_reason = str(payload.get("errmsg") or "")[:255]
     if push.started_at is None:
         duration_ms = _int(payload.get("push_duration"))
         push.started_at = at - timedelta(milliseconds=duration_ms) if duration_ms else None
-        session, room = _session_and_room(push.stream_name, push.started_at or at)
-        push.session, push.room = push.session or session, push.room or room
+        push.session, push.room = _session_and_room(push.stream_name, push.started_at or at)
     push.save()
+    if was_superseded:
+        return  # the stream had already moved on to a later push: only the record is corrected
     if StreamPush.objects.live().filter(stream_name=push.stream_name, started_at__gte=at).exists():
         return  # a stale end: the stream is pushing again
     if push.session_id is not None:
@@ -413,12 +417,14 @@ def _timestamp(seconds: Any, usec: Any = None) -> datetime | None:
     value = _float(seconds)
     if value <= 0:
         return None
-    return datetime.fromtimestamp(value + _int(usec) / 1_000_000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value + _int(usec) / 1_000_000, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds: treat as missing
+        return None
 
 
 def _timestamp_ms(millis: Any) -> datetime | None:
-    value = _float(millis)
-    return datetime.fromtimestamp(value / 1000, tz=UTC) if value > 0 else None
+    return _timestamp(_float(millis) / 1000)
 
 
 def _int(value: Any) -> int:

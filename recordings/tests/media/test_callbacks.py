@@ -8,7 +8,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import hypothesis
+import hypothesis.strategies as st
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from dashboard.models import AuditEntry
@@ -448,3 +451,55 @@ def test_a_sessions_push_calls_the_session_hooks_and_not_the_room_hooks(
         ("session_stream_live", {"session_id": session.pk, "at": at(1545115790)}),
         ("session_stream_ended", {"session_id": session.pk, "at": at(1545115890)}),
     ]
+
+
+# Three pushes of one stream: the first two start and end, the last is still live.
+PUSH_EVENTS = [
+    {"event_type": 1, "stream_id": "prop", "sequence": "a", "event_time": 1000},
+    {"event_type": 0, "stream_id": "prop", "sequence": "a", "event_time": 1100, "push_duration": 100_000},
+    {"event_type": 1, "stream_id": "prop", "sequence": "b", "event_time": 1200},
+    {"event_type": 0, "stream_id": "prop", "sequence": "b", "event_time": 1300, "push_duration": 100_000},
+    {"event_type": 1, "stream_id": "prop", "sequence": "c", "event_time": 1400},
+]
+EXPECTED_PUSHES = [("a", 1000, 1100), ("b", 1200, 1300), ("c", 1400, None)]
+
+
+@pytest.mark.django_db
+@hypothesis.settings(
+    max_examples=40, deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(
+    order=st.permutations(range(len(PUSH_EVENTS))),
+    retries=st.lists(st.integers(0, len(PUSH_EVENTS) - 1), max_size=5),
+    retry_positions=st.randoms(use_true_random=False),
+)
+def test_any_delivery_order_with_retries_ends_in_the_same_pushes(
+    hook_calls: list[Any], order: list[int], retries: list[int], retry_positions: Any
+) -> None:
+    deliveries = list(order)
+    for index in retries:  # a retry can only come after the first delivery of its event
+        first = deliveries.index(index)
+        deliveries.insert(retry_positions.randint(first + 1, len(deliveries)), index)
+
+    with transaction.atomic():
+        rollback_to = transaction.savepoint()
+        for index in deliveries:
+            callbacks.css_callback_receive(payload=sign(PUSH_EVENTS[index]), raw_body="{}")
+        pushes = [
+            (
+                p.sequence,
+                p.started_at.timestamp() if p.started_at else None,
+                p.ended_at and p.ended_at.timestamp(),
+            )
+            for p in StreamPush.objects.order_by("sequence")
+        ]
+        live = list(StreamPush.objects.live().values_list("sequence", flat=True))
+        events, duplicates = (
+            CssCallbackEvent.objects.count(),
+            sum(CssCallbackEvent.objects.values_list("duplicates", flat=True)),
+        )
+        transaction.savepoint_rollback(rollback_to)
+
+    assert pushes == EXPECTED_PUSHES
+    assert live == ["c"]
+    assert (events, duplicates) == (len(PUSH_EVENTS), len(retries))
