@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from emulator.testing import RunningEmulator
 from recordings.lifecycle import SessionState, Step
-from recordings.models import Attention, AttentionKind, RecordingSession, Room
+from recordings.models import Attention, AttentionKind, RecordingSession, RecordTask, Room
 from recordings.services import orchestrator
 from recordings.services.reconcile import reconcile
 from recordings.services.sessions import session_start_now, session_stop
 from recordings.tests.catalog_factories import RoomFactory
 from recordings.tests.orchestration_support import drive
-from tencent import car
+from tencent import car, css
 from tencent.models import ApiCall
 
 S = SessionState
@@ -214,3 +214,32 @@ def test_recording_without_live_stream_is_repaired_once_then_failed(
     session_stop(session=session, actor=operator, now=clock)
     drive(session, until={S.FINALIZING, S.COMPLETED, S.FAILED}, now=clock)
     assert_clean(orch_emulator, clock)
+
+
+def test_reconcile_stops_orphan_record_tasks_and_flags_foreign_concurrency(
+    orch_emulator: RunningEmulator, room: Room, operator: User
+) -> None:
+    session, _ = session_start_now(room=room, actor=operator)
+    clock = drive(session, until={S.RECORDING})
+    session_stop(session=session, actor=operator, now=clock)
+    drive(session, until={S.FINALIZING, S.COMPLETED, S.FAILED}, now=clock)
+    # A record task of ours left running after the recording ended (e.g. created by a lost retry).
+    created = css.create_record_task(stream_name=session.car_user_id, end_time=clock + timedelta(minutes=30))
+    RecordTask.objects.create(
+        session=session, task_id=created.task_id, start_time=clock, end_time=clock + timedelta(minutes=30)
+    )
+    # And a concurrency someone else holds in the same CAR project.
+    car.apply_concurrent(user_id="another-console-user", user_ip="127.0.0.1", project_id="cap-test0001")
+
+    counts = reconcile(now=clock)
+
+    assert counts["tasks_stopped"] == 1
+    assert orch_emulator.state.record_tasks[created.task_id].stopped
+    assert Attention.objects.filter(kind=AttentionKind.ORPHAN_TASK, subject=created.task_id).exists()
+    mismatch = Attention.objects.get(kind=AttentionKind.COUNT_MISMATCH)
+    assert "reports 1 running" in mismatch.message and "accounts for 0" in mismatch.message
+    assert "another-console-user" in orch_emulator.state.concurrencies  # not ours: left alone
+    reconcile(now=clock + timedelta(minutes=1))
+    assert (
+        Attention.objects.filter(kind=AttentionKind.COUNT_MISMATCH).count() == 1
+    )  # not repeated every minute
