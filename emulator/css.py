@@ -26,6 +26,7 @@ from emulator.config import EmulatorConfig
 from emulator.cos import CosService
 from emulator.envelope import ApiError
 from emulator.faults import Faults
+from emulator.flv import live_flv
 from emulator.hotlink import check_tx_secret
 from emulator.media import LiveStream
 from emulator.params import INT, STR, Action, RequestContext
@@ -598,12 +599,14 @@ class CssService:
     # --- play ------------------------------------------------------------------------------------------------
 
     def serve_live(self, *, path: str, query: dict[str, list[str]]) -> Reply | None:
-        """`/<app>/<stream>.m3u8` (playlist, segment URIs carry the same query) and `/<app>/<stream>/<segment>`."""
+        """`/<app>/<stream>.m3u8` (playlist, segment URIs carry the same query), `/<app>/<stream>/<segment>`
+        and `/<app>/<stream>.flv` (HTTP-FLV), all behind the play key's txSecret."""
         parts = [part for part in path.split("/") if part]
-        if len(parts) == 2 and parts[1].endswith(".m3u8"):
-            app_name, stream_name, segment = parts[0], parts[1][: -len(".m3u8")], None
+        if len(parts) == 2 and parts[1].endswith((".m3u8", ".flv")):
+            app_name, (stream_name, suffix) = parts[0], parts[1].rsplit(".", 1)
+            segment = None
         elif len(parts) == 3 and parts[2].endswith(".ts"):
-            app_name, stream_name, segment = parts[0], parts[1], parts[2]
+            app_name, stream_name, segment, suffix = parts[0], parts[1], parts[2], "ts"
         else:
             return None
         reason = check_tx_secret(
@@ -619,6 +622,8 @@ class CssService:
         if live is None:
             return text(404, "The stream is not live.")
         directory = live.stream.playlist_path.parent
+        if suffix == "flv":
+            return self._flv(live)
         if segment is None:
             reply = self._playlist(live, stream_name, query)
         else:
@@ -634,6 +639,16 @@ class CssService:
                 reply.length or len(reply.body),
             )
         return reply
+
+    def _flv(self, live: _Live) -> Reply:
+        def sent(size: int) -> None:
+            with self.state.lock:
+                self.state.usage.add(
+                    self.state.usage.downstream_bytes, self.config.css_play_domain, time.time(), size
+                )
+
+        body = live_flv(live.stream.playlist_path, is_live=live.stream.is_alive, sent=sent)
+        return Reply(200, {"Content-Type": "video/x-flv", "Cache-Control": "no-cache", **CORS}, stream=body)
 
     def _playlist(self, live: _Live, stream_name: str, query: dict[str, list[str]]) -> Reply:
         suffix = urlencode({key: values[0] for key, values in query.items()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class Reply:
     file: Path | None = None  # streamed from disk instead of body
     offset: int = 0
     length: int = 0
+    stream: Iterator[bytes] | None = None  # open-ended body, sent with chunked transfer encoding
 
 
 def content_type(path: Path) -> str:

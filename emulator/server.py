@@ -101,6 +101,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(reply, head=method == "HEAD")
 
     def _send(self, reply: Reply, *, head: bool = False) -> None:
+        if reply.stream is not None:
+            self._send_stream(reply, head=head)
+            return
         self.send_response(reply.status)
         length = reply.length if reply.file is not None else len(reply.body)
         for name, value in reply.headers.items():
@@ -124,6 +127,27 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the player went away (seeking closes connections); nothing to do
+
+    def _send_stream(self, reply: Reply, *, head: bool) -> None:
+        assert reply.stream is not None
+        stream = reply.stream
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if head:
+                return
+            for chunk in stream:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the player went away
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stops the producer (e.g. its ffmpeg)
 
 
 class RunningServer:

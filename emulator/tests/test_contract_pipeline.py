@@ -141,6 +141,14 @@ def test_car_push_recorded_to_vod_with_callbacks(
     assert fetch(play_url(emu, "room-vod", expires_in=-10))[0] == 403
     assert fetch(play_url(emu, "nobody"))[0] == 404
 
+    # HTTP-FLV of the same push (mpegts.js): an open-ended chunked body starting with an FLV header.
+    flv_url = play_url(emu, "room-vod").replace(".m3u8", ".flv")
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(flv_url, timeout=10) as response:
+        assert response.headers["Content-Type"] == "video/x-flv"
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        assert response.read(3) == b"FLV"
+    assert fetch(play_url(emu, "room-vod", key="wrong").replace(".m3u8", ".flv"))[0] == 403
+
     time.sleep(6)  # long enough that ffmpeg's constant ~0.5 s head start stays well inside 10 %
     samples = call(
         sdk.live,
