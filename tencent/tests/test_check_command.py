@@ -27,3 +27,21 @@ def test_failures_are_reported_per_service(emu: Any, settings: Any) -> None:
     with pytest.raises(CommandError, match="Failed: CAR, CSS, VOD, COS"):
         call_command("tencent_check", stdout=out)
     assert "AuthFailure" in out.getvalue()
+
+
+def test_prune_keeps_the_retention_period() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for age_days in (1, 29, 31, 90):
+        ApiCall.objects.create(
+            service="car", action="DescribeConcurrentCount", outcome="ok",
+            started_at=timezone.now() - timedelta(days=age_days),
+        )  # fmt: skip
+    out = StringIO()
+
+    call_command("prune_api_calls", "--days", "30", stdout=out)
+
+    assert "Deleted 2" in out.getvalue()
+    assert ApiCall.objects.count() == 2
