@@ -13,11 +13,11 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from emulator.testing import RunningEmulator
-from recordings.lifecycle import SessionState, Step
+from recordings.lifecycle import SessionState, Step, Trigger
 from recordings.models import Attention, AttentionKind, RecordingSession, RecordTask, Room
 from recordings.services import orchestrator
 from recordings.services.reconcile import reconcile
-from recordings.services.sessions import session_start_now, session_stop
+from recordings.services.sessions import session_create, session_start_now, session_stop
 from recordings.tests.catalog_factories import RoomFactory
 from recordings.tests.orchestration_support import drive
 from tencent import car, css
@@ -243,3 +243,41 @@ def test_reconcile_stops_orphan_record_tasks_and_flags_foreign_concurrency(
     assert (
         Attention.objects.filter(kind=AttentionKind.COUNT_MISMATCH).count() == 1
     )  # not repeated every minute
+
+
+def test_finalizing_without_files_fails_after_the_timeout(
+    orch_emulator: RunningEmulator, room: Room, operator: User, settings: object
+) -> None:
+    session, _ = session_start_now(room=room, actor=operator)
+    now = timezone.now()
+    RecordingSession.objects.filter(pk=session.pk).update(
+        state=S.FINALIZING, stream_live_at=now, ended_at=now, finalize_deadline=now + timedelta(minutes=30)
+    )
+    assert orchestrator.session_advance(session_id=session.pk, now=now).state == S.FINALIZING
+    later = now + timedelta(minutes=31)
+    counts = reconcile(now=later)
+    session.refresh_from_db()
+    assert session.state == S.FAILED and session.failed_step == Step.FILES
+    assert "No recording file arrived within 30 min" in session.failure_reason
+    assert counts["no_file"] == 1 and Attention.objects.filter(kind=AttentionKind.NO_FILE).exists()
+
+
+def test_recordings_longer_than_a_record_task_chain_the_next_task(
+    orch_emulator: RunningEmulator, operator: User
+) -> None:
+    room = RoomFactory.create(client_app__max_recording_minutes=1440)
+    now = timezone.now()
+    session = session_create(
+        room=room,
+        planned_start=now,
+        planned_end=now + timedelta(hours=25),
+        trigger=Trigger.MANUAL,
+        actor=operator,
+    )
+    drive(session, until={S.RECORDING}, now=now)
+    first = session.record_tasks.get()
+    assert first.end_time - first.start_time == timedelta(hours=24)
+    orchestrator.session_advance(session_id=session.pk, now=first.end_time - timedelta(minutes=30))
+    second = session.record_tasks.exclude(pk=first.pk).get()
+    assert (second.start_time, second.end_time) == (first.end_time, session.planned_end)
+    assert orch_emulator.state.record_tasks[second.task_id].start_time == int(first.end_time.timestamp())
