@@ -62,7 +62,7 @@ def test_a_recorded_mp4_plays_from_the_outputs_browser(
     room = make_room(name="Recorded room", stream_name="room-play")
     task_id = record("room-play", template_id=1)
     wait_for(
-        lambda: RecordingFile.objects.filter(room=room, format=FileFormat.MP4).exists(), what="file callback"
+        lambda: RecordingFile.objects.filter(room=room).count() == 2, what="the MP4 and HLS file callbacks"
     )
     recording = RecordingFile.objects.get(room=room, format=FileFormat.MP4)
     assert recording.task_id == task_id and recording.codec == "h264"
@@ -77,3 +77,9 @@ def test_a_recorded_mp4_plays_from_the_outputs_browser(
     assert page.evaluate("document.querySelector('#file-player video').duration") == pytest.approx(
         recording.duration_s, abs=1.5
     )
+
+    # The HLS rendition of the same recording plays through hls.js on its hotlink-signed URL.
+    hls = RecordingFile.objects.get(room=room, format=FileFormat.HLS)
+    page.goto(f"{live_server.url}/files/{hls.pk}/")
+    page.evaluate("document.querySelector('#file-player video').play()")
+    page.wait_for_function("document.querySelector('#file-player video').currentTime > 1", timeout=30_000)
