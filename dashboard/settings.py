@@ -211,6 +211,10 @@ VOD_PLAY_KEY = env_str("VOD_PLAY_KEY", "emulatorvodkey")
 COS_BUCKET = env_str("COS_BUCKET", "cnr-recordings-1250000000")
 COS_REGION = env_str("COS_REGION", "ap-singapore")
 COS_ENDPOINT = env_str("COS_ENDPOINT", _EMULATED if TENCENT_API_ENDPOINT else "")
+# MPS content recognition of recordings (review transcripts): on with the emulator; opt-in against real
+# Tencent Cloud, where MPS AI recognition is billed per minute of media. 10 = the preset ASR + OCR template.
+MPS_RECOGNITION_ENABLED = env_bool("MPS_RECOGNITION_ENABLED", bool(TENCENT_API_ENDPOINT))
+MPS_RECOGNITION_DEFINITION = env_int("MPS_RECOGNITION_DEFINITION", 10)
 CAR_PROJECT_ID = env_str("CAR_PROJECT_ID", "cap-demo0001")
 # Gateway behaviour (tencent/): idempotent calls are retried with exponential back-off + jitter; every action
 # is rate-limited across all workers through Redis, callers waiting at most TENCENT_RATE_LIMIT_WAIT_SECONDS.

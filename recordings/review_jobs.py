@@ -7,6 +7,7 @@ ffmpeg handling (and without an import cycle through the files service).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import django_rq
 from django.db import transaction
@@ -34,3 +35,20 @@ def enqueue_qa_checks(file_pk: int) -> None:
             logger.exception("Could not queue the QA checks of file %s", file_pk)
 
     transaction.on_commit(enqueue)
+
+
+def poll_transcript(transcript_pk: int) -> str:
+    """Poll MPS for a recognition task until it finished (re-queues itself while it runs)."""
+    from recordings.models import CheckState
+    from recordings.services.review_recognition import POLL_EVERY, transcript_refresh
+
+    transcript = transcript_refresh(transcript_pk=transcript_pk)
+    if transcript.state == CheckState.RUNNING:
+        enqueue_transcript_poll(transcript_pk, delay=POLL_EVERY)
+    return transcript.state
+
+
+def enqueue_transcript_poll(transcript_pk: int, *, delay: timedelta) -> None:
+    transaction.on_commit(
+        lambda: django_rq.get_queue(QUEUE).enqueue_in(delay, poll_transcript, transcript_pk)
+    )

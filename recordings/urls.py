@@ -91,6 +91,7 @@ urlpatterns += [
     path("review/files/<int:pk>/verdict/", review_views.review_verdict, name="review_verdict"),
     path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
     path("review/files/<int:pk>/checks/", review_views.review_checks, name="review_checks"),
+    path("review/files/<int:pk>/recognize/", review_views.review_recognize, name="review_recognize"),
     path(
         "api/v1/rooms/<str:room_key>/interactions", review_api.room_interactions, name="api_room_interactions"
     ),

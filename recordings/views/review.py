@@ -16,7 +16,7 @@ from dashboard.listing import paginate, render_list
 from recordings.forms.review import NoteForm, QueueFilterForm, VerdictForm
 from recordings.models import InteractionEvent, QaFlag, RecordingFile, ReviewClaim, ReviewNote, ReviewVerdict
 from recordings.review_chart import reviewed_per_day_figure
-from recordings.services import files, review
+from recordings.services import files, review, review_recognition
 from tencent.errors import TencentError
 
 STATS_DAYS = 30
@@ -76,6 +76,7 @@ def _review_context(request: HttpRequest, recording: RecordingFile) -> dict[str,
         "segments": list(transcript.segments.all()) if transcript is not None else [],
         "can_decide": review.may_decide(user, recording) and not recording.is_deleted,
         "can_claim": has_capability(user, Capability.REVIEW) and not recording.is_deleted,
+        "recognition_enabled": review_recognition.recognition_enabled(),
         "verdict_form": VerdictForm(actor=user),
         "note_form": NoteForm(),
     }
@@ -183,6 +184,18 @@ def review_checks(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The automatic checks are queued; reload in a minute.")
+    return redirect("recordings:review_file", pk=pk)
+
+
+@requires(Capability.REVIEW)
+@require_POST
+def review_recognize(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        review_recognition.transcript_request(file_pk=pk, actor=current_user(request))
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Recognition started; the transcript appears here when MPS has finished.")
     return redirect("recordings:review_file", pk=pk)
 
 
