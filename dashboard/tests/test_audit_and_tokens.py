@@ -63,3 +63,14 @@ def test_create_api_token_command_prints_a_working_token(operator):
     call_command("create_api_token", operator.username, stdout=out)
     secret = out.getvalue().strip()
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_secret(secret)).exists()
+
+
+def test_list_swaps_replace_the_results_element_instead_of_nesting_it(client_as, manager):
+    for index in range(60):
+        audit.record(actor=manager, action="probe", object_repr=f"entry {index}")
+    page = client_as(manager).get(reverse("audit_log")).content.decode()
+    form = page.split('<form class="filters"')[1].split(">")[0]
+    next_link = page.split('rel="next"')[0].rsplit("<a ", 1)[1]
+    # The partial is the #results element itself, so every swap into #results must replace it (outerHTML).
+    assert 'hx-target="#results"' in form and 'hx-swap="outerHTML"' in form
+    assert 'hx-target="#results"' in next_link and 'hx-swap="outerHTML"' in next_link
