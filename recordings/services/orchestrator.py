@@ -333,8 +333,16 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
 
 
 def step_done(session: RecordingSession, step: Step, now: datetime, **fields: Any) -> None:
+    """Write a finished step, unless the state moved meanwhile (a stop during the start wins: StateChanged,
+    and the stop steps release whatever this step created)."""
     with transaction.atomic():  # one commit for the progress and its history row
-        write(session, step_attempts=0, last_error="", **fields)
+        changed = RecordingSession.objects.filter(pk=session.pk, state=session.state).update(
+            step_attempts=0, last_error="", updated_at=timezone.now(), **fields
+        )
+        if not changed:
+            raise StateChanged
+        for name, value in {"step_attempts": 0, "last_error": "", **fields}.items():
+            setattr(session, name, value)
         note_step(session, step, now=now)
 
 

@@ -7,6 +7,7 @@ terminal or healthy.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -281,3 +282,22 @@ def test_recordings_longer_than_a_record_task_chain_the_next_task(
     second = session.record_tasks.exclude(pk=first.pk).get()
     assert (second.start_time, second.end_time) == (first.end_time, session.planned_end)
     assert orch_emulator.state.record_tasks[second.task_id].start_time == int(first.end_time.timestamp())
+
+
+def test_stop_pressed_while_a_start_step_is_in_flight_wins(
+    orch_emulator: RunningEmulator, room: Room, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = session_start_now(room=room, actor=operator)
+    real_create = car.create_session
+
+    def create_while_user_stops(**kwargs: Any) -> str:
+        answer = real_create(**kwargs)
+        session_stop(session=RecordingSession.objects.get(pk=session.pk), actor=operator)
+        return answer
+
+    monkeypatch.setattr(orchestrator.car, "create_session", create_while_user_stops)
+    clock = drive(session, until={S.CANCELLED, S.FAILED, S.RECORDING})
+    assert session.state == S.CANCELLED
+    assert not orch_emulator.state.record_tasks  # the start went no further than the call in flight
+    assert orch_emulator.state.concurrencies == {}
+    assert_clean(orch_emulator, clock)
