@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from recordings import demo_schedules
 from recordings.models import ClientApp, ClientAppKind, ConcurrencySpec, Room
 
 DEMO_APPS: list[dict[str, Any]] = [
@@ -86,5 +87,6 @@ def seed() -> list[str]:
         room.save()
         created_rooms += 1
     return [
-        f"Catalog: {created_apps} client apps and {created_rooms} rooms added ({len(DEMO_ROOMS)} demo rooms)."
+        f"Catalog: {created_apps} client apps and {created_rooms} rooms added ({len(DEMO_ROOMS)} demo rooms).",
+        *demo_schedules.seed(),
     ]

@@ -238,3 +238,12 @@ def test_booking_check_counts_only_the_same_project(room: Room) -> None:
     check = services.booking_check(schedule=candidate, total=2, now=timezone.now())
     assert check.peak == 2 and not check.over
     assert services.booking_check(schedule=candidate, total=1, now=timezone.now()).over
+
+
+def test_demo_schedules_are_seeded_once(db: None) -> None:
+    from recordings import demo
+
+    demo.seed()
+    assert set(Schedule.objects.values_list("name", flat=True)) == {"Weeknight match", "Saturday class"}
+    demo.seed()
+    assert Schedule.objects.count() == 2
