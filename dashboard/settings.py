@@ -17,7 +17,8 @@ VAR_DIR = Path(os.environ.get("CNR_VAR_DIR", BASE_DIR / "var"))
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty means the default (so `.env.example`'s blank lines are harmless)."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -33,7 +34,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in (os.environ.get(name) or default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -182,24 +183,31 @@ LOGGING = {
 }
 
 # --- Tencent Cloud (see tencent/ and README "Real Tencent Cloud") ---
-# With nothing set, everything points at the local emulator (`python -m emulator`, started by `make demo`).
+# Without TENCENT_SECRET_ID everything points at the local emulator (`python -m emulator`, started by
+# `make demo`) with the emulator's demo keys; with it, the defaults are real Tencent Cloud's (no endpoint
+# override, no demo keys), so a real account never talks to the emulator or signs with a demo key by accident.
+USING_EMULATOR = not os.environ.get("TENCENT_SECRET_ID")
 EMULATOR_PORT = env_int("EMULATOR_PORT", 8765)
 _EMULATED = f"127.0.0.1:{EMULATOR_PORT}"
+
+
+def emulator_default(value: str) -> str:
+    return value if USING_EMULATOR else ""
+
+
 TENCENT_SECRET_ID = env_str("TENCENT_SECRET_ID", "AKIDemulatorDemoSecretId0000000000")
-TENCENT_SECRET_KEY = env_str("TENCENT_SECRET_KEY", "emulatorDemoSecretKey00000000000")
+TENCENT_SECRET_KEY = env_str("TENCENT_SECRET_KEY", emulator_default("emulatorDemoSecretKey00000000000"))
 TENCENT_REGION = env_str("TENCENT_REGION", "ap-singapore")
 TENCENT_ROOT_DOMAIN = env_str("TENCENT_ROOT_DOMAIN", "tencentcloudapi.com")
-TENCENT_API_ENDPOINT = env_str(
-    "TENCENT_API_ENDPOINT", _EMULATED if "TENCENT_SECRET_ID" not in os.environ else ""
-)
+TENCENT_API_ENDPOINT = env_str("TENCENT_API_ENDPOINT", emulator_default(_EMULATED))
 TENCENT_API_SCHEME = env_str("TENCENT_API_SCHEME", "http" if TENCENT_API_ENDPOINT else "https")
 TENCENT_APPID = env_str("TENCENT_APPID", "1250000000")
 CSS_PUSH_DOMAIN = env_str("CSS_PUSH_DOMAIN", "push.emulator.local")
 CSS_PLAY_DOMAIN = env_str("CSS_PLAY_DOMAIN", "play.emulator.local")
 CSS_APP_NAME = env_str("CSS_APP_NAME", "live")
-CSS_PUSH_KEY = env_str("CSS_PUSH_KEY", "emulatorpushkey")
-CSS_PLAY_KEY = env_str("CSS_PLAY_KEY", "emulatorplaykey")
-CSS_CALLBACK_KEY = env_str("CSS_CALLBACK_KEY", "emulatorcallbackkey")
+CSS_PUSH_KEY = env_str("CSS_PUSH_KEY", emulator_default("emulatorpushkey"))
+CSS_PLAY_KEY = env_str("CSS_PLAY_KEY", emulator_default("emulatorplaykey"))
+CSS_CALLBACK_KEY = env_str("CSS_CALLBACK_KEY", emulator_default("emulatorcallbackkey"))
 # The emulator ships template 1 = MP4 + HLS to VOD and template 2 = MP4 to COS; 0 means no template (HLS to VOD).
 CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 1)
 # Where the browser fetches play URLs. Real CSS play domains are served over https; the emulator serves
@@ -207,7 +215,7 @@ CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 1)
 CSS_PLAY_BASE_URL = env_str("CSS_PLAY_BASE_URL", f"http://{_EMULATED}" if TENCENT_API_ENDPOINT else "")
 CSS_PLAY_URL_TTL_SECONDS = env_int("CSS_PLAY_URL_TTL_SECONDS", 3600)
 VOD_SUBAPP_ID = env_int("VOD_SUBAPP_ID", 0)
-VOD_PLAY_KEY = env_str("VOD_PLAY_KEY", "emulatorvodkey")
+VOD_PLAY_KEY = env_str("VOD_PLAY_KEY", emulator_default("emulatorvodkey"))
 COS_BUCKET = env_str("COS_BUCKET", "cnr-recordings-1250000000")
 COS_REGION = env_str("COS_REGION", "ap-singapore")
 COS_ENDPOINT = env_str("COS_ENDPOINT", _EMULATED if TENCENT_API_ENDPOINT else "")
