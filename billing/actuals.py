@@ -43,12 +43,21 @@ def sessions_in_month(month: date, apps: Iterable[ClientApp]) -> QuerySet[Record
     )
 
 
+def actual_end(
+    *, state: str, ended_at: datetime | None, state_changed_at: datetime, now: datetime
+) -> datetime:
+    """When a session stopped costing: its end, now while it runs, else when it last changed state."""
+    return ended_at or (now if state in RUNNING_STATES else state_changed_at)
+
+
 def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | None:
     app = session.room.client_app
     start = session.concurrency_applied_at
     if start is None:
         return None
-    end = session.ended_at or (now if session.state in RUNNING_STATES else session.state_changed_at)
+    end = actual_end(
+        state=session.state, ended_at=session.ended_at, state_changed_at=session.state_changed_at, now=now
+    )
     if end <= start:
         return None
     files = list(session.files.all())  # type: ignore[attr-defined]  # reverse FK declared by a string

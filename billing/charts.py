@@ -1,4 +1,4 @@
-"""Charts of an estimate: pure functions from rows of plain values to plotly figures."""
+"""Charts of estimates and reports: pure functions from rows of plain values to plotly figures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 COMPONENT_COLOURS = {
     "CAR packs": "#3e63dd",
@@ -97,3 +98,130 @@ def figure_html(fig: go.Figure) -> str:
             include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True}
         )
     )
+
+
+@dataclass(frozen=True)
+class PushRuleRow:
+    day: date
+    peak_mbps: Decimal
+    ratio: Decimal | None  # downstream ÷ upstream; None without upstream
+    billed: bool
+    cloud_peak_mbps: Decimal | None = None  # Tencent's measured peak, when known
+
+
+@dataclass(frozen=True)
+class ConcurrencyRow:
+    day: date
+    peaks: dict[str, int]  # spec → that day's peak of simultaneous sessions
+
+
+def cost_over_month_chart(rows: Sequence[tuple[date, dict[str, Decimal]]]) -> go.Figure:
+    """Each billing day's cost, stacked by component (USD)."""
+    days = [day.isoformat() for day, _ in rows]
+    fig = go.Figure()
+    for name, colour in COMPONENT_COLOURS.items():
+        fig.add_bar(
+            x=days, y=[float(costs.get(name, 0)) for _, costs in rows], name=name, marker_color=colour
+        )
+    fig.update_layout(barmode="stack", yaxis={"title": {"text": "USD"}})
+    return _layout(fig, "Cost by component, day by day (UTC+8)")
+
+
+def _reference_line(fig: go.Figure, days: list[str], value: float, name: str, row: int) -> None:
+    fig.add_scatter(
+        x=days,
+        y=[value] * len(days),
+        name=name,
+        mode="lines",
+        line={"dash": "dash", "color": "#888"},
+        row=row,
+        col=1,
+    )
+
+
+def push_rule_chart(rows: Sequence[PushRuleRow], min_peak_mbps: Decimal, max_ratio: Decimal) -> go.Figure:
+    """The two halves of the push-fee rule per day: peak upstream against its threshold (top) and the
+    downstream : upstream ratio against its threshold (bottom). Upstream is billed when peak > line AND
+    ratio < line."""
+    days = [row.day.isoformat() for row in rows]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12)
+    fig.add_bar(
+        x=days,
+        y=[float(r.peak_mbps) for r in rows],
+        name="Peak upstream Mbps",
+        marker_color=["#e5484d" if r.billed else "#fbb4b6" for r in rows],
+        row=1,
+        col=1,
+    )
+    if any(r.cloud_peak_mbps is not None for r in rows):
+        fig.add_scatter(
+            x=days,
+            y=[None if r.cloud_peak_mbps is None else float(r.cloud_peak_mbps) for r in rows],
+            name="Tencent peak upstream Mbps",
+            mode="markers",
+            marker={"color": "#111", "symbol": "x"},
+            row=1,
+            col=1,
+        )
+    _reference_line(fig, days, float(min_peak_mbps), f"{min_peak_mbps:g} Mbps line", 1)
+    fig.add_scatter(
+        x=days,
+        y=[None if r.ratio is None else float(r.ratio) for r in rows],
+        name="Down : up ratio",
+        mode="lines+markers",
+        line={"color": "#f76b15"},
+        row=2,
+        col=1,
+    )
+    _reference_line(fig, days, float(max_ratio), f"{max_ratio:g} : 1 line", 2)
+    fig.update_yaxes(title_text="Mbps", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="ratio", rangemode="tozero", row=2, col=1)
+    _layout(fig, "Push rule: upstream peak and down : up ratio (dark red = upstream billed)")
+    fig.update_layout(height=420)
+    return fig
+
+
+def concurrency_chart(
+    rows: Sequence[ConcurrencyRow], monthly_packs: dict[str, int], owned: int | None = None
+) -> go.Figure:
+    """Per day, the peak of simultaneous sessions of each spec against the monthly packs the optimiser
+    keeps (days above the line buy daily packs) and, when known, the concurrency owned in CAR."""
+    days = [row.day.isoformat() for row in rows]
+    specs = sorted({spec for row in rows for spec in row.peaks} | set(monthly_packs))
+    fig = go.Figure()
+    for spec in specs:
+        fig.add_bar(x=days, y=[row.peaks.get(spec, 0) for row in rows], name=f"Peak {spec}")
+    for spec in specs:
+        fig.add_scatter(
+            x=days,
+            y=[monthly_packs.get(spec, 0)] * len(rows),
+            name=f"Monthly packs {spec}",
+            mode="lines",
+            line={"dash": "dot"},
+        )
+    if owned is not None:
+        fig.add_scatter(
+            x=days,
+            y=[owned] * len(rows),
+            name="Owned concurrency (CAR)",
+            mode="lines",
+            line={"dash": "dash", "color": "#111"},
+        )
+    fig.update_layout(
+        barmode="group", yaxis={"title": {"text": "concurrent sessions"}, "rangemode": "tozero"}
+    )
+    return _layout(fig, "CAR concurrency: daily peak against packs")
+
+
+def top_rooms_chart(rows: Sequence[tuple[str, dict[str, Decimal]]]) -> go.Figure:
+    """The costliest rooms (USD), stacked by component, costliest on top."""
+    names = [name for name, _ in reversed(rows)]
+    fig = go.Figure()
+    for component, colour in COMPONENT_COLOURS.items():
+        values = [float(costs.get(component, 0)) for _, costs in reversed(rows)]
+        if any(values):
+            fig.add_bar(y=names, x=values, name=component, orientation="h", marker_color=colour)
+    fig.update_layout(barmode="stack", xaxis={"title": {"text": "USD"}})
+    _layout(fig, "Top rooms by actual cost")
+    fig.update_layout(height=max(300, 60 + 28 * len(rows)))
+    return fig

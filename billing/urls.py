@@ -1,11 +1,14 @@
 from django.urls import path
 
 from billing import api
-from billing.views import budgets, calculator, pricebooks
+from billing.views import budgets, calculator, capacity, pricebooks, reports
 
 app_name = "billing"
 
 urlpatterns = [
+    path("costs/", reports.report, name="report"),
+    path("costs/report.csv", reports.report_csv, name="report_csv"),
+    path("costs/capacity/", capacity.capacity, name="capacity"),
     path("costs/calculator/", calculator.calculator, name="calculator"),
     path("costs/price-books/", pricebooks.pricebook_list, name="pricebook_list"),
     path("costs/price-books/new/", pricebooks.pricebook_create, name="pricebook_create"),

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import clipped, day_bounds, overlap_seconds, peak
+from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,17 @@ def car_cost(
     per_recording = [Decimal(0)] * len(recordings)
     month_lo, month_hi = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     seconds = [overlap_seconds(r.start, r.end, month_lo, month_hi) for r in recordings]
+    by_day = day_members(((r.start, r.end) for r in recordings), days)
     results: list[SpecPacks] = []
     for spec in SPECS:
         members = [i for i, r in enumerate(recordings) if r.spec == spec and seconds[i] > 0]
         if not members:
             continue
         price = packs[spec]
-        peaks = tuple(day_peak([recordings[i] for i in members], day) for day in days)
+        peaks = tuple(
+            day_peak([recordings[i] for i in on_day if recordings[i].spec == spec], day)
+            for day, on_day in zip(days, by_day, strict=True)
+        )
         k = cheapest_monthly_packs(peaks, price)
         cost = pack_cost(peaks, k, price)
         results.append(

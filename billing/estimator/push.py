@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import Tier
-from billing.estimator.timeline import clipped, day_bounds, overlap_seconds, peak
+from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
 
 MEGABITS_PER_GB = Decimal(8000)
 
@@ -95,11 +95,13 @@ def push_cost(
     per_recording = [Decimal(0)] * len(recordings)
     month_gb = Decimal(0)
     result_days: list[PushDay] = []
-    for day in days:
+    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    for day, on_day in zip(days, by_day, strict=True):
         lo, hi = day_bounds(day)
-        shares = [upstream_gb(r.push_mbps, overlap_seconds(r.start, r.end, lo, hi)) for r in recordings]
+        today = [recordings[i] for i in on_day]
+        shares = [upstream_gb(r.push_mbps, overlap_seconds(r.start, r.end, lo, hi)) for r in today]
         up = sum(shares, Decimal(0))
-        peak_mbps = peak((*clipped(r.start, r.end, lo, hi), r.push_mbps) for r in recordings)
+        peak_mbps = peak((*clipped(r.start, r.end, lo, hi), r.push_mbps) for r in today)
         billed, reason = push_decision(downstream_gb_per_day, up, peak_mbps, max_ratio, min_peak_mbps)
         playback = tiered_cost(month_gb, downstream_gb_per_day, tiers)
         month_gb += downstream_gb_per_day
@@ -107,7 +109,7 @@ def push_cost(
         if billed:
             cost = tiered_cost(month_gb, up, tiers)
             month_gb += up
-            for i, share in enumerate(shares):
+            for i, share in zip(on_day, shares, strict=True):
                 per_recording[i] += cost * share / up
         result_days.append(
             PushDay(

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
-from billing.estimator.timeline import clipped, day_bounds, overlap_seconds, peak
+from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
 
 SECONDS_PER_MINUTE = Decimal(60)
 
@@ -45,9 +45,8 @@ def recording_cost(
     peak_channels = int(
         peak((*clipped(r.start, r.end, month_lo, month_hi), Decimal(len(r.formats))) for r in recordings)
     )
-    days_with = sum(
-        1 for day in days if any(overlap_seconds(r.start, r.end, *day_bounds(day)) > 0 for r in recordings)
-    )
+    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    days_with = sum(1 for on_day in by_day if on_day)
     channel_fee = peak_channels * Decimal(days_with) / Decimal(len(days)) * usd_per_channel_month
     channel_minutes = [
         overlap_seconds(r.start, r.end, month_lo, month_hi) / SECONDS_PER_MINUTE * len(r.formats)

@@ -1,0 +1,72 @@
+"""What the capacity calendar reads: booked windows (scheduled and running sessions, plus the occurrences of
+active schedules that have no session yet) and the CAR concurrency owned, asked of Tencent and cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+
+from billing.capacity import Booking
+from recordings.lifecycle import SessionState
+from recordings.models import ClientApp, RecordingSession, Schedule
+from recordings.models.schedules import MAX_SCHEDULE_MINUTES
+from tencent import car
+from tencent.errors import TencentError
+
+OWNED_CACHE_SECONDS = 300
+OWNED_FAILURE_CACHE_SECONDS = 60
+BOOKED_STATES = (SessionState.SCHEDULED, SessionState.STARTING, SessionState.RECORDING, SessionState.STOPPING)
+
+
+def bookings(start: datetime, end: datetime) -> list[Booking]:
+    """Windows overlapping [start, end) that will hold a concurrency."""
+    sessions = RecordingSession.objects.filter(planned_start__lt=end, planned_end__gt=start)
+    found = [
+        Booking(begin, finish, spec)
+        for begin, finish, spec in sessions.filter(state__in=BOOKED_STATES)
+        .order_by()
+        .values_list("planned_start", "planned_end", "room__client_app__concurrency_spec")
+    ]
+    # An occurrence that already has a session (in any state) is that session, not a second booking.
+    earliest = start - timedelta(minutes=MAX_SCHEDULE_MINUTES)
+    materialised = set(
+        RecordingSession.objects.filter(
+            schedule__isnull=False, planned_start__gte=earliest, planned_start__lt=end
+        )
+        .order_by()
+        .values_list("schedule_id", "planned_start")
+    )
+    for schedule in Schedule.objects.active().select_related("room__client_app"):
+        for window in schedule.windows(start=earliest, end=end):
+            if window.end > start and (schedule.pk, window.start) not in materialised:
+                found.append(Booking(window.start, window.end, schedule.room.client_app.concurrency_spec))
+    return found
+
+
+@dataclass(frozen=True)
+class Owned:
+    count: int | None
+    note: str  # where the number comes from, or why Tencent could not say
+
+
+def owned_concurrency() -> Owned:
+    """The concurrencies owned in CAR (DescribeConcurrentCount Total, summed over the active apps' projects),
+    cached for a few minutes; a failure is remembered for a minute."""
+    key = "billing:car-owned"
+    cached = cache.get(key)
+    if isinstance(cached, Owned):
+        return cached
+    projects = sorted(set(ClientApp.objects.active().values_list("car_project_id", flat=True)))
+    try:
+        total = sum(car.describe_concurrent_count(project_id=project).total for project in projects)
+        result = Owned(
+            total, f"CAR DescribeConcurrentCount, {len(projects)} project{'s' if len(projects) != 1 else ''}"
+        )
+        timeout = OWNED_CACHE_SECONDS
+    except TencentError as exc:
+        result = Owned(None, f"CAR is unreachable ({exc.code}: {exc.message})")
+        timeout = OWNED_FAILURE_CACHE_SECONDS
+    cache.set(key, result, timeout)
+    return result

@@ -1,0 +1,213 @@
+"""What the cost report reads: the month's sessions as lightweight rows (one values query each for sessions,
+their files' formats, apps and rooms) and Tencent's own usage figures, cached briefly."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+
+from billing.deployment import deployment_context
+from billing.estimator import Prices
+from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.models import PriceBook
+from billing.reports import AppInfo, MonthReport, RoomInfo, SessionRow, month_report
+from billing.services import price_book_for
+from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
+from tencent import css, vod
+from tencent.errors import TencentError
+
+USAGE_CACHE_SECONDS = 300
+USAGE_FAILURE_CACHE_SECONDS = 60
+MB_PER_GB = Decimal(1000)
+BYTES_PER_GB = Decimal(10) ** 9
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, in billing time (UTC+8)."""
+    first = month.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return day_bounds(first)[0], day_bounds(following)[0]
+
+
+def month_sessions(month: date) -> QuerySet[RecordingSession]:
+    """Sessions planned in the month or holding a concurrency during it."""
+    lo, hi = month_bounds(month)
+    planned = Q(planned_start__lt=hi, planned_end__gt=lo)
+    ran = Q(concurrency_applied_at__lt=hi) & (Q(ended_at__isnull=True) | Q(ended_at__gt=lo))
+    return RecordingSession.objects.filter(planned | ran)
+
+
+def session_rows(month: date) -> list[SessionRow]:
+    sessions = month_sessions(month)
+    outputs: dict[int, set[str]] = defaultdict(set)
+    storage: dict[int, str] = {}
+    files = RecordingFile.objects.filter(session__in=sessions.values("pk")).order_by()
+    for session_id, file_format, kind in files.values_list("session_id", "format", "storage").distinct():
+        outputs[session_id].add(file_format)
+        storage.setdefault(session_id, kind)
+    columns = sessions.order_by().values_list(
+        "pk",
+        "room_id",
+        "room__client_app_id",
+        "state",
+        "planned_start",
+        "planned_end",
+        "concurrency_applied_at",
+        "ended_at",
+        "state_changed_at",
+    )
+    return [
+        SessionRow(
+            pk,
+            room_id,
+            app_id,
+            state,
+            planned_start,
+            planned_end,
+            applied,
+            ended,
+            changed,
+            tuple(sorted(outputs[pk])) if pk in outputs else ("mp4",),
+            storage.get(pk, "vod"),
+        )
+        for pk, room_id, app_id, state, planned_start, planned_end, applied, ended, changed in columns
+    ]
+
+
+def app_infos() -> list[AppInfo]:
+    return [
+        AppInfo(pk, name, spec, Decimal(kbps) / 1000)
+        for pk, name, spec, kbps in ClientApp.objects.order_by().values_list(
+            "pk", "name", "concurrency_spec", "bitrate_kbps"
+        )
+    ]
+
+
+def room_infos(month: date) -> list[RoomInfo]:
+    rooms = Room.objects.filter(pk__in=month_sessions(month).values("room_id")).order_by()
+    return [RoomInfo(*values) for values in rooms.values_list("pk", "name", "room_key", "client_app_id")]
+
+
+@dataclass(frozen=True)
+class PricedReport:
+    report: MonthReport
+    price_book: PriceBook
+    prices: Prices
+
+
+def cost_report(*, month: date, now: datetime) -> PricedReport:
+    """The month's report at the price book in effect on its first day (NoPriceBookError without one)."""
+    book = price_book_for(month.replace(day=1))
+    prices = book.typed
+    report = month_report(
+        month=month,
+        rows=session_rows(month),
+        apps=app_infos(),
+        rooms=room_infos(month),
+        prices=prices,
+        context=deployment_context(),
+        now=now,
+    )
+    return PricedReport(report, book, prices)
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    day: date
+    upstream_gb: Decimal
+    peak_upstream_mbps: Decimal
+    downstream_gb: Decimal
+
+
+@dataclass(frozen=True)
+class CloudUsage:
+    """Tencent's measured usage of the month so far (UTC+8 days)."""
+
+    days: tuple[UsageDay, ...]
+    peak_record_channels: int
+    vod_storage_gb: Decimal
+    until: datetime
+
+    @property
+    def upstream_gb(self) -> Decimal:
+        return sum((d.upstream_gb for d in self.days), Decimal(0))
+
+    @property
+    def downstream_gb(self) -> Decimal:
+        return sum((d.downstream_gb for d in self.days), Decimal(0))
+
+    @property
+    def peak_upstream_mbps(self) -> Decimal:
+        return max((d.peak_upstream_mbps for d in self.days), default=Decimal(0))
+
+
+@dataclass(frozen=True)
+class UsageResult:
+    usage: CloudUsage | None
+    note: str  # why there is no usage (the cloud call failed, or the month has not begun)
+
+
+def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
+    # Hourly points (a 31-day span is allowed at 60-minute granularity) summed into UTC+8 billing days; an
+    # hour's bandwidth is its busiest 5 minutes, so a day's peak is the largest of its hours.
+    push = css.describe_push_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
+    play = css.describe_bill_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
+    upstream: dict[date, Decimal] = defaultdict(Decimal)
+    peaks: dict[date, Decimal] = defaultdict(Decimal)
+    downstream: dict[date, Decimal] = defaultdict(Decimal)
+    for point in push.points:
+        day = point.time.astimezone(BILLING_TZ).date()
+        upstream[day] += Decimal(str(point.flux_mb)) / MB_PER_GB
+        peaks[day] = max(peaks[day], Decimal(str(point.bandwidth_mbps)))
+    for point in play.points:
+        downstream[point.time.astimezone(BILLING_TZ).date()] += Decimal(str(point.flux_mb)) / MB_PER_GB
+    # Recording channels come at 5-minute granularity, which Tencent serves one day at a time.
+    channels = 0
+    start = lo
+    while start < until:
+        end = min(start + timedelta(days=1), until)
+        points = css.describe_concurrent_record_stream_num(start_time=start, end_time=end)
+        channels = max([channels, *(p.num for p in points)])
+        start = end
+    stored = vod.describe_storage_data()
+    days = sorted(set(upstream) | set(downstream))
+    return CloudUsage(
+        days=tuple(
+            UsageDay(day, upstream[day], peaks[day], downstream[day])
+            for day in days
+            if lo <= day_bounds(day)[0]
+        ),
+        peak_record_channels=channels,
+        vod_storage_gb=Decimal(stored.total_storage_bytes) / BYTES_PER_GB,
+        until=until,
+    )
+
+
+def cloud_usage(*, month: date, now: datetime) -> UsageResult:
+    """Tencent's usage figures for the month up to now, through the gateway; cached for a few minutes
+    (a failure for one minute, so an unreachable cloud does not slow every page view)."""
+    lo, hi = month_bounds(month)
+    if now <= lo:
+        return UsageResult(None, "The month has not begun: Tencent has no usage for it yet.")
+    until = min(hi, now).replace(second=0, microsecond=0)
+    key = f"billing:usage:{month:%Y-%m}"
+    cached = cache.get(key)
+    if isinstance(cached, UsageResult):
+        return cached
+    try:
+        result = UsageResult(_fetch_usage(lo, until), "")
+        timeout = USAGE_CACHE_SECONDS
+    except TencentError as exc:
+        result = UsageResult(
+            None,
+            f"Tencent's usage figures are unavailable ({exc.code}: {exc.message}); "
+            "the actuals below are computed from the sessions.",
+        )
+        timeout = USAGE_FAILURE_CACHE_SECONDS
+    cache.set(key, result, timeout)
+    return result

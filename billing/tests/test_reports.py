@@ -1,0 +1,106 @@
+"""The monthly cost report on a hand-made December 2026 (list prices, Singapore, VOD outside the mainland).
+
+Actual: A ran 1 h (S, 8 Mbps, MP4), B ran 2 h (M, 4 Mbps, MP4 + HLS), on different days.
+- CAR: one S daily pack (40) + one M daily pack (62) = 102.
+- Push: peaks 8 and 4 Mbps ≤ 100 Mbps, never billed; no playback.
+- Recording: peak 2 channels (B's two formats) x 2 days / 31 x 5.2941 = 0.683110; shared by channel-minutes
+  (A 60, B 240): A 0.136622, B 0.546488.
+- Storage (VOD STANDARD 0.0009/GB/day, 30 days): A 8 x 3600 / 8000 = 3.6 GB → 0.0972;
+  B 4 x 7200 / 8000 = 3.6 GB x 2 formats → 0.1944. Total 0.2916.
+- Total 102.97; room A 40.23, room B 62.74.
+Estimate: A as planned (2 h → 7.2 GB → 0.1944; 120 of 360 channel-minutes → 0.227703 of the recording fee,
+so room A 40.42); the cancelled plan never counts. Total 103.07.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.estimator.output import cents
+from billing.report_data import cost_report
+from billing.reports import daily_components
+from billing.tests.report_support import forget_cloud_figures, worked_december
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
+
+DECEMBER = date(2026, 12, 1)
+AFTER_DECEMBER = datetime(2027, 1, 2, tzinfo=UTC)
+
+
+def test_worked_month_estimate_and_actual():
+    worked_december()
+    priced = cost_report(month=DECEMBER, now=AFTER_DECEMBER)
+    report = priced.report
+    components = {line.name: (cents(line.estimate), cents(line.actual)) for line in report.components}
+    assert components["CAR packs"] == (Decimal("102.00"), Decimal("102.00"))
+    assert components["Push (upstream)"] == (Decimal("0.00"), Decimal("0.00"))
+    assert components["Recording"] == (Decimal("0.68"), Decimal("0.68"))
+    assert components["Storage"] == (Decimal("0.39"), Decimal("0.29"))
+    assert components["Total"] == (Decimal("103.07"), Decimal("102.97"))
+    rooms = {row.name: row for row in report.by_room}
+    assert cents(rooms["Room room-a"].actual.total) == Decimal("40.23")
+    assert cents(rooms["Room room-b"].actual.total) == Decimal("62.74")
+    assert rooms["Room room-a"].actual.sessions == 1 and rooms["Room room-a"].estimate.sessions == 1
+    assert cents(rooms["Room room-a"].estimate.total) == Decimal("40.42")
+    assert cents(rooms["Room room-a"].difference) == Decimal("-0.19")
+    assert [row.name for row in report.by_app] == ["Beta", "Alpha"]
+    assert report.by_app[1].actual.hours == 1
+    assert priced.price_book.version == 1
+
+
+def test_daily_components_add_up_to_the_month():
+    worked_december()
+    actual = cost_report(month=DECEMBER, now=AFTER_DECEMBER).report.actual
+    rows = daily_components(actual)
+    assert len(rows) == 31
+    assert sum(sum(costs.values()) for _, costs in rows) == pytest.approx(actual.total)
+    assert rows[2][1]["CAR packs"] == 40 and rows[4][1]["CAR packs"] == 62
+
+
+def test_csv_lists_apps_and_every_room_with_the_price_book(client_as, manager):
+    worked_december()
+    response = client_as(manager).get(reverse("billing:report_csv"), {"month": "2026-12"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="costs-2026-12.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["kind"], r["app"], r["room"]) for r in rows] == [
+        ("app", "Beta", ""),
+        ("app", "Alpha", ""),
+        ("room", "Beta", "Room room-b"),
+        ("room", "Alpha", "Room room-a"),
+    ]
+    room_a = rows[3]
+    assert room_a["price_book"] == "Tencent Cloud international list prices v1"
+    assert (room_a["car_usd"], room_a["storage_usd"], room_a["actual_usd"]) == ("40.00", "0.10", "40.23")
+    assert (room_a["estimate_usd"], room_a["difference_usd"], room_a["hours"]) == ("40.42", "-0.19", "1.00")
+
+
+def test_report_page_shows_tables_charts_and_price_book(client_as, manager, settings, monkeypatch):
+    monkeypatch.setattr("billing.views.reports.timezone.now", lambda: AFTER_DECEMBER)
+    settings.TENCENT_API_ENDPOINT = "127.0.0.1:9"  # nothing listens: the usage call fails
+    settings.TENCENT_RETRY_ATTEMPTS = 1
+    forget_cloud_figures()
+    worked_december()
+    response = client_as(manager).get(reverse("billing:report"), {"month": "2026-12"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tencent Cloud international list prices v1" in html
+    assert "$102.97" in html and "$103.07" in html
+    assert "Room room-a" in html and "Beta" in html
+    assert html.count("Plotly.newPlot") == 4
+    assert "usage figures are unavailable" in html
+    assert "Traceback" not in html
+    forget_cloud_figures()
+
+
+def test_bad_month_falls_back_to_the_current_one(client_as, manager):
+    response = client_as(manager).get(reverse("billing:report"), {"month": "2026-13"})
+    assert response.status_code == 200
+    assert "Write the month as YYYY-MM" in response.content.decode()

@@ -1,0 +1,206 @@
+"""The monthly cost report (estimate vs actual, by app and by room, with charts) and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from billing.charts import (
+    ConcurrencyRow,
+    PushRuleRow,
+    concurrency_chart,
+    cost_over_month_chart,
+    figure_html,
+    push_rule_chart,
+    top_rooms_chart,
+)
+from billing.estimator.output import cents
+from billing.forms import MonthField
+from billing.report_data import PricedReport, UsageResult, cloud_usage, cost_report
+from billing.reports import GroupRow, MonthReport, daily_components
+from billing.services import NoPriceBookError, billing_month
+from dashboard.access import Capability, requires
+
+TOP_ROOMS = 25
+TOP_ROOMS_CHARTED = 10
+
+
+class ReportMonthForm(forms.Form):
+    month = MonthField(required=False)
+
+
+def report_month(request: HttpRequest) -> tuple[ReportMonthForm, date]:
+    """The month asked for (YYYY-MM), else the current billing month (UTC+8)."""
+    form = ReportMonthForm(request.GET)
+    current = billing_month(timezone.now())
+    month = form.cleaned_data["month"] if form.is_valid() else None
+    return form, month or current
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    name: str
+    computed: Decimal
+    cloud: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.cloud - self.computed
+
+
+def usage_lines(report: MonthReport, usage: UsageResult) -> list[UsageLine]:
+    if usage.usage is None:
+        return []
+    cloud, actual = usage.usage, report.actual
+    return [
+        UsageLine(
+            "Upstream traffic (GB)",
+            sum((d.upstream_gb for d in actual.push.days), Decimal(0)),
+            cloud.upstream_gb,
+        ),
+        UsageLine(
+            "Peak upstream (Mbps)",
+            max((d.peak_upstream_mbps for d in actual.push.days), default=Decimal(0)),
+            cloud.peak_upstream_mbps,
+        ),
+        UsageLine(
+            "Downstream traffic (GB)",
+            sum((d.downstream_gb for d in actual.push.days), Decimal(0)),
+            cloud.downstream_gb,
+        ),
+        UsageLine(
+            "Peak recording channels",
+            Decimal(actual.recording.peak_channels),
+            Decimal(cloud.peak_record_channels),
+        ),
+        UsageLine("Storage (GB; Tencent: all VOD storage now)", actual.storage_gb, cloud.vod_storage_gb),
+    ]
+
+
+def charts(priced: PricedReport, usage: UsageResult) -> dict[str, str]:
+    actual, prices = priced.report.actual, priced.prices
+    cloud_peaks = {d.day: d.peak_upstream_mbps for d in usage.usage.days} if usage.usage else {}
+    push_rows = [
+        PushRuleRow(d.day, d.peak_upstream_mbps, d.ratio, d.billed, cloud_peaks.get(d.day))
+        for d in actual.push.days
+    ]
+    concurrency_rows = [
+        ConcurrencyRow(day, {s.spec: s.day_peaks[index] for s in actual.car.specs})
+        for index, day in enumerate(actual.plan.days)
+    ]
+    rooms = [
+        (
+            room.name,
+            {
+                "CAR packs": room.actual.car,
+                "Push (upstream)": room.actual.push,
+                "Recording": room.actual.recording,
+                "Storage": room.actual.storage,
+            },
+        )
+        for room in priced.report.by_room[:TOP_ROOMS_CHARTED]
+        if room.actual.sessions
+    ]
+    return {
+        "components": figure_html(cost_over_month_chart(daily_components(actual))),
+        "push": figure_html(push_rule_chart(push_rows, prices.push_min_peak_mbps, prices.push_max_ratio)),
+        "concurrency": figure_html(
+            concurrency_chart(concurrency_rows, {s.spec: s.monthly_packs for s in actual.car.specs})
+        ),
+        "rooms": figure_html(top_rooms_chart(rooms)),
+    }
+
+
+@requires(Capability.VIEW_COSTS)
+def report(request: HttpRequest) -> HttpResponse:
+    form, month = report_month(request)
+    now = timezone.now()
+    try:
+        priced = cost_report(month=month, now=now)
+    except NoPriceBookError as exc:
+        return render(
+            request, "billing/report.html", {"form": form, "month": month, "error": str(exc)}, status=503
+        )
+    usage = cloud_usage(month=month, now=now)
+    return render(
+        request,
+        "billing/report.html",
+        {
+            "form": form,
+            "month": month,
+            "priced": priced,
+            "report": priced.report,
+            "book": priced.price_book,
+            "usage": usage,
+            "usage_lines": usage_lines(priced.report, usage),
+            "top_rooms": priced.report.by_room[:TOP_ROOMS],
+            "charts": charts(priced, usage),
+        },
+    )
+
+
+CSV_COLUMNS = [
+    "month",
+    "price_book",
+    "kind",
+    "app",
+    "room",
+    "room_key",
+    "sessions",
+    "hours",
+    "car_usd",
+    "push_usd",
+    "recording_usd",
+    "storage_usd",
+    "actual_usd",
+    "estimate_usd",
+    "difference_usd",
+]
+
+
+def csv_row(priced: PricedReport, kind: str, group: GroupRow) -> list[str]:
+    actual = group.actual
+    book = priced.price_book
+    return [
+        priced.report.month.strftime("%Y-%m"),
+        f"{book.name} v{book.version}",
+        kind,
+        group.app_name,
+        group.name if kind == "room" else "",
+        group.detail if kind == "room" else "",
+        str(actual.sessions),
+        f"{actual.hours:.2f}",
+        str(cents(actual.car)),
+        str(cents(actual.push)),
+        str(cents(actual.recording)),
+        str(cents(actual.storage)),
+        str(cents(actual.total)),
+        str(cents(group.estimate.total)),
+        str(cents(group.difference)),
+    ]
+
+
+@requires(Capability.VIEW_COSTS)
+def report_csv(request: HttpRequest) -> HttpResponse:
+    """Every app and every room of the month (the page shows only the top rooms)."""
+    _form, month = report_month(request)
+    try:
+        priced = cost_report(month=month, now=timezone.now())
+    except NoPriceBookError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="costs-{month:%Y-%m}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for app in priced.report.by_app:
+        writer.writerow(csv_row(priced, "app", app))
+    for room in priced.report.by_room:
+        writer.writerow(csv_row(priced, "room", room))
+    return response
