@@ -42,6 +42,7 @@ class Step(models.TextChoices):
 
 
 START_STEPS: tuple[Step, ...] = (Step.CONCURRENCY, Step.CLOUD_SESSION, Step.RECORD_TASK, Step.PUSH, Step.LIVE)
+STOP_STEPS: tuple[Step, ...] = (Step.STOP_RECORD_TASK, Step.STOP_PUSH, Step.DESTROY_SESSION, Step.FILES)
 
 S = SessionState
 TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {

@@ -19,6 +19,7 @@ from recordings.lifecycle import (
     ACTIVE_STATES,
     OPEN_STATES,
     START_STEPS,
+    STOP_STEPS,
     TERMINAL_STATES,
     SessionState,
     Step,
@@ -214,10 +215,19 @@ class RecordingSession(models.Model):
         }[step]
 
     def start_progress(self) -> list[dict[str, object]]:
-        """The start sub-steps with their time and whether this one is running now or failed."""
+        """The start sub-steps with their time, and which one runs now or failed."""
+        return self._progress(START_STEPS, {SessionState.STARTING})
+
+    def stop_progress(self) -> list[dict[str, object]]:
+        """The stop sub-steps (and the files), once a stop began; empty before."""
+        if self.stop_requested_at is None and self.ended_at is None:
+            return []
+        return self._progress(STOP_STEPS, {SessionState.STOPPING, SessionState.FINALIZING})
+
+    def _progress(self, steps: tuple[Step, ...], running: set[SessionState]) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
         current_found = False
-        for step in START_STEPS:
+        for step in steps:
             done = self.step_done_at(step)
             current = done is None and not current_found
             if current:
@@ -227,7 +237,7 @@ class RecordingSession(models.Model):
                     "step": step,
                     "label": step.label,
                     "done_at": done,
-                    "current": current and self.state == SessionState.STARTING,
+                    "current": current and self.state in running,
                     "failed": self.failed_step == step,
                 }
             )

@@ -76,6 +76,17 @@ def test_session_page_shows_steps_timeline_calls_and_files(
     assert "ApplyConcurrent" in text and "No files yet" in text
     assert "Created (manual)." in text  # the timeline
     assert "Stop recording" not in text  # a finished session has no stop button
+    assert "Cloud session destroyed" not in text  # no stop steps before a stop
+
+
+def test_session_page_shows_stop_steps_once_stopping(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    now = timezone.now()
+    session = make_session(room, state=S.STOPPING, stop_requested_at=now, record_stopped_at=now)
+    text = client_as(operator).get(f"/recordings/{session.pk}/").content.decode()
+    assert "Record task stopped" in text and "Cloud session destroyed" in text
+    assert text.count("in progress") == 1  # the push stop is the step running now
 
 
 def test_status_partial_polls_while_open(

@@ -47,6 +47,7 @@ def session_context(request: HttpRequest, session: RecordingSession) -> dict[str
     return {
         "session": session,
         "progress": session.start_progress(),
+        "stop_progress": session.stop_progress(),
         "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS),
         "live": session.is_open,
     }
