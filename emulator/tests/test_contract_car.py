@@ -182,3 +182,21 @@ def test_get_requests_are_signed_and_typed_like_posts(emu: RunningEmulator) -> N
     call(client, "ApplyConcurrent", UserId="room-get", UserIp="10.0.0.1", ProjectId=PROJECT)
     count = call(client, "DescribeConcurrentCount", ProjectId=PROJECT)
     assert (count["Total"], count["Running"]) == (4, 1)
+
+
+def test_parallel_applies_never_overbook_a_project(emu: RunningEmulator) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from emulator.tests.sdk import make_clients
+
+    def attempt(index: int) -> str:
+        try:
+            apply(make_clients(emu), f"room-{index}")
+            return "ok"
+        except TencentCloudSDKException as exc:
+            return str(exc.code)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(attempt, range(20)))
+    assert outcomes.count("ok") == emu.config.car_concurrency
+    assert set(outcomes) == {"ok", "ResourceNotFound.NoIdle"}
