@@ -8,7 +8,6 @@ natural unique key too, so replaying an event or receiving the same fact in anot
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
@@ -124,11 +123,6 @@ class StreamPush(models.Model):
     @property
     def is_live(self) -> bool:
         return self.started_at is not None and self.ended_at is None
-
-    def duration(self, now: datetime | None = None) -> timedelta | None:
-        if self.started_at is None:
-            return None
-        return (self.ended_at or now or timezone.now()) - self.started_at
 
 
 class StorageKind(models.TextChoices):

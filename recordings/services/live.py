@@ -63,9 +63,6 @@ class LiveEntry:
     def client_app_name(self) -> str:
         return self.room.client_app.name if self.room is not None else ""
 
-    def duration(self, now: datetime | None = None) -> timedelta | None:
-        return (now or timezone.now()) - self.started_at if self.started_at else None
-
 
 def online_stream_names() -> set[str] | None:
     """Streams CSS reports as being pushed now; None when CSS cannot be asked."""
