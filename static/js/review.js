@@ -82,6 +82,11 @@
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (isTyping(event.target)) {
         if (event.key === "Escape") event.target.blur();
+        // r focuses the reason; Enter on it then rejects, so a rejection never needs the mouse.
+        if (event.key === "Enter" && event.target.matches("[data-verdict-form] select[name=reason]") && event.target.value) {
+          event.preventDefault();
+          document.querySelector("[data-verdict-form] [data-reject]").click();
+        }
         return;
       }
       const actions = {
@@ -124,8 +129,13 @@
 
     document.addEventListener("click", (event) => {
       const target = event.target.closest("[data-seek]");
-      if (!target || event.target.closest("a, input, select, textarea")) return;
-      seek(Number(target.dataset.seek));
+      if (target && !event.target.closest("a, input, select, textarea")) {
+        seek(Number(target.dataset.seek));
+      } else if (timeline && event.target === timeline && duration()) {
+        // A click on the bar itself seeks to that share of the file.
+        const box = timeline.getBoundingClientRect();
+        seek(((event.clientX - box.left) / box.width) * duration());
+      }
     });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && event.target.matches && event.target.matches("li[data-seek]")) {

@@ -81,9 +81,12 @@ def test_moderator_reviews_with_the_keyboard_and_a_note_seeks_the_player(
     assert current_time(page) == pytest.approx(0, abs=0.05)
     page.click("[data-testid=notes] li[data-kind=note]")
     assert current_time(page) == pytest.approx(5, abs=0.05)
-    # The flag's marker on the timeline seeks to the flagged stretch.
+    # The flag's marker on the timeline seeks to the flagged stretch; the bar itself seeks proportionally.
     page.click("[data-timeline] .review-marker-flag")
     assert current_time(page) == pytest.approx(8, abs=0.05)
+    box = page.locator("[data-timeline]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + 2)
+    assert current_time(page) == pytest.approx(3, abs=0.2)
     page.wait_for_function(f"document.querySelector('{VIDEO}').readyState >= 2")
 
     # a approves; the page comes back with the verdict in its history.
@@ -97,3 +100,29 @@ def test_moderator_reviews_with_the_keyboard_and_a_note_seeks_the_player(
     # n claims the next file: there is none, so it lands on the queue.
     page.keyboard.press("n")
     page.wait_for_selector("text=Nothing is waiting for review.")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_moderator_rejects_without_the_mouse(
+    page: Any,
+    live_server: Any,
+    browser_login: Callable[[Any, User], None],
+    moderator: User,
+    emulator: Any,
+    tmp_path: Path,
+) -> None:
+    clip = make_clip(tmp_path / "reject.mp4", seconds=4)
+    url = serve_from_emulator(emulator, clip, file_id="5285890000000102")
+    recording = make_file(url=url, file_id="5285890000000102", duration_s=4)
+
+    browser_login(page, moderator)
+    page.goto(live_server.url + reverse("recordings:review_file", args=[recording.pk]))
+    page.wait_for_selector("[data-review-player][data-review-ready]")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.name") == "reason"
+    page.keyboard.press("ArrowDown")  # the first reason of the list
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=review-status]:has-text('Rejected')")
+    verdict = ReviewVerdict.objects.get(file=recording)
+    assert verdict.decision == "reject" and verdict.reason is not None and verdict.reason.code == "technical"
