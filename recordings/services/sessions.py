@@ -27,11 +27,14 @@ DEFAULT_DURATION_MINUTES = 60
 class StartRefused(Exception):
     """The recording cannot start; the message says why, in words, for the operator or the API caller."""
 
-    def __init__(self, message: str, *, field: str = "", conflict: bool = False) -> None:
+    def __init__(
+        self, message: str, *, field: str = "", conflict: bool = False, busy: RecordingSession | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.conflict = conflict
+        self.busy = busy  # the recording already running, for a conflict
 
 
 def check_can_record(room: Room, duration_minutes: int) -> None:
@@ -128,7 +131,9 @@ def session_start_now(
     if busy is None:
         busy = RecordingSession.objects.filter(room=room, state=S.SCHEDULED, planned_start__lte=now).first()
     if busy is not None:
-        raise StartRefused(f"The room is already being recorded (recording #{busy.pk}).", conflict=True)
+        raise StartRefused(
+            f"The room is already being recorded (recording #{busy.pk}).", conflict=True, busy=busy
+        )
     who = actor.get_username() if actor else "the system"
     try:
         with transaction.atomic():
@@ -289,8 +294,8 @@ def room_live_started(
             idempotency_key=key,
         )
     except StartRefused as refused:
-        if refused.conflict:
-            return RecordingSession.objects.filter(room=room).active().first()
+        if refused.busy is not None:
+            return refused.busy
         raise
     return session
 
