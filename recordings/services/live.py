@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 ONLINE_CACHE_KEY = "recordings:css-online-streams"
 ONLINE_CACHE_SECONDS = 10
+PUSH_SAMPLES_CACHE_KEY = "recordings:css-push-samples"
+PUSH_SAMPLES_CACHE_SECONDS = 4
 ANOMALY_WINDOW = timedelta(minutes=5)
 HEALTH_WINDOW = timedelta(minutes=10)
 # Re-sign play URLs this long before they lapse, so a player never requests with an expired signature.
@@ -172,13 +174,21 @@ def play_urls(*, stream_name: str, now: datetime | None = None) -> dict[str, Any
 
 
 def push_samples(*, stream_name: str, now: datetime | None = None) -> list[PushSample]:
+    """The last 10 minutes of push quality. Shared for a few seconds by everyone watching the stream, so the
+    number of viewers never multiplies DescribeStreamPushInfoList calls."""
+    key = f"{PUSH_SAMPLES_CACHE_KEY}:{stream_name}"
+    cached: list[PushSample] | None = cache.get(key)
+    if cached is not None:
+        return cached
     now = now or timezone.now()
-    return css.describe_stream_push_info_list(
+    samples = css.describe_stream_push_info_list(
         stream_name=stream_name,
         start_time=now - HEALTH_WINDOW,
         end_time=now,
         app_name=app_name_of(stream_name),
     )
+    cache.set(key, samples, PUSH_SAMPLES_CACHE_SECONDS)
+    return samples
 
 
 def recent_anomalies(*, stream_name: str, now: datetime | None = None) -> list[PushAnomaly]:
