@@ -33,6 +33,8 @@ class Pusher(Protocol):
 
     def verify_push_secret(self, *, stream_name: str, query: str) -> bool: ...
 
+    def is_pushing(self, *, domain_name: str, app_name: str, stream_name: str) -> bool: ...
+
 
 class CarService:
     def __init__(self, *, config: EmulatorConfig, state: EmulatorState, pusher: Pusher) -> None:
@@ -248,13 +250,14 @@ class CarService:
         # The push starts outside the state lock: starting ffmpeg takes a moment and other calls must go on.
         with self.state.mutate():
             previous = self._push_targets.get(held.user_id)
-            if held.publishing and previous == target:
-                return
+            domain_name, app_name, stream_name = target
+            live = self.pusher.is_pushing(domain_name=domain_name, app_name=app_name, stream_name=stream_name)
+            if held.publishing and previous == target and live:
+                return  # already pushing there: StartPublishStream is idempotent
             self._push_targets[held.user_id] = target
             held.publishing = True
         if previous is not None:
             self._stop_target(previous)
-        domain_name, app_name, stream_name = target
         try:
             self.pusher.start_push(
                 domain_name=domain_name,

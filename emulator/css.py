@@ -415,6 +415,11 @@ class CssService:
             is None
         )
 
+    def is_pushing(self, *, domain_name: str, app_name: str, stream_name: str) -> bool:
+        key = (domain_name, app_name, stream_name)
+        with self.state.lock:
+            return key in self._lives or key in self._starting
+
     def start_push(
         self, *, domain_name: str, app_name: str, stream_name: str, user_ip: str, stream_param: str
     ) -> None:
@@ -495,13 +500,14 @@ class CssService:
             live.push.ended_at = now
         self.recorder.finish(lambda recording: recording.push is live.push, now)
         self._remove_segments_when_done(live.push)
+        # CAR learns first, so whoever reacts to the callbacks below finds the session no longer publishing.
+        for listener in self.push_ended_listeners:
+            listener(domain_name=key[0], app_name=key[1], stream_name=key[2])
         if errcode == PUSH_INTERRUPTED:
             self._send(self._exception_event(live.push, now))
         event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
         self._send(event)
-        for listener in self.push_ended_listeners:
-            listener(domain_name=key[0], app_name=key[1], stream_name=key[2])
 
     # --- housekeeping ----------------------------------------------------------------------------------------
 
