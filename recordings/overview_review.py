@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
-from recordings.models import ReviewClaim, ReviewStatus
+from recordings.models import Decision, ReviewClaim, ReviewStatus, ReviewVerdict
 from recordings.services.review import pending_age
 
 
@@ -19,6 +19,12 @@ def review_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
     mine = ReviewClaim.objects.filter(
         moderator_id=user.pk, expires_at__gt=now, file__review_status=ReviewStatus.PENDING
     ).count()
+    escalated = ReviewVerdict.objects.filter(
+        is_current=True,
+        decision=Decision.ESCALATE,
+        escalated_to_id=user.pk,
+        file__deleted_at__isnull=True,
+    ).count()
     return [
         Panel(
             title="Review",
@@ -27,6 +33,7 @@ def review_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
                 "pending": age.count,
                 "oldest": age.oldest,
                 "mine": mine,
+                "escalated": escalated,
                 "can_review": has_capability(user, Capability.REVIEW),
             },
             order=40,

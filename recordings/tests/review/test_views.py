@@ -215,6 +215,19 @@ def test_overview_panel_counts_pending_and_my_claims(client_as: Any, moderator: 
     assert "review-pending" not in client_as(operator).get("/").content.decode()
 
 
+def test_overview_panel_tells_a_manager_what_was_escalated_to_them(
+    client_as: Any, moderator: Any, manager: Any
+) -> None:
+    recording = make_file()
+    review.review_verdict(
+        file_pk=recording.pk,
+        verdict=VerdictInput(decision=Decision.ESCALATE, escalate_to=manager.pk),
+        actor=moderator,
+    )
+    html = client_as(manager).get("/").content.decode()
+    assert 'data-testid="review-escalated">1<' in html and "review-mine" not in html
+
+
 def test_moderator_reruns_the_checks(
     client_as: Any, moderator: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
