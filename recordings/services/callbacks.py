@@ -112,21 +112,28 @@ def dedupe_key(payload: Payload) -> str:
 def css_callback_receive(*, payload: Payload, raw_body: str) -> tuple[CssCallbackEvent, bool]:
     """Store a verified callback and apply it. Returns (event, created); created is False for a duplicate."""
     key = dedupe_key(payload)
+    event_type = event_type_of(payload)
+    # Stored with the state it will almost always end in, so only a failure costs a second write.
+    expected = CallbackState.PROCESSED if event_type in HANDLERS else CallbackState.UNKNOWN
     with transaction.atomic():
         try:
             with transaction.atomic():
                 event = CssCallbackEvent.objects.create(
-                    event_type=event_type_of(payload),
+                    event_type=event_type,
                     stream_name=_stream_of(payload)[:128],
                     event_at=_event_time(payload),
                     dedupe_key=key,
                     raw_body=raw_body,
                     payload=payload,
+                    state=expected,
+                    processed_at=timezone.now(),
                 )
         except IntegrityError:
             CssCallbackEvent.objects.filter(dedupe_key=key).update(duplicates=F("duplicates") + 1)
             return CssCallbackEvent.objects.get(dedupe_key=key), False
         _apply(event)
+        if event.state != expected:
+            event.save(update_fields=["state", "error", "processed_at"])
     return event, True
 
 
@@ -136,11 +143,13 @@ def css_callback_replay(*, event_id: int, actor: Actor) -> CssCallbackEvent:
     event = CssCallbackEvent.objects.select_for_update().get(pk=event_id)
     before = event.state
     _apply(event)
+    event.save(update_fields=["state", "error", "processed_at"])
     audit.record(actor=actor, action="callback.replay", obj=event, changes={"state": [before, event.state]})
     return event
 
 
 def _apply(event: CssCallbackEvent) -> None:
+    """Run the event's handler in a savepoint and set its state (the caller saves it)."""
     handler = HANDLERS.get(event.event_type) if event.event_type is not None else None
     if handler is None:
         event.state, event.error = CallbackState.UNKNOWN, ""
@@ -154,7 +163,6 @@ def _apply(event: CssCallbackEvent) -> None:
         else:
             event.state, event.error = CallbackState.PROCESSED, ""
     event.processed_at = timezone.now()
-    event.save(update_fields=["state", "error", "processed_at"])
 
 
 # --- event handlers ---------------------------------------------------------------------------------
