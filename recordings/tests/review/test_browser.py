@@ -115,10 +115,18 @@ def test_moderator_rejects_without_the_mouse(
     clip = make_clip(tmp_path / "reject.mp4", seconds=4)
     url = serve_from_emulator(emulator, clip, file_id="5285890000000102")
     recording = make_file(url=url, file_id="5285890000000102", duration_s=4)
+    ReviewNote.objects.create(file=recording, author=moderator, position_s=1, text="banner of a sponsor")
+    ReviewNote.objects.create(file=recording, author=moderator, position_s=2, text="swearing")
 
     browser_login(page, moderator)
     page.goto(live_server.url + reverse("recordings:review_file", args=[recording.pk]))
     page.wait_for_selector("[data-review-player][data-review-ready]")
+    # The search narrows notes, markers and transcript lines to the matching ones.
+    page.fill("[data-review-search]", "sponsor")
+    assert page.locator("[data-testid=notes] li:visible").all_inner_texts() == [
+        "0:01 banner of a sponsor maya"
+    ]
+    page.keyboard.press("Escape")
     page.keyboard.press("r")
     assert page.evaluate("document.activeElement.name") == "reason"
     page.keyboard.press("ArrowDown")  # the first reason of the list
