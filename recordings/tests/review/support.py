@@ -42,6 +42,7 @@ def make_file(
     url: str = "https://vod.example.com/a/b/file.mp4",
     fmt: str = FileFormat.MP4,
     file_id: str = "",
+    cos_key: str = "",
     **extra: Any,
 ) -> RecordingFile:
     start = start or timezone.now() - timedelta(hours=1)
@@ -49,8 +50,9 @@ def make_file(
     return RecordingFile.objects.create(
         room=room,
         session=session,
-        storage=StorageKind.VOD,
-        file_id=file_id or f"5285890{next(_numbers):09d}",
+        storage=StorageKind.COS if cos_key else StorageKind.VOD,
+        file_id="" if cos_key else file_id or f"5285890{next(_numbers):09d}",
+        cos_key=cos_key,
         format=fmt,
         url=url,
         size_bytes=1_000_000,

@@ -108,3 +108,18 @@ def test_a_new_file_queues_its_checks_on_commit(django_capture_on_commit_callbac
         ("recordings.review_jobs.run_qa_checks", (recording.pk,))
     ]
     queue.empty()
+
+
+def test_a_cos_file_is_read_through_its_presigned_url(emulator: Any, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "cos.mp4", seconds=5, silent=(1, 3))
+    key = "record/stage-7/cos.mp4"
+    emulator.app.cos.stage(key=key, path=clip)
+    emulator.app.cos.publish(key)
+    recording = make_file(cos_key=key, url=f"https://bucket.cos.example.com/{key}")
+
+    check = review_checks.qa_checks_run(file_pk=recording.pk)
+
+    assert check.state == CheckState.DONE, check.error
+    (flag,) = flags_of(recording)
+    assert flag[0] == FlagKind.SILENCE
+    assert flag[1] == pytest.approx(1, abs=0.1) and flag[2] == pytest.approx(3, abs=0.1)
