@@ -27,10 +27,11 @@ def advance_session(session_id: int) -> str:
 
 def enqueue_advance(session_id: int, *, at: datetime | None = None) -> None:
     queue = django_rq.get_queue(QUEUE)
+    # The session row is the result: nothing to keep in Redis (there are many of these jobs).
     if at is None or at <= timezone.now() + timedelta(milliseconds=500):
-        queue.enqueue(advance_session, session_id)
+        queue.enqueue(advance_session, session_id, result_ttl=0)
     else:
-        queue.enqueue_at(at, advance_session, session_id)
+        queue.enqueue_at(at, advance_session, session_id, result_ttl=0)
 
 
 def enqueue_advance_on_commit(session_id: int, *, at: datetime | None = None) -> None:
