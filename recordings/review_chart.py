@@ -29,6 +29,7 @@ def reviewed_per_day_figure(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         height=320,
         margin={"l": 40, "r": 10, "t": 10, "b": 40},
         yaxis_title="verdicts",
+        xaxis={"type": "category"},  # one bar per reviewed day, without empty hours between them
         legend={"orientation": "h"},
     )
     result: dict[str, Any] = json.loads(figure.to_json())
