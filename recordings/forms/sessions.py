@@ -21,11 +21,9 @@ class StartForm(forms.Form):
         required=False,
         help_text="The recording stops by itself at the end; you can stop it earlier.",
     )
-    idempotency_key = forms.CharField(
-        max_length=100,
-        required=False,
-        help_text="Repeating a start with the same key returns the first recording instead of a second one.",
-    )
+    # Repeating a start with the same key returns the first recording instead of a second one (on the pages a
+    # fresh key per form makes a double click harmless).
+    idempotency_key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, room: Room | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

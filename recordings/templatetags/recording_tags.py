@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import template
@@ -29,7 +30,11 @@ def room_recording_box(context: dict[str, Any], room: Room) -> dict[str, Any]:
         "active": active,
         "recent": recent,
         "form": StartForm(
-            room=room, initial={"duration_minutes": min(60, room.effective_max_recording_minutes)}
+            room=room,
+            initial={
+                "duration_minutes": min(60, room.effective_max_recording_minutes),
+                "idempotency_key": uuid.uuid4().hex,
+            },
         ),
         "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS),
         "can_view": has_capability(request.user, Capability.VIEW_RECORDINGS),

@@ -197,3 +197,18 @@ def test_a_used_up_budget_that_says_so_blocks_manual_starts_only(
     assert RecordingSession.objects.count() == 1
     _, created = session_start_now(room=room, actor=None, trigger=Trigger.API)
     assert created  # the budget only stops people pressing the button
+
+
+def test_double_submitted_start_form_makes_one_recording(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    client = client_as(operator)
+    page = client.get(f"/rooms/{room.pk}/record/").content.decode()
+    assert 'type="hidden" name="idempotency_key"' in page
+    form = {"duration_minutes": 20, "idempotency_key": "form-1234"}
+    first, second = (
+        client.post(f"/rooms/{room.pk}/record/", form),
+        client.post(f"/rooms/{room.pk}/record/", form),
+    )
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert RecordingSession.objects.count() == 1

@@ -3,6 +3,8 @@ calls, files), and the start/stop actions."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -72,7 +74,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.OPERATE_RECORDINGS)
 def session_start(request: HttpRequest, room_pk: int) -> HttpResponse:
     room = get_object_or_404(Room.objects.select_related("client_app"), pk=room_pk)
-    form = StartForm(request.POST or None, room=room)
+    form = StartForm(request.POST or None, room=room, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         try:
             session, _ = services.session_start_now(
