@@ -281,3 +281,33 @@ def test_reviewed_per_day_counts_each_moderator(moderator: Any) -> None:
         ("maya", 2, 2, 0),
         ("otto", 1, 0, 1),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_claiming_at_once_get_one_claim() -> None:
+    import threading
+
+    from django.db import connection
+
+    first, second = make_user("ann", Role.MODERATOR), make_user("ben", Role.MODERATOR)
+    recording = make_file()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def claim(user: Any) -> None:
+        try:
+            barrier.wait(timeout=10)
+            review.review_claim(file_pk=recording.pk, actor=user)
+            outcomes.append("claimed")
+        except ReviewError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(user,)) for user in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["claimed", "refused"]
+    assert ReviewClaim.objects.count() == 1
