@@ -131,7 +131,8 @@ class Recorder:
                     task_id=task.task_id,
                     push=push,
                     live=stream,
-                    started_at=max(now, push.started_at),
+                    # From the push's first frame when the task was already active, else from StartTime.
+                    started_at=max(task.start_time, push.started_at),
                     until=task.end_time,
                     template_id=task.template_id,
                     extension=task.extension,
