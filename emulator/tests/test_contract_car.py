@@ -146,7 +146,7 @@ def test_injected_fault_then_recovery(clients: Clients, emu: RunningEmulator) ->
 
 
 def test_throttling_answers_request_limit_exceeded(clients: Clients, emu: RunningEmulator) -> None:
-    emu.throttle("DescribeConcurrentCount", 1)
+    emu.throttle("DescribeConcurrentCount", 0.1)  # one token, refilled only after 10 s
     call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)
     with pytest.raises(TencentCloudSDKException) as excinfo:
         call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)
