@@ -24,3 +24,10 @@ cron.register(
     job_timeout=900,
     name="recordings-sync-files",
 )
+cron.register(
+    file_jobs.reconcile_live_pushes,
+    queue_name=file_jobs.QUEUE,
+    cron="*/2 * * * *",
+    job_timeout=120,
+    name="recordings-reconcile-pushes",
+)

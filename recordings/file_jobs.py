@@ -1,4 +1,4 @@
-"""RQ job of the outputs browser: the periodic sync that finds recording files whose callbacks were lost."""
+"""RQ jobs of the outputs side: each catches up on callbacks that were lost (files, push ends)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,9 @@ def sync_recording_files(hours: float = DEFAULT_LOOKBACK_HOURS) -> str:
     from recordings.services.files import recording_files_sync
 
     return str(recording_files_sync(since=timezone.now() - timedelta(hours=hours)))
+
+
+def reconcile_live_pushes() -> int:
+    from recordings.services.live import live_pushes_reconcile
+
+    return live_pushes_reconcile()

@@ -53,8 +53,10 @@ logger = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 SIGNATURE_FIELDS = ("t", "sign")
-# The end reason of a push closed because a later push of its stream started (its own end not yet received).
+# End reasons of a push closed before its own end callback arrived: because a later push of its stream started,
+# or because the reconciliation found CSS no longer lists it. Its real end, when it comes, replaces them.
 SUPERSEDED = "superseded by a later push"
+NOT_ONLINE = "not online per CSS (end callback lost)"
 
 
 class MalformedCallback(ValueError):
@@ -203,9 +205,9 @@ def _push_started(event: CssCallbackEvent) -> None:
 def _push_ended(event: CssCallbackEvent) -> None:
     payload, at = event.payload, _event_time(event.payload) or event.received_at
     push = _locked_push(payload)
-    if push.ended_at is not None and push.end_reason != SUPERSEDED:
+    if push.ended_at is not None and push.end_reason not in (SUPERSEDED, NOT_ONLINE):
         return  # its own end was applied already
-    was_superseded = push.ended_at is not None
+    was_superseded = push.ended_at is not None and push.end_reason == SUPERSEDED
     push.ended_at = at
     push.end_reason = str(payload.get("errmsg") or "")[:255]
     if push.started_at is None:

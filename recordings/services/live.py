@@ -21,6 +21,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.audit import Actor
 from recordings.models import PushAnomaly, RecordingSession, Room, StreamPush, StreamScreenshot
+from recordings.services.callbacks import NOT_ONLINE
 from tencent import css, signing
 from tencent.errors import TencentError
 from tencent.results import PlayUrls, PushSample
@@ -33,6 +34,8 @@ PUSH_SAMPLES_CACHE_KEY = "recordings:css-push-samples"
 PUSH_SAMPLES_CACHE_SECONDS = 4
 ANOMALY_WINDOW = timedelta(minutes=5)
 HEALTH_WINDOW = timedelta(minutes=10)
+# A push CSS does not list as online is closed by the reconciliation only once it is this old.
+RECONCILE_GRACE = timedelta(minutes=2)
 # Re-sign play URLs this long before they lapse, so a player never requests with an expired signature.
 PLAY_URL_REFRESH_MARGIN = timedelta(minutes=2)
 
@@ -214,3 +217,21 @@ def stream_drop(*, stream_name: str, actor: Actor) -> None:
         changes={"stream": stream_name, "request_id": result.request_id},
     )
     cache.delete(ONLINE_CACHE_KEY)
+
+
+@transaction.atomic
+def live_pushes_reconcile(*, now: datetime | None = None) -> int:
+    """Close the pushes callbacks left open that CSS no longer lists as online (their end callback was lost).
+
+    Only pushes older than a grace period are closed, so a push that just started and is not yet in CSS's
+    (advisory) list stays. Returns how many were closed; the session side has its own reconciliation.
+    """
+    now = now or timezone.now()
+    online = {s.stream_name for s in css.describe_live_stream_online_list()}
+    stale = (
+        StreamPush.objects.live().filter(started_at__lt=now - RECONCILE_GRACE).exclude(stream_name__in=online)
+    )
+    closed = stale.update(ended_at=now, end_reason=NOT_ONLINE)  # its real end callback, if any, corrects it
+    if closed:
+        cache.delete(ONLINE_CACHE_KEY)
+    return closed

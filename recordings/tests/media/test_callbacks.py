@@ -503,3 +503,19 @@ def test_any_delivery_order_with_retries_ends_in_the_same_pushes(
     assert pushes == EXPECTED_PUSHES
     assert live == ["c"]
     assert (events, duplicates) == (len(PUSH_EVENTS), len(retries))
+
+
+@pytest.mark.django_db
+def test_a_late_end_corrects_a_push_the_reconciliation_closed(client: Client, hook_calls: list[Any]) -> None:
+    room = make_room(stream_name="test_stream")
+    post_callback(client, PUSH_START_EXAMPLE)
+    StreamPush.objects.update(ended_at=at(1545116500), end_reason=callbacks.NOT_ONLINE)
+
+    post_callback(client, PUSH_END)
+
+    push = StreamPush.objects.get()
+    assert push.ended_at == at(1545115890) and push.end_reason == "push ended"
+    assert hook_calls[-1] == (
+        "room_push_ended",
+        {"room_id": room.pk, "stream_name": "test_stream", "at": at(1545115890)},
+    )

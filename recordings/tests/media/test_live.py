@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from dashboard.models import AuditEntry
+from recordings import file_jobs
 from recordings.health_chart import health_figure
 from recordings.models import PushAnomaly, StreamPush, StreamScreenshot
 from recordings.services import live
@@ -294,3 +295,17 @@ def test_board_links_the_callback_log_for_those_who_may_read_it(
     assert b'href="/callbacks/events/"' in client_as(operator).get("/live/").content
     assert b'href="/callbacks/events/"' not in client_as(moderator).get("/live/").content
     assert client_as(moderator).get("/callbacks/events/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_reconciliation_closes_pushes_whose_end_callback_was_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live.css, "describe_live_stream_online_list", online("still-on"))
+    live_push("still-on")
+    lost = live_push("lost-end")
+    StreamPush.objects.create(stream_name="new", sequence="1", started_at=timezone.now())  # within the grace
+
+    assert file_jobs.reconcile_live_pushes() == 1
+
+    lost.refresh_from_db()
+    assert lost.ended_at is not None and "end callback lost" in lost.end_reason
+    assert set(StreamPush.objects.live().values_list("stream_name", flat=True)) == {"still-on", "new"}
