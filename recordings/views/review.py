@@ -170,9 +170,10 @@ def review_note_add(request: HttpRequest, pk: int) -> HttpResponse:
         "file": recording,
         "notes": ReviewNote.objects.filter(file=recording).select_related("author"),
         "note_error": error,
-        "can_decide": True,
+        "can_decide": review.may_decide(current_user(request), recording),
     }
-    return render(request, "recordings/review/file.html#notes", context, status=400 if error else 200)
+    # 200 even with an error: htmx swaps only successful responses, and the partial shows the message.
+    return render(request, "recordings/review/file.html#notes", context)
 
 
 @requires(Capability.REVIEW)

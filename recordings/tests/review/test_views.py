@@ -178,7 +178,7 @@ def test_note_post_with_htmx_returns_only_the_notes(client_as: Any, moderator: A
         {"position_s": "600", "text": "too late"},
         HTTP_HX_REQUEST="true",
     )
-    assert bad.status_code == 400 and "outside the file" in bad.content.decode()
+    assert bad.status_code == 200 and 'data-testid="note-error">The note' in bad.content.decode()
     assert ReviewNote.objects.count() == 1
 
 
@@ -247,3 +247,15 @@ def test_moderator_reruns_the_checks(
     assert (check.state, check.error) == (CheckState.QUEUED, "")
     assert [job.args for job in queue.get_jobs()] == [(recording.pk,)]
     queue.empty()
+
+
+def test_manager_cannot_add_notes_to_a_file_not_escalated_to_them(client_as: Any, manager: Any) -> None:
+    recording = make_file()
+    response = client_as(manager).post(
+        reverse("recordings:review_note_add", args=[recording.pk]),
+        {"position_s": "1", "text": "hm"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "may not add notes" in response.content.decode()
+    assert "data-note-form" not in response.content.decode()
+    assert not ReviewNote.objects.exists()
