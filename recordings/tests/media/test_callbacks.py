@@ -519,3 +519,18 @@ def test_a_late_end_corrects_a_push_the_reconciliation_closed(client: Client, ho
         "room_push_ended",
         {"room_id": room.pk, "stream_name": "test_stream", "at": at(1545115890)},
     )
+
+
+@pytest.mark.django_db
+def test_callback_log_query_count_does_not_grow_with_events(
+    client: Client, client_as: Any, manager: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(30):
+        post_callback(client, {"event_type": 999, "stream_id": f"s{n}"})
+    viewer = client_as(manager)
+    viewer.get("/callbacks/events/")
+
+    with django_assert_max_num_queries(6):
+        response = viewer.get("/callbacks/events/", {"stream": ""})
+
+    assert len(response.context["page"].object_list) == 30
