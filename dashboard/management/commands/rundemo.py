@@ -37,6 +37,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Embedded Redis at {embedded.socket_file}")
         env.setdefault("CONSOLE_BASE_URL", f"http://{addr}")
         env.setdefault("NO_PROXY", "127.0.0.1,localhost")
+        # The demo database survives restarts, so the emulator's cloud state (media, record tasks) must too.
+        env.setdefault("EMULATOR_SNAPSHOT", str(var / "emulator" / "state.json"))
 
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         commands: list[tuple[str, list[str]]] = []
