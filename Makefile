@@ -73,6 +73,10 @@ clean:
 bench-orchestration: install-test services
 	$(BIN)/python bench/orchestration.py --recordings 200 --workers 2
 
+## bench-costs: the month's cost report for 1,000 rooms and 50,000 sessions, computed and rendered (target < 1 s)
+bench-costs: install-test services
+	$(BIN)/python bench/costs.py --rooms 1000 --sessions 50000
+
 ## bench-callbacks: CSS callback ingest for a sustained minute through gunicorn + PostgreSQL (loopback), with
 ## the requests/s and the lost and duplicated rows (must be 0)
 bench-callbacks: install services

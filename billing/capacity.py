@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from billing.estimator import PlannedRecording
-from billing.estimator.car import CarResult, car_cost
+from billing.estimator.car import ONE, CarResult, car_cost
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import clipped, day_bounds, day_members, peak
+from billing.estimator.timeline import day_bounds, day_members, peak_within
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class CapacityDay:
 
 
 def _peak(bookings: Sequence[Booking], lo: datetime, hi: datetime) -> int:
-    return int(peak((*clipped(b.start, b.end, lo, hi), Decimal(1)) for b in bookings))
+    return int(peak_within(((b.start, b.end, ONE) for b in bookings), lo, hi))
 
 
 def capacity_days(bookings: Sequence[Booking], days: Sequence[date], owned: int | None) -> list[CapacityDay]:

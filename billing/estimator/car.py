@@ -15,7 +15,9 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
+from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
+
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class CarResult:
 
 def day_peak(recordings: Sequence[PlannedRecording], day: date) -> int:
     lo, hi = day_bounds(day)
-    return int(peak((*clipped(r.start, r.end, lo, hi), Decimal(1)) for r in recordings))
+    return int(peak_within(((r.start, r.end, ONE) for r in recordings), lo, hi))
 
 
 def pack_cost(peaks: Sequence[int], monthly_packs: int, price: PackPrice) -> Decimal:
@@ -64,12 +66,17 @@ def cheapest_monthly_packs(peaks: Sequence[int], price: PackPrice) -> int:
 
 
 def car_cost(
-    recordings: Sequence[PlannedRecording], days: Sequence[date], packs: Mapping[str, PackPrice]
+    recordings: Sequence[PlannedRecording],
+    days: Sequence[date],
+    packs: Mapping[str, PackPrice],
+    *,
+    by_day: Sequence[Sequence[int]] | None = None,
 ) -> CarResult:
     per_recording = [Decimal(0)] * len(recordings)
     month_lo, month_hi = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     seconds = [overlap_seconds(r.start, r.end, month_lo, month_hi) for r in recordings]
-    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    if by_day is None:
+        by_day = day_members(((r.start, r.end) for r in recordings), days)
     results: list[SpecPacks] = []
     for spec in SPECS:
         members = [i for i, r in enumerate(recordings) if r.spec == spec and seconds[i] > 0]

@@ -16,6 +16,7 @@ from billing.estimator.prices import Prices
 from billing.estimator.push import PushResult, push_cost
 from billing.estimator.recording import RecordingFeeResult, recording_cost
 from billing.estimator.storage import StorageItem, storage_cost
+from billing.estimator.timeline import day_members
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
     if plan.cos_region not in prices.cos_regions:
         raise ValueError(f"cos_region must be one of {', '.join(prices.cos_regions)}")
     days, recordings = plan.days, plan.recordings
-    car = car_cost(recordings, days, prices.car_packs[plan.car_region])
+    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    car = car_cost(recordings, days, prices.car_packs[plan.car_region], by_day=by_day)
     push = push_cost(
         recordings,
         days,
@@ -74,10 +76,16 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
         prices.css_tiers[plan.css_region],
         prices.push_max_ratio,
         prices.push_min_peak_mbps,
+        by_day=by_day,
     )
     fee = recording_cost(
-        recordings, days, prices.recording_usd_per_channel_month, prices.recording_cos_usd_per_channel_minute
+        recordings,
+        days,
+        prices.recording_usd_per_channel_month,
+        prices.recording_cos_usd_per_channel_minute,
+        by_day=by_day,
     )
+    starts_at, ends_at = plan.starts_at, plan.ends_at
     costs = tuple(
         RecordingCost(
             recording=r,
@@ -86,7 +94,7 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
             recording_fee=fee.per_recording[i],
             storage=(
                 storage_cost(r, prices, plan.vod_area, plan.cos_region)
-                if plan.starts_at <= r.start < plan.ends_at
+                if starts_at <= r.start < ends_at
                 else None
             ),
         )

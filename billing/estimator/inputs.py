@@ -10,6 +10,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from billing.estimator.prices import COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
 from billing.estimator.timeline import BILLING_TZ, seconds_of
@@ -61,7 +62,7 @@ class PlannedRecording:
             found["retention_days"] = "must be at least 1"
         return found
 
-    @property
+    @cached_property  # the rules ask for it many times per recording
     def end(self) -> datetime:
         return self.start + self.duration
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import Tier
-from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
+from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
 
 MEGABITS_PER_GB = Decimal(8000)
 
@@ -91,17 +91,20 @@ def push_cost(
     tiers: Sequence[Tier],
     max_ratio: Decimal,
     min_peak_mbps: Decimal,
+    *,
+    by_day: Sequence[Sequence[int]] | None = None,
 ) -> PushResult:
     per_recording = [Decimal(0)] * len(recordings)
     month_gb = Decimal(0)
     result_days: list[PushDay] = []
-    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    if by_day is None:
+        by_day = day_members(((r.start, r.end) for r in recordings), days)
     for day, on_day in zip(days, by_day, strict=True):
         lo, hi = day_bounds(day)
         today = [recordings[i] for i in on_day]
         shares = [upstream_gb(r.push_mbps, overlap_seconds(r.start, r.end, lo, hi)) for r in today]
         up = sum(shares, Decimal(0))
-        peak_mbps = peak((*clipped(r.start, r.end, lo, hi), r.push_mbps) for r in today)
+        peak_mbps = peak_within(((r.start, r.end, r.push_mbps) for r in today), lo, hi)
         billed, reason = push_decision(downstream_gb_per_day, up, peak_mbps, max_ratio, min_peak_mbps)
         playback = tiered_cost(month_gb, downstream_gb_per_day, tiers)
         month_gb += downstream_gb_per_day

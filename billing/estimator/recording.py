@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
-from billing.estimator.timeline import clipped, day_bounds, day_members, overlap_seconds, peak
+from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
 
 SECONDS_PER_MINUTE = Decimal(60)
 
@@ -40,12 +40,15 @@ def recording_cost(
     days: Sequence[date],
     usd_per_channel_month: Decimal,
     cos_usd_per_channel_minute: Decimal,
+    *,
+    by_day: Sequence[Sequence[int]] | None = None,
 ) -> RecordingFeeResult:
     month_lo, month_hi = day_bounds(days[0])[0], day_bounds(days[-1])[1]
     peak_channels = int(
-        peak((*clipped(r.start, r.end, month_lo, month_hi), Decimal(len(r.formats))) for r in recordings)
+        peak_within(((r.start, r.end, Decimal(len(r.formats))) for r in recordings), month_lo, month_hi)
     )
-    by_day = day_members(((r.start, r.end) for r in recordings), days)
+    if by_day is None:
+        by_day = day_members(((r.start, r.end) for r in recordings), days)
     days_with = sum(1 for on_day in by_day if on_day)
     channel_fee = peak_channels * Decimal(days_with) / Decimal(len(days)) * usd_per_channel_month
     channel_minutes = [

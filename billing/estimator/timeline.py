@@ -20,7 +20,8 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def seconds_of(span: timedelta) -> Decimal:
     """Exact seconds (to the microsecond) of a timedelta, without passing through a float."""
-    return Decimal(span.days * 86_400 + span.seconds) + Decimal(span.microseconds) / 1_000_000
+    whole = Decimal(span.days * 86_400 + span.seconds)
+    return whole + Decimal(span.microseconds) / 1_000_000 if span.microseconds else whole
 
 
 def overlap_seconds(start: datetime, end: datetime, lo: datetime, hi: datetime) -> Decimal:
@@ -28,23 +29,29 @@ def overlap_seconds(start: datetime, end: datetime, lo: datetime, hi: datetime) 
     return seconds_of(span) if span > timedelta(0) else Decimal(0)
 
 
-def peak(intervals: Iterable[tuple[datetime, datetime, Decimal]]) -> Decimal:
-    """The largest sum of weights of intervals running at one instant (ends are processed before starts)."""
+def peak_within(
+    intervals: Iterable[tuple[datetime, datetime, Decimal]], lo: datetime, hi: datetime
+) -> Decimal:
+    """The largest sum of weights of intervals running at one instant of [lo, hi) (ends are processed before
+    starts). Clipping is inlined: the rules call this for every day of months with tens of thousands of
+    sessions."""
     events: list[tuple[datetime, int, Decimal]] = []
+    append = events.append
     for start, end, weight in intervals:
+        if start < lo:
+            start = lo
+        if end > hi:
+            end = hi
         if end > start:
-            events.append((start, 1, weight))
-            events.append((end, 0, -weight))
-    events.sort(key=lambda event: (event[0], event[1]))
+            append((start, 1, weight))
+            append((end, 0, -weight))
+    events.sort()  # by time, ends (0) before starts (1); the weight only orders exact ties, harmlessly
     running = best = Decimal(0)
     for _, _, delta in events:
         running += delta
-        best = max(best, running)
+        if running > best:
+            best = running
     return best
-
-
-def clipped(start: datetime, end: datetime, lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
-    return max(start, lo), min(end, hi)
 
 
 def day_members(spans: Iterable[tuple[datetime, datetime]], days: Sequence[date]) -> list[list[int]]:
