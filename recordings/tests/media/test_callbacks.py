@@ -466,7 +466,7 @@ EXPECTED_PUSHES = [("a", 1000, 1100), ("b", 1200, 1300), ("c", 1400, None)]
 
 @pytest.mark.django_db
 @hypothesis.settings(
-    max_examples=40, deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
 )
 @hypothesis.given(
     order=st.permutations(range(len(PUSH_EVENTS))),

