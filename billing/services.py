@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from billing.actuals import recordings_by_app
 from billing.deployment import PlanContext, deployment_context
@@ -281,3 +282,12 @@ def budget_save(*, budget: Budget, actor: User) -> Budget:
 def budget_delete(*, budget: Budget, actor: User) -> None:
     audit.record(actor=actor, action="budget.delete", obj=budget, changes=audit.snapshot(budget))
     budget.delete()
+
+
+def current_budget_status(app: ClientApp) -> BudgetStatus | None:
+    """This month's budget status of the app for its page; None without a budget (or a price book)."""
+    try:
+        status = budget_status(app=app, month=billing_month(timezone.now()))
+    except NoPriceBookError:
+        return None
+    return status if status.budget is not None else None

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing.services import current_budget_status
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
 from dashboard.models import AuditEntry
@@ -124,6 +125,9 @@ def app_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "room_count": rooms.count(),
             "history": history(app),
             "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
+            "budget": (
+                current_budget_status(app) if has_capability(request.user, Capability.VIEW_COSTS) else None
+            ),
         },
     )
 
