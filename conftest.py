@@ -122,7 +122,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(15_000)
+    # Generous: CI machines have 2 cores and the suite runs on both, next to ffmpeg encoders.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()
