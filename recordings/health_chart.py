@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils import timezone
 from plotly.subplots import make_subplots
 
 from recordings.models import PushAnomaly
@@ -23,7 +24,8 @@ def _height_of(resolution: str) -> int:
 
 
 def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly]) -> dict[str, Any]:
-    times = [s.time.isoformat() for s in samples]
+    # Plotly draws the wall-clock part of an ISO time, so give it the console's time zone like the rest of the page.
+    times = [timezone.localtime(s.time).isoformat() for s in samples]
     figure = make_subplots(
         rows=3,
         cols=1,
@@ -59,14 +61,14 @@ def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly
     )
     for anomaly in anomalies:
         figure.add_vline(
-            x=anomaly.occurred_at.isoformat(),
+            x=timezone.localtime(anomaly.occurred_at).isoformat(),
             line={"color": "#e5484d", "dash": "dot", "width": 1},
         )
     if anomalies:
         # One invisible-line trace carries the hover text and the legend entry of the anomaly markers.
         figure.add_trace(
             go.Scatter(
-                x=[a.occurred_at.isoformat() for a in anomalies],
+                x=[timezone.localtime(a.occurred_at).isoformat() for a in anomalies],
                 y=[0 for _ in anomalies],
                 text=[f"{a.label} x{a.count}" for a in anomalies],
                 hovertemplate="%{text}<extra>anomaly</extra>",

@@ -245,7 +245,7 @@ class RecordingFile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stream_name} {self.format.upper()} {self.content_start:%Y-%m-%d %H:%M}"
+        return f"{self.stream_name} {self.format.upper()} {timezone.localtime(self.content_start):%Y-%m-%d %H:%M}"
 
     @property
     def storage_key(self) -> str:

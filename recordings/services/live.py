@@ -65,6 +65,10 @@ class LiveEntry:
         return Health.WARNING if self.recent_anomalies else Health.GOOD
 
     @property
+    def live_for_s(self) -> float | None:
+        return (timezone.now() - self.started_at).total_seconds() if self.started_at else None
+
+    @property
     def client_app_name(self) -> str:
         return self.room.client_app.name if self.room is not None else ""
 

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -21,7 +20,6 @@ from tencent.errors import TencentError
 def live_board(request: HttpRequest) -> HttpResponse:
     context = {
         "entries": live.live_board(),
-        "now": timezone.now(),
         "can_audit": has_capability(request.user, Capability.VIEW_AUDIT),
     }
     return render_list(request, "recordings/live_board.html", context)

@@ -85,7 +85,7 @@ def test_board_lists_live_streams_with_thumbnail_app_duration_and_health(
     assert entries["ghost"].health == live.Health.UNCONFIRMED
     assert not entries["lost-start"].from_callbacks
     html = response.content.decode()
-    assert "Main stage" in html and "Live for 3" in html and "Not seen by CSS" in html
+    assert "Main stage" in html and "Live for 3:0" in html and "Not seen by CSS" in html
     assert f'href="/live/rooms/{room.pk}/"' in html
 
 
