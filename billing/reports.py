@@ -77,6 +77,14 @@ class Costs:
         self.recording += cost.recording_fee
         self.storage += cost.storage_cost
 
+    def merge(self, other: Costs) -> None:
+        self.sessions += other.sessions
+        self.seconds += other.seconds
+        self.car += other.car
+        self.push += other.push
+        self.recording += other.recording
+        self.storage += other.storage
+
     @property
     def hours(self) -> Decimal:
         return self.seconds / SECONDS_PER_HOUR
@@ -214,8 +222,11 @@ def month_report(
         (actual, actual_rows, "actual"),
     ):
         for cost, row in zip(result.recordings, result_rows, strict=True):
-            getattr(by_app[row.app_id], side).add(cost)
             getattr(by_room[row.room_id], side).add(cost)
+    # A room belongs to one app, so each app is the sum of its rooms.
+    for room in rooms:
+        by_app[room.app_id].actual.merge(by_room[room.pk].actual)
+        by_app[room.app_id].estimate.merge(by_room[room.pk].estimate)
 
     def ranked(groups: Iterable[GroupRow]) -> tuple[GroupRow, ...]:
         used = [g for g in groups if g.actual.sessions or g.estimate.sessions]

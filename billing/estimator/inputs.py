@@ -10,7 +10,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from billing.estimator.prices import COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
 from billing.estimator.timeline import BILLING_TZ, seconds_of
@@ -33,8 +33,10 @@ class PlannedRecording:
     label: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "push_mbps", Decimal(str(self.push_mbps)))
-        object.__setattr__(self, "formats", tuple(self.formats))
+        if not isinstance(self.push_mbps, Decimal):
+            object.__setattr__(self, "push_mbps", Decimal(str(self.push_mbps)))
+        if not isinstance(self.formats, tuple):
+            object.__setattr__(self, "formats", tuple(self.formats))
         problems = self.problems()
         if problems:
             raise ValueError("; ".join(f"{name}: {text}" for name, text in problems.items()))
@@ -45,21 +47,18 @@ class PlannedRecording:
             found["start"] = "must carry a time zone"
         if self.duration <= timedelta(0):
             found["duration"] = "must be positive"
-        if self.spec not in SPECS:
-            found["spec"] = f"must be one of {', '.join(SPECS)}"
-        if not self.push_mbps.is_finite() or self.push_mbps <= 0:
-            found["push_mbps"] = "must be positive"
-        if not self.formats or len(set(self.formats)) != len(self.formats):
-            found["formats"] = "list at least one format, each once"
-        elif any(f not in FORMATS for f in self.formats):
-            found["formats"] = f"each must be one of {', '.join(FORMATS)}"
-        if self.storage not in STORAGE_TARGETS:
-            found["storage"] = "must be vod or cos"
-        classes = COS_CLASSES if self.storage == "cos" else VOD_CLASSES
-        if self.storage_class not in classes:
-            found["storage_class"] = f"for {self.storage} must be one of {', '.join(classes)}"
-        if self.retention_days < 1:
-            found["retention_days"] = "must be at least 1"
+        options = (
+            self.spec,
+            self.push_mbps,
+            self.formats,
+            self.storage,
+            self.storage_class,
+            self.retention_days,
+        )
+        try:
+            found.update(_option_problems(*options))
+        except TypeError:  # an unhashable value (a signalling NaN): checked without the cache
+            found.update(_option_problems.__wrapped__(*options))
         return found
 
     @cached_property  # the rules ask for it many times per recording
@@ -69,6 +68,35 @@ class PlannedRecording:
     @property
     def seconds(self) -> Decimal:
         return seconds_of(self.duration)
+
+
+@lru_cache(maxsize=1024)
+def _option_problems(
+    spec: str,
+    push_mbps: Decimal,
+    formats: tuple[str, ...],
+    storage: str,
+    storage_class: str,
+    retention_days: int,
+) -> dict[str, str]:
+    """The checks of a recording's options, cached: a month's thousands of sessions share a few combinations."""
+    found: dict[str, str] = {}
+    if spec not in SPECS:
+        found["spec"] = f"must be one of {', '.join(SPECS)}"
+    if not push_mbps.is_finite() or push_mbps <= 0:
+        found["push_mbps"] = "must be positive"
+    if not formats or len(set(formats)) != len(formats):
+        found["formats"] = "list at least one format, each once"
+    elif any(f not in FORMATS for f in formats):
+        found["formats"] = f"each must be one of {', '.join(FORMATS)}"
+    if storage not in STORAGE_TARGETS:
+        found["storage"] = "must be vod or cos"
+    classes = COS_CLASSES if storage == "cos" else VOD_CLASSES
+    if storage_class not in classes:
+        found["storage_class"] = f"for {storage} must be one of {', '.join(classes)}"
+    if retention_days < 1:
+        found["retention_days"] = "must be at least 1"
+    return found
 
 
 @dataclass(frozen=True)
