@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 
@@ -66,5 +66,8 @@ def worked_december() -> tuple[Room, Room]:
     return room_a, room_b
 
 
-def forget_cloud_figures() -> None:
-    cache.delete_many(["billing:usage:2026-12", "billing:car-owned"])
+def forget_cloud_figures(month: date = date(2026, 12, 1)) -> None:
+    """Drop the cached Tencent figures of the month (usage, per-day channel peaks) and CAR's owned count."""
+    days = [month + timedelta(days=i) for i in range(31) if (month + timedelta(days=i)).month == month.month]
+    keys = [f"billing:usage:{month:%Y-%m}", "billing:car-owned"]
+    cache.delete_many(keys + [f"billing:record-peak:{day:%Y-%m-%d}" for day in days])

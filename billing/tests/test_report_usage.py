@@ -20,12 +20,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 
 @pytest.fixture
 def fresh_cache():
-    from django.core.cache import cache
-
     month = billing_month(timezone.now())
-    cache.delete(f"billing:usage:{month:%Y-%m}")
+    forget_cloud_figures(month)
     yield month
-    cache.delete(f"billing:usage:{month:%Y-%m}")
+    forget_cloud_figures(month)
 
 
 def test_usage_is_read_from_the_cloud_and_cached(emulator, fresh_cache):
@@ -44,6 +42,13 @@ def test_usage_is_read_from_the_cloud_and_cached(emulator, fresh_cache):
     calls = len(emulator.calls("DescribePushBandwidthAndFluxList"))
     assert cloud_usage(month=fresh_cache, now=now) == result
     assert len(emulator.calls("DescribePushBandwidthAndFluxList")) == calls  # the second came from the cache
+    # Past days' channel peaks are remembered: a refresh asks only for today's.
+    from django.core.cache import cache
+
+    cache.delete(f"billing:usage:{fresh_cache:%Y-%m}")
+    days_asked = len(emulator.calls("DescribeConcurrentRecordStreamNum"))
+    assert cloud_usage(month=fresh_cache, now=now) == result
+    assert len(emulator.calls("DescribeConcurrentRecordStreamNum")) == days_asked + 1
 
 
 def test_report_shows_usage_next_to_the_computed_figures(client_as, manager, emulator, fresh_cache):
