@@ -104,3 +104,13 @@ def test_bad_month_falls_back_to_the_current_one(client_as, manager):
     response = client_as(manager).get(reverse("billing:report"), {"month": "2026-13"})
     assert response.status_code == 200
     assert "Write the month as YYYY-MM" in response.content.decode()
+
+
+def test_without_a_price_book_the_report_says_so(client_as, manager):
+    from billing.models import PriceBook
+
+    PriceBook.objects.all().delete()
+    response = client_as(manager).get(reverse("billing:report"), {"month": "2026-12"})
+    assert response.status_code == 503 and "No price book exists yet" in response.content.decode()
+    csv_response = client_as(manager).get(reverse("billing:report_csv"), {"month": "2026-12"})
+    assert csv_response.status_code == 503
