@@ -1,6 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_role_groups(**kwargs: Any) -> None:
+    """Recreate the role groups after a database flush (the data migration only runs once; a test flush or
+    `manage.py flush` empties the table and re-emits post_migrate)."""
+    from django.contrib.auth.models import Group
+
+    from dashboard.access import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
 
 
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Console"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="dashboard.ensure_role_groups")

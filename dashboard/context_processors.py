@@ -36,6 +36,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Budgets", "billing:budget_list", (Capability.VIEW_COSTS,), "Costs"),
     NavItem("Price books", "billing:pricebook_list", (Capability.VIEW_COSTS,), "Costs"),
     NavItem("Tencent API calls", "tencent:call_list", (Capability.VIEW_AUDIT,), "System"),
+    NavItem("CSS callbacks", "recordings:callback_event_list", (Capability.VIEW_AUDIT,), "System"),
     NavItem("Audit log", "audit_log", (Capability.VIEW_AUDIT,), "System"),
     NavItem("API tokens", "token_list", (), "System"),
 )

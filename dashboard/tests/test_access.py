@@ -92,3 +92,12 @@ def test_navigation_shows_only_allowed_sections(client_as, moderator, operator):
     assert reverse("audit_log") not in moderator_page
     assert reverse("audit_log") in operator_page
     assert 'data-role="Moderator"' in moderator_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_role_groups_come_back_after_a_flush():
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("flush", "--noinput", verbosity=0)
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}

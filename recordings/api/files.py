@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -92,9 +93,10 @@ def file_json(recording: RecordingFile) -> dict[str, Any]:
     }
 
 
-def files_payload(session: RecordingSession) -> list[dict[str, Any]]:
-    """The files of one recording, oldest first (for GET /api/v1/recordings/{id})."""
-    return [file_json(f) for f in RecordingFile.objects.of_session(session.pk).select_related("room")]
+def files_payload(session: RecordingSession, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
+    """The files of one recording that `user` may see, oldest first (for GET /api/v1/recordings/{id})."""
+    files = files_visible_to(user, RecordingFile.objects.of_session(session.pk).select_related("room"))
+    return [file_json(f) for f in files]
 
 
 @api_operation(

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, api_operation, by_method, form_error, json_response
+from recordings.api.files import files_payload
 from recordings.api.rooms import find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
 from recordings.lifecycle import SessionState, Trigger
@@ -174,7 +175,8 @@ def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpR
     response_schema=RECORDING_SCHEMA,
 )
 def recording_read(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
-    return json_response(recording_json(find_recording(pk)))
+    session = find_recording(pk)
+    return json_response({**recording_json(session), "files": files_payload(session, request.user)})
 
 
 def parse_since(raw: str) -> datetime:

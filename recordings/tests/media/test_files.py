@@ -274,7 +274,7 @@ def test_api_file_read_has_a_fresh_signed_url(client_as: Any, moderator: Any, ap
     assert Client().get("/api/v1/files/999999", headers=headers).status_code == 404
 
 
-def test_files_payload_lists_a_sessions_files_in_content_order() -> None:
+def test_files_payload_lists_a_sessions_files_in_content_order(operator: Any) -> None:
     room = make_room()
     session = make_session(room, stream_name="s-r1", start=timezone.now())
     later = make_file(
@@ -285,7 +285,7 @@ def test_files_payload_lists_a_sessions_files_in_content_order() -> None:
     )
     make_file(room=room, session=session, file_id="deleted", deleted_at=timezone.now())
 
-    assert [f["id"] for f in files_payload(session)] == [earlier.pk, later.pk]
+    assert [f["id"] for f in files_payload(session, operator)] == [earlier.pk, later.pk]
 
 
 def test_files_api_is_in_the_openapi_document(client_as: Any, operator: Any) -> None:

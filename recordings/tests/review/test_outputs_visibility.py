@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from recordings.models import Decision
 from recordings.services import review
 from recordings.services.review import VerdictInput
-from recordings.tests.review.support import make_file
+from recordings.tests.review.support import make_file, make_room, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +46,21 @@ def test_hidden_rejection_is_gone_for_operators_but_not_for_moderators_and_manag
         client = client_as(user)
         assert detail_url in client.get(list_url).content.decode()
         assert client.get(detail_url).status_code == 200
+
+
+def test_recording_api_lists_its_files_without_hidden_rejections(
+    api_token: Any, operator: Any, moderator: Any
+) -> None:
+    session = make_session(make_room(), start=timezone.now())
+    kept = make_file(session=session)
+    hidden = make_file(session=session)
+    review.review_verdict(
+        file_pk=hidden.pk,
+        verdict=VerdictInput(decision=Decision.REJECT, reason_code="privacy", hide_from_outputs=True),
+        actor=moderator,
+    )
+    for user, expected in ((operator, [kept.pk]), (moderator, [kept.pk, hidden.pk])):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
+        body = client.get(f"/api/v1/recordings/{session.pk}").json()
+        assert sorted(f["id"] for f in body["files"]) == sorted(expected)
+        assert all(f["format"] for f in body["files"])
