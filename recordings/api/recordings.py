@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, api_operation, by_method, form_error, json_response
-from recordings.api.files import files_payload
+from recordings.api.files import FILE_SCHEMA, files_payload
 from recordings.api.rooms import find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
 from recordings.lifecycle import SessionState, Trigger
@@ -50,6 +50,11 @@ RECORDING_SCHEMA: dict[str, Any] = {
         "failure_reason": {"type": "string"},
         "failed_step": {"type": "string"},
         "url": {"type": "string", "description": "The recording's page in the console."},
+        "files": {
+            "type": "array",
+            "items": FILE_SCHEMA,
+            "description": "Its recording files (only in GET /recordings/{id}).",
+        },
     },
 }
 START_SCHEMA: dict[str, Any] = {
