@@ -10,7 +10,7 @@ from datetime import date, datetime
 from billing.estimator import PlannedRecording
 from billing.estimator.car import ONE, CarResult, car_cost
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import day_bounds, day_members, peak_within
+from billing.estimator.timeline import Timeline, peak_within
 
 
 @dataclass(frozen=True)
@@ -43,21 +43,22 @@ class CapacityDay:
         return 0 if self.owned is None else max(0, self.peak - self.owned)
 
 
-def _peak(bookings: Sequence[Booking], lo: datetime, hi: datetime) -> int:
-    return int(peak_within(((b.start, b.end, ONE) for b in bookings), lo, hi))
-
-
 def capacity_days(bookings: Sequence[Booking], days: Sequence[date], owned: int | None) -> list[CapacityDay]:
     """Each of the consecutive `days` with its peaks; a day is over capacity when its peak exceeds `owned`."""
+    line = Timeline.of(((b.start, b.end) for b in bookings), days)
     result: list[CapacityDay] = []
-    for day, members in zip(days, day_members(((b.start, b.end) for b in bookings), days), strict=True):
-        lo, hi = day_bounds(day)
-        today = [bookings[i] for i in members]
+    for day, (lo, hi), members in zip(days, line.bounds, line.by_day, strict=True):
+        specs = {bookings[i].priced_spec for i in members}
         peaks = {
-            spec: _peak([b for b in today if b.priced_spec == spec], lo, hi)
-            for spec in sorted({b.priced_spec for b in today})
+            spec: int(
+                peak_within(
+                    ((*line.spans[i], ONE) for i in members if bookings[i].priced_spec == spec), lo, hi
+                )
+            )
+            for spec in sorted(specs)
         }
-        result.append(CapacityDay(day, peaks, _peak(today, lo, hi), owned))
+        total = int(peak_within(((*line.spans[i], ONE) for i in members), lo, hi))
+        result.append(CapacityDay(day, peaks, total, owned))
     return result
 
 

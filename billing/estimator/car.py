@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
+from billing.estimator.timeline import Timeline, peak_within, seconds_in
 
 ONE = Decimal(1)
 
@@ -51,11 +51,6 @@ class CarResult:
         return sum(s.daily_packs for s in self.specs)
 
 
-def day_peak(recordings: Sequence[PlannedRecording], day: date) -> int:
-    lo, hi = day_bounds(day)
-    return int(peak_within(((r.start, r.end, ONE) for r in recordings), lo, hi))
-
-
 def pack_cost(peaks: Sequence[int], monthly_packs: int, price: PackPrice) -> Decimal:
     daily = sum(max(0, p - monthly_packs) for p in peaks)
     return monthly_packs * price.monthly + daily * price.daily
@@ -70,22 +65,22 @@ def car_cost(
     days: Sequence[date],
     packs: Mapping[str, PackPrice],
     *,
-    by_day: Sequence[Sequence[int]] | None = None,
+    timeline: Timeline | None = None,
 ) -> CarResult:
+    line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
     per_recording = [Decimal(0)] * len(recordings)
-    month_lo, month_hi = day_bounds(days[0])[0], day_bounds(days[-1])[1]
-    seconds = [overlap_seconds(r.start, r.end, month_lo, month_hi) for r in recordings]
-    if by_day is None:
-        by_day = day_members(((r.start, r.end) for r in recordings), days)
+    month_lo, month_hi = line.month
+    seconds = [seconds_in(start, end, month_lo, month_hi) for start, end in line.spans]
     results: list[SpecPacks] = []
     for spec in SPECS:
         members = [i for i, r in enumerate(recordings) if r.spec == spec and seconds[i] > 0]
         if not members:
             continue
         price = packs[spec]
+        spans = line.spans
         peaks = tuple(
-            day_peak([recordings[i] for i in on_day if recordings[i].spec == spec], day)
-            for day, on_day in zip(days, by_day, strict=True)
+            int(peak_within(((*spans[i], ONE) for i in on_day if recordings[i].spec == spec), lo, hi))
+            for (lo, hi), on_day in zip(line.bounds, line.by_day, strict=True)
         )
         k = cheapest_monthly_packs(peaks, price)
         cost = pack_cost(peaks, k, price)

@@ -16,7 +16,7 @@ from billing.estimator.prices import Prices
 from billing.estimator.push import PushResult, push_cost
 from billing.estimator.recording import RecordingFeeResult, recording_cost
 from billing.estimator.storage import StorageItem, storage_cost
-from billing.estimator.timeline import day_members
+from billing.estimator.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
     if plan.cos_region not in prices.cos_regions:
         raise ValueError(f"cos_region must be one of {', '.join(prices.cos_regions)}")
     days, recordings = plan.days, plan.recordings
-    by_day = day_members(((r.start, r.end) for r in recordings), days)
-    car = car_cost(recordings, days, prices.car_packs[plan.car_region], by_day=by_day)
+    timeline = Timeline.of(((r.start, r.end) for r in recordings), days)
+    car = car_cost(recordings, days, prices.car_packs[plan.car_region], timeline=timeline)
     push = push_cost(
         recordings,
         days,
@@ -76,14 +76,14 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
         prices.css_tiers[plan.css_region],
         prices.push_max_ratio,
         prices.push_min_peak_mbps,
-        by_day=by_day,
+        timeline=timeline,
     )
     fee = recording_cost(
         recordings,
         days,
         prices.recording_usd_per_channel_month,
         prices.recording_cos_usd_per_channel_minute,
-        by_day=by_day,
+        timeline=timeline,
     )
     starts_at, ends_at = plan.starts_at, plan.ends_at
     costs = tuple(

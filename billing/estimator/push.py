@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import Tier
-from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
+from billing.estimator.timeline import Timeline, peak_within, seconds_in
 
 MEGABITS_PER_GB = Decimal(8000)
 
@@ -92,19 +92,17 @@ def push_cost(
     max_ratio: Decimal,
     min_peak_mbps: Decimal,
     *,
-    by_day: Sequence[Sequence[int]] | None = None,
+    timeline: Timeline | None = None,
 ) -> PushResult:
+    line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
+    spans = line.spans
     per_recording = [Decimal(0)] * len(recordings)
     month_gb = Decimal(0)
     result_days: list[PushDay] = []
-    if by_day is None:
-        by_day = day_members(((r.start, r.end) for r in recordings), days)
-    for day, on_day in zip(days, by_day, strict=True):
-        lo, hi = day_bounds(day)
-        today = [recordings[i] for i in on_day]
-        shares = [upstream_gb(r.push_mbps, overlap_seconds(r.start, r.end, lo, hi)) for r in today]
+    for day, (lo, hi), on_day in zip(days, line.bounds, line.by_day, strict=True):
+        shares = [upstream_gb(recordings[i].push_mbps, seconds_in(*spans[i], lo, hi)) for i in on_day]
         up = sum(shares, Decimal(0))
-        peak_mbps = peak_within(((r.start, r.end, r.push_mbps) for r in today), lo, hi)
+        peak_mbps = peak_within(((*spans[i], recordings[i].push_mbps) for i in on_day), lo, hi)
         billed, reason = push_decision(downstream_gb_per_day, up, peak_mbps, max_ratio, min_peak_mbps)
         playback = tiered_cost(month_gb, downstream_gb_per_day, tiers)
         month_gb += downstream_gb_per_day

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
-from billing.estimator.timeline import day_bounds, day_members, overlap_seconds, peak_within
+from billing.estimator.timeline import Timeline, peak_within, seconds_in
 
 SECONDS_PER_MINUTE = Decimal(60)
 
@@ -41,19 +41,22 @@ def recording_cost(
     usd_per_channel_month: Decimal,
     cos_usd_per_channel_minute: Decimal,
     *,
-    by_day: Sequence[Sequence[int]] | None = None,
+    timeline: Timeline | None = None,
 ) -> RecordingFeeResult:
-    month_lo, month_hi = day_bounds(days[0])[0], day_bounds(days[-1])[1]
+    line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
+    month_lo, month_hi = line.month
     peak_channels = int(
-        peak_within(((r.start, r.end, Decimal(len(r.formats))) for r in recordings), month_lo, month_hi)
+        peak_within(
+            ((*span, Decimal(len(r.formats))) for span, r in zip(line.spans, recordings, strict=True)),
+            month_lo,
+            month_hi,
+        )
     )
-    if by_day is None:
-        by_day = day_members(((r.start, r.end) for r in recordings), days)
-    days_with = sum(1 for on_day in by_day if on_day)
+    days_with = sum(1 for on_day in line.by_day if on_day)
     channel_fee = peak_channels * Decimal(days_with) / Decimal(len(days)) * usd_per_channel_month
     channel_minutes = [
-        overlap_seconds(r.start, r.end, month_lo, month_hi) / SECONDS_PER_MINUTE * len(r.formats)
-        for r in recordings
+        seconds_in(*span, month_lo, month_hi) / SECONDS_PER_MINUTE * len(r.formats)
+        for span, r in zip(line.spans, recordings, strict=True)
     ]
     total_minutes = sum(channel_minutes, Decimal(0))
     per_recording: list[Decimal] = []
