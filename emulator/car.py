@@ -26,7 +26,14 @@ class Pusher(Protocol):
     """What CAR needs from CSS: start and stop the push of a stream."""
 
     def start_push(
-        self, *, domain_name: str, app_name: str, stream_name: str, user_ip: str, stream_param: str
+        self,
+        *,
+        domain_name: str,
+        app_name: str,
+        stream_name: str,
+        user_ip: str,
+        stream_param: str,
+        caption: str = "",
     ) -> None: ...
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None: ...
@@ -145,6 +152,7 @@ class CarService:
                 }
                 held.server_session = base64.b64encode(json.dumps(payload).encode()).decode()
                 held.session_created_at = now
+                held.application_parameters = str(params.get("ApplicationParameters") or "")
             return {"ServerSession": held.server_session}
 
     def start_publish_stream(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -265,6 +273,8 @@ class CarService:
                 stream_name=stream_name,
                 user_ip=held.user_ip,
                 stream_param=stream_param,
+                # What the cloud app would show: which app runs and the room it was told to enter.
+                caption=f"{held.application_id or held.project_id} {held.application_parameters}".strip(),
             )
         except Exception as exc:
             with self.state.mutate():

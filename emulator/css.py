@@ -421,7 +421,14 @@ class CssService:
             return key in self._lives or key in self._starting
 
     def start_push(
-        self, *, domain_name: str, app_name: str, stream_name: str, user_ip: str, stream_param: str
+        self,
+        *,
+        domain_name: str,
+        app_name: str,
+        stream_name: str,
+        user_ip: str,
+        stream_param: str,
+        caption: str = "",
     ) -> None:
         key = (domain_name, app_name, stream_name)
         with self.state.lock:
@@ -434,7 +441,11 @@ class CssService:
                 root=self._push_root(sequence),
                 app=app_name,
                 stream=stream_name,
-                title_lines=[f"{domain_name}/{app_name}/{stream_name}", f"push {sequence}"],
+                title_lines=[
+                    *([caption] if caption else []),
+                    f"UserId {stream_name}",
+                    f"{domain_name}/{app_name} push {sequence}",
+                ],
                 width=self.config.video_width,
                 height=self.config.video_height,
                 segment_seconds=self.config.segment_seconds,

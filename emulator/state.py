@@ -29,6 +29,7 @@ class Concurrency:
     server_session: str = ""
     session_created_at: float | None = None
     publishing: bool = False
+    application_parameters: str = ""
 
 
 @dataclass

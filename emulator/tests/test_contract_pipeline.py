@@ -363,3 +363,33 @@ def test_start_publish_stream_with_url_checks_the_push_secret(
     assert emu.state.online_push(domain, "live", "custom-stream") is not None
     call(sdk.car, "StopPublishStream", UserId="room-url")
     assert emu.state.online_push(domain, "live", "custom-stream") is None
+
+
+def test_the_pushed_picture_names_the_app_the_room_and_the_user_id(
+    pipeline_emulator: RunningEmulator, sdk: Clients
+) -> None:
+    user_id = "room-caption"
+    call(
+        sdk.car,
+        "ApplyConcurrent",
+        UserId=user_id,
+        UserIp="10.0.0.1",
+        ProjectId=PROJECT,
+        ApplicationId="app-caption01",
+    )
+    call(
+        sdk.car,
+        "CreateSession",
+        UserId=user_id,
+        UserIp="10.0.0.1",
+        RunMode="RunWithoutClient",
+        ApplicationParameters="--room=lobby-7",
+    )
+    call(sdk.car, "StartPublishStream", UserId=user_id)
+    try:
+        titles = list(pipeline_emulator.config.data_dir.glob(f"live/*/live/{user_id}/title.txt"))
+        assert len(titles) == 1
+        lines = titles[0].read_text().splitlines()
+        assert lines[0] == "app-caption01 --room=lobby-7" and f"UserId {user_id}" in lines
+    finally:
+        call(sdk.car, "DestroySession", UserId=user_id)
