@@ -75,3 +75,13 @@ def test_blank_variables_mean_their_defaults(tmp_path):
         tmp_path,
     )
     assert value == "('redis://127.0.0.1:6379/0', ['127.0.0.1', 'localhost', '[::1]'], '127.0.0.1:8765')"
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    settings_source = (ROOT / "dashboard" / "settings.py").read_text()
+    read = set(re.findall(r'env_(?:str|int|bool|list)\(\s*"([A-Z0-9_]+)"', settings_source))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z0-9_]+)"', settings_source))
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read and read <= listed, sorted(read - listed)
