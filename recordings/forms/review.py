@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from django import forms
 from django.contrib.auth.models import User
-from django.utils import timezone
 
-from recordings.models import ClientApp, Decision, FlagKind, RejectReason, Room
+from recordings.forms.filters import RecordingWindowFilterForm
+from recordings.models import Decision, FlagKind, RejectReason
 from recordings.services.review import QueueQuerySet, escalation_targets
 
 CLAIM_FILTERS = [
@@ -19,11 +19,7 @@ CLAIM_FILTERS = [
 ]
 
 
-class QueueFilterForm(forms.Form):
-    app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
-    room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="Any room")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+class QueueFilterForm(RecordingWindowFilterForm):
     tag = forms.CharField(required=False, max_length=32, label="Room tag")
     flag = forms.ChoiceField(required=False, label="QA flag", choices=[("", "Any flags"), *FlagKind.choices])
     claim = forms.ChoiceField(required=False, choices=CLAIM_FILTERS)
@@ -31,20 +27,8 @@ class QueueFilterForm(forms.Form):
     def filter(self, queryset: QueueQuerySet, *, user: User, now: datetime) -> QueueQuerySet:
         if not self.is_valid():
             return queryset
+        queryset = self.filter_window(queryset)
         data = self.cleaned_data
-        tz = timezone.get_current_timezone()
-        if data["app"]:
-            queryset = queryset.filter(room__client_app=data["app"])
-        if data["room"]:
-            queryset = queryset.filter(room=data["room"])
-        if data["since"]:
-            queryset = queryset.filter(
-                content_start__gte=datetime.combine(data["since"], time.min, tzinfo=tz)
-            )
-        if data["until"]:
-            queryset = queryset.filter(
-                content_start__lte=datetime.combine(data["until"], time.max, tzinfo=tz)
-            )
         if data["tag"]:
             queryset = queryset.with_room_tag(data["tag"].strip().lower())
         if data["flag"]:

@@ -2,75 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
-from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
-from recordings.models import ClientApp, FileFormat, RecordingFile, ReviewStatus, Room, files_visible_to
+from recordings.forms.files import FileFilterForm
+from recordings.models import RecordingFile, files_visible_to
 from recordings.services import files
 from tencent.errors import TencentError
-
-SORTS = {
-    "newest": ("-content_start", "-id"),
-    "oldest": ("content_start", "id"),
-    "largest": ("-size_bytes", "-id"),
-    "longest": ("-duration_s", "-id"),
-}
-
-
-class FileFilterForm(forms.Form):
-    app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
-    room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="Any room")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    format = forms.ChoiceField(required=False, choices=[("", "Any format"), *FileFormat.choices])
-    min_minutes = forms.FloatField(required=False, min_value=0, label="Min. minutes")
-    max_minutes = forms.FloatField(required=False, min_value=0, label="Max. minutes")
-    review = forms.ChoiceField(required=False, label="Review", choices=[("", "Any"), *ReviewStatus.choices])
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-            ("largest", "Largest"),
-            ("longest", "Longest"),
-        ],
-    )
-
-    def filter(self, queryset: QuerySet[RecordingFile]) -> QuerySet[RecordingFile]:
-        if not self.is_valid():
-            return queryset
-        data = self.cleaned_data
-        tz = timezone.get_current_timezone()
-        if data["app"]:
-            queryset = queryset.filter(room__client_app=data["app"])
-        if data["room"]:
-            queryset = queryset.filter(room=data["room"])
-        if data["since"]:
-            queryset = queryset.filter(
-                content_start__gte=datetime.combine(data["since"], time.min, tzinfo=tz)
-            )
-        if data["until"]:
-            queryset = queryset.filter(
-                content_start__lte=datetime.combine(data["until"], time.max, tzinfo=tz)
-            )
-        if data["format"]:
-            queryset = queryset.filter(format=data["format"])
-        if data["min_minutes"] is not None:
-            queryset = queryset.filter(duration_s__gte=data["min_minutes"] * 60)
-        if data["max_minutes"] is not None:
-            queryset = queryset.filter(duration_s__lte=data["max_minutes"] * 60)
-        if data["review"]:
-            queryset = queryset.filter(review_status=data["review"])
-        return queryset.order_by(*SORTS.get(data["sort"] or "newest", SORTS["newest"]))
 
 
 @requires(Capability.VIEW_RECORDINGS)

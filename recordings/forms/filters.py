@@ -1,0 +1,44 @@
+"""Filter fields shared by the list pages of recordings: client app, room and a day range on content start."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from recordings.models import ClientApp, Room
+
+RecordingsQuerySet = TypeVar("RecordingsQuerySet", bound=QuerySet[Any])
+
+
+class RecordingWindowFilterForm(forms.Form):
+    """Base of a list page's filters; its fields come first, the subclass's own fields after them."""
+
+    app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
+    room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="Any room")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filter_window(self, queryset: RecordingsQuerySet) -> RecordingsQuerySet:
+        """Narrow a queryset of rows with `room` and `content_start` by app, room and whole local days.
+
+        Call only after `is_valid()` returned True.
+        """
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        if data["app"]:
+            queryset = queryset.filter(room__client_app=data["app"])
+        if data["room"]:
+            queryset = queryset.filter(room=data["room"])
+        if data["since"]:
+            queryset = queryset.filter(
+                content_start__gte=datetime.combine(data["since"], time.min, tzinfo=tz)
+            )
+        if data["until"]:
+            queryset = queryset.filter(
+                content_start__lte=datetime.combine(data["until"], time.max, tzinfo=tz)
+            )
+        return queryset
