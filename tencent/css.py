@@ -253,15 +253,20 @@ def _bandwidth_flux(response: dict[str, Any]) -> BandwidthFlux:
     )
 
 
-def describe_push_bandwidth_and_flux(
-    *, start_time: datetime, end_time: datetime, granularity: int = 5, push_domains: list[str] | None = None
-) -> BandwidthFlux:
-    """Upstream (push) bandwidth and traffic; span ≤ 31 days, granularity 5, 60 or 1440 minutes."""
-    params: dict[str, Any] = {
+def _flux_window(start_time: datetime, end_time: datetime, granularity: int) -> dict[str, Any]:
+    """The window both bandwidth/traffic actions take; each adds its own domain filter."""
+    return {
         "StartTime": timefmt.to_iso_utc(start_time),
         "EndTime": timefmt.to_iso_utc(end_time),
         "Granularity": granularity,
     }
+
+
+def describe_push_bandwidth_and_flux(
+    *, start_time: datetime, end_time: datetime, granularity: int = 5, push_domains: list[str] | None = None
+) -> BandwidthFlux:
+    """Upstream (push) bandwidth and traffic; span ≤ 31 days, granularity 5, 60 or 1440 minutes."""
+    params = _flux_window(start_time, end_time, granularity)
     if push_domains:
         params["PushDomains"] = list(push_domains)
     return _bandwidth_flux(call_api(LIVE, "DescribePushBandwidthAndFluxList", params))
@@ -271,11 +276,7 @@ def describe_bill_bandwidth_and_flux(
     *, start_time: datetime, end_time: datetime, granularity: int = 5, play_domains: list[str] | None = None
 ) -> BandwidthFlux:
     """Downstream (playback) bandwidth and traffic, the billed figures; span ≤ 31 days."""
-    params: dict[str, Any] = {
-        "StartTime": timefmt.to_iso_utc(start_time),
-        "EndTime": timefmt.to_iso_utc(end_time),
-        "Granularity": granularity,
-    }
+    params = _flux_window(start_time, end_time, granularity)
     if play_domains:
         params["PlayDomains"] = list(play_domains)
     return _bandwidth_flux(call_api(LIVE, "DescribeBillBandwidthAndFluxList", params))
