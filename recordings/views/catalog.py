@@ -62,6 +62,24 @@ def save_form(
     return redirect(obj)
 
 
+def form_page(
+    request: HttpRequest,
+    form: ClientAppForm | RoomForm,
+    *,
+    save: Callable[[dict[str, Any]], ClientApp | Room],
+    success: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A create or edit page: inline validation, the service on a valid POST, else the form (with its errors)."""
+    form.enable_inline_validation(request.path)
+    if request.method == "POST":
+        response = field_response(request, form) or save_form(request, form, save, success)
+        if response:
+            return response
+    return render(request, template, {"form": form, **context})
+
+
 def history(obj: ClientApp | Room) -> list[AuditEntry]:
     return list(AuditEntry.objects.for_object(obj).order_by("-at", "-id")[:HISTORY_LENGTH])
 
@@ -135,34 +153,28 @@ def app_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.MANAGE_CATALOG)
 def app_create(request: HttpRequest) -> HttpResponse:
     form = ClientAppForm(request.POST or None)
-    form.enable_inline_validation(request.path)
-    if request.method == "POST":
-        response = field_response(request, form) or save_form(
-            request,
-            form,
-            lambda data: services.client_app_create(data=data, actor=current_user(request)),
-            "Client app “{obj.name}” created.",
-        )
-        if response:
-            return response
-    return render(request, "recordings/catalog/app_form.html", {"form": form, "app": None})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.client_app_create(data=data, actor=current_user(request)),
+        success="Client app “{obj.name}” created.",
+        template="recordings/catalog/app_form.html",
+        context={"app": None},
+    )
 
 
 @requires(Capability.MANAGE_CATALOG)
 def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(ClientApp, pk=pk)
     form = ClientAppForm(request.POST or None, instance=app)
-    form.enable_inline_validation(request.path)
-    if request.method == "POST":
-        response = field_response(request, form) or save_form(
-            request,
-            form,
-            lambda data: services.client_app_update(app=app, data=data, actor=current_user(request)),
-            "Client app “{obj.name}” saved.",
-        )
-        if response:
-            return response
-    return render(request, "recordings/catalog/app_form.html", {"form": form, "app": app})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.client_app_update(app=app, data=data, actor=current_user(request)),
+        success="Client app “{obj.name}” saved.",
+        template="recordings/catalog/app_form.html",
+        context={"app": app},
+    )
 
 
 @requires(Capability.MANAGE_CATALOG)
@@ -267,34 +279,28 @@ def room_create(request: HttpRequest) -> HttpResponse:
     if request.GET.get("app", "").isdigit():  # "Add a room" from an app's page preselects that app
         initial["client_app"] = int(request.GET["app"])
     form = RoomForm(request.POST or None, initial=initial)
-    form.enable_inline_validation(request.path)
-    if request.method == "POST":
-        response = field_response(request, form) or save_form(
-            request,
-            form,
-            lambda data: services.room_create(data=data, actor=current_user(request)),
-            "Room “{obj.name}” created.",
-        )
-        if response:
-            return response
-    return render(request, "recordings/catalog/room_form.html", {"form": form, "room": None})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.room_create(data=data, actor=current_user(request)),
+        success="Room “{obj.name}” created.",
+        template="recordings/catalog/room_form.html",
+        context={"room": None},
+    )
 
 
 @requires(Capability.MANAGE_CATALOG)
 def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
     form = RoomForm(request.POST or None, instance=room)
-    form.enable_inline_validation(request.path)
-    if request.method == "POST":
-        response = field_response(request, form) or save_form(
-            request,
-            form,
-            lambda data: services.room_update(room=room, data=data, actor=current_user(request)),
-            "Room “{obj.name}” saved.",
-        )
-        if response:
-            return response
-    return render(request, "recordings/catalog/room_form.html", {"form": form, "room": room})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.room_update(room=room, data=data, actor=current_user(request)),
+        success="Room “{obj.name}” saved.",
+        template="recordings/catalog/room_form.html",
+        context={"room": room},
+    )
 
 
 @requires(Capability.MANAGE_CATALOG)
