@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from billing.estimator import PlannedRecording
-from billing.estimator.car import ONE, CarResult, car_cost
+from billing.estimator.car import CarResult, car_cost
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import Timeline, peak_within
+from billing.estimator.timeline import Timeline, peak_count
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,12 @@ def capacity_days(bookings: Sequence[Booking], days: Sequence[date], owned: int 
     for day, (lo, hi), members in zip(days, line.bounds, line.by_day, strict=True):
         specs = {bookings[i].priced_spec for i in members}
         peaks = {
-            spec: int(
-                peak_within(
-                    ((*line.spans[i], ONE) for i in members if bookings[i].priced_spec == spec), lo, hi
-                )
+            spec: peak_count(
+                ((*line.spans[i], 1) for i in members if bookings[i].priced_spec == spec), lo, hi
             )
             for spec in sorted(specs)
         }
-        total = int(peak_within(((*line.spans[i], ONE) for i in members), lo, hi))
+        total = peak_count(((*line.spans[i], 1) for i in members), lo, hi)
         result.append(CapacityDay(day, peaks, total, owned))
     return result
 

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Func, Q, QuerySet
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
-from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.estimator.timeline import BILLING_TZ, EPOCH, day_bounds
 from billing.models import PriceBook
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionRow, month_report
 from billing.services import price_book_for
@@ -43,6 +43,28 @@ def month_sessions(month: date) -> QuerySet[RecordingSession]:
     return RecordingSession.objects.filter(planned | ran)
 
 
+class EpochMicros(Func):
+    """A timestamp as integer microseconds since the epoch (NULL stays NULL). psycopg's pure-Python loader
+    parses a timestamp's text with a regex and a zone lookup; 200,000 of them took seconds, a bigint is
+    nearly free."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds, then the fraction's digits.
+        template = (
+            "(CAST(strftime('%%s', %(expressions)s) AS INTEGER) * 1000000"
+            " + CAST(substr(%(expressions)s, 21, 6) AS INTEGER))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def moment(value: int | None) -> datetime | None:
+    """Epoch microseconds back to an aware (UTC) datetime: a timedelta sum, far cheaper than parsing text."""
+    return None if value is None else EPOCH + timedelta(microseconds=value)
+
+
 def session_rows(month: date) -> list[SessionRow]:
     sessions = month_sessions(month)
     outputs: dict[int, set[str]] = defaultdict(set)
@@ -56,23 +78,24 @@ def session_rows(month: date) -> list[SessionRow]:
         "room_id",
         "room__client_app_id",
         "state",
-        "planned_start",
-        "planned_end",
-        "concurrency_applied_at",
-        "ended_at",
-        "state_changed_at",
+        EpochMicros("planned_start"),
+        EpochMicros("planned_end"),
+        EpochMicros("concurrency_applied_at"),
+        EpochMicros("ended_at"),
+        EpochMicros("state_changed_at"),
     )
+    at = EPOCH
     return [
         SessionRow(
             pk,
             room_id,
             app_id,
             state,
-            planned_start,
-            planned_end,
-            applied,
-            ended,
-            changed,
+            at + timedelta(microseconds=planned_start),
+            at + timedelta(microseconds=planned_end),
+            moment(applied),
+            moment(ended),
+            at + timedelta(microseconds=changed),
             tuple(sorted(outputs[pk])) if pk in outputs else ("mp4",),
             storage.get(pk, "vod"),
         )

@@ -15,9 +15,7 @@ from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import Timeline, peak_within, seconds_in
-
-ONE = Decimal(1)
+from billing.estimator.timeline import Timeline, peak_count, seconds_in
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ def car_cost(
         price = packs[spec]
         spans = line.spans
         peaks = tuple(
-            int(peak_within(((*spans[i], ONE) for i in on_day if recordings[i].spec == spec), lo, hi))
+            peak_count(((*spans[i], 1) for i in on_day if recordings[i].spec == spec), lo, hi)
             for (lo, hi), on_day in zip(line.bounds, line.by_day, strict=True)
         )
         k = cheapest_monthly_packs(peaks, price)

@@ -15,7 +15,7 @@ from billing.estimator.inputs import EstimateInput, PlannedRecording
 from billing.estimator.prices import Prices
 from billing.estimator.push import PushResult, push_cost
 from billing.estimator.recording import RecordingFeeResult, recording_cost
-from billing.estimator.storage import StorageItem, storage_cost
+from billing.estimator.storage import StorageItem, StoragePricer
 from billing.estimator.timeline import Timeline
 
 
@@ -86,17 +86,14 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
         timeline=timeline,
     )
     starts_at, ends_at = plan.starts_at, plan.ends_at
+    stored = StoragePricer(prices, plan.vod_area, plan.cos_region)
     costs = tuple(
         RecordingCost(
             recording=r,
             car=car.per_recording[i],
             push=push.per_recording[i],
             recording_fee=fee.per_recording[i],
-            storage=(
-                storage_cost(r, prices, plan.vod_area, plan.cos_region)
-                if starts_at <= r.start < ends_at
-                else None
-            ),
+            storage=stored(r) if starts_at <= r.start < ends_at else None,
         )
         for i, r in enumerate(recordings)
     )

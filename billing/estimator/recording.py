@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.estimator.inputs import PlannedRecording
-from billing.estimator.timeline import Timeline, peak_within, seconds_in
+from billing.estimator.timeline import Timeline, peak_count, seconds_in
 
 SECONDS_PER_MINUTE = Decimal(60)
 
@@ -45,12 +45,8 @@ def recording_cost(
 ) -> RecordingFeeResult:
     line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
     month_lo, month_hi = line.month
-    peak_channels = int(
-        peak_within(
-            ((*span, Decimal(len(r.formats))) for span, r in zip(line.spans, recordings, strict=True)),
-            month_lo,
-            month_hi,
-        )
+    peak_channels = peak_count(
+        ((*span, len(r.formats)) for span, r in zip(line.spans, recordings, strict=True)), month_lo, month_hi
     )
     days_with = sum(1 for on_day in line.by_day if on_day)
     channel_fee = peak_channels * Decimal(days_with) / Decimal(len(days)) * usd_per_channel_month

@@ -67,6 +67,31 @@ def peak_within(intervals: Iterable[tuple[int, int, Decimal]], lo: int, hi: int)
     return best
 
 
+def peak_count(intervals: Iterable[tuple[int, int, int]], lo: int, hi: int) -> int:
+    """`peak_within` for whole-number weights (packs, channels): an interval of weight w counts as w unit
+    intervals, so the sweep needs no events at all — only the sorted starts and sorted ends, walked together
+    (C-level int sorts instead of sorting tuples). An end at the same instant as a start comes first."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end, weight in intervals:
+        if start < lo:
+            start = lo
+        if end > hi:
+            end = hi
+        if end > start:
+            starts.extend([start] * weight)
+            ends.extend([end] * weight)
+    starts.sort()
+    ends.sort()
+    best = ended = 0
+    for running, start in enumerate(starts, 1):
+        while ends[ended] <= start:
+            ended += 1
+        if running - ended > best:
+            best = running - ended
+    return best
+
+
 class Timeline:
     """The recordings of a month on microsecond spans: each billing day's bounds and the recordings
     overlapping it. Built once per estimate and shared by the rules, so each visits a recording only on its
