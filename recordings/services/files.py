@@ -39,6 +39,8 @@ from tencent.results import CosObject, VodMedia
 logger = logging.getLogger(__name__)
 
 SIGNED_URL_TTL = timedelta(minutes=15)
+# The player asks for a fresh URL at 80 % of its lifetime, so playback never hits an expired one.
+SIGNED_URL_REFRESH_S = int(SIGNED_URL_TTL.total_seconds() * 0.8)
 # Where the COS record templates write (CosBucketPath of the template; the emulator's template 2 uses it too).
 COS_RECORD_PREFIX = "record/"
 # SearchMedia takes a bounded list of StreamIds per call; ten keeps each request small.

@@ -41,7 +41,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "file": recording,
         "signed": signed,
         "signing_error": signing_error,
-        "refresh_in_s": int(files.SIGNED_URL_TTL.total_seconds() * 0.8),
+        "refresh_in_s": files.SIGNED_URL_REFRESH_S,
         "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS),
     }
     return render(request, "recordings/file_detail.html", context)
@@ -58,7 +58,7 @@ def file_signed_url(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "url": signed.url,
             "expires_at": signed.expires_at.isoformat(),
-            "refresh_in_s": int(files.SIGNED_URL_TTL.total_seconds() * 0.8),
+            "refresh_in_s": files.SIGNED_URL_REFRESH_S,
         },
         headers={"Cache-Control": "no-store"},
     )
