@@ -229,11 +229,6 @@ class ClientApp(models.Model):
         if self.kind == ClientAppKind.WEB and not self.url:
             raise ValidationError({"url": "A WEB app needs the URL of its page."})
 
-    @property
-    def width_height(self) -> tuple[int, int]:
-        width, _, height = self.target_resolution.partition("x")
-        return int(width), int(height)
-
 
 class RoomQuerySet(models.QuerySet["Room"]):
     def active(self) -> RoomQuerySet:
