@@ -70,6 +70,11 @@ def car_cost(
     month_lo, month_hi = line.month
     seconds = [seconds_in(start, end, month_lo, month_hi) for start, end in line.spans]
     results: list[SpecPacks] = []
+    # Each day's recordings sorted by spec once, rather than every spec filtering every day's recordings.
+    by_spec: dict[str, list[list[int]]] = {spec: [[] for _ in line.by_day] for spec in SPECS}
+    for index, on_day in enumerate(line.by_day):
+        for i in on_day:
+            by_spec[recordings[i].spec][index].append(i)
     for spec in SPECS:
         members = [i for i, r in enumerate(recordings) if r.spec == spec and seconds[i] > 0]
         if not members:
@@ -77,8 +82,8 @@ def car_cost(
         price = packs[spec]
         spans = line.spans
         peaks = tuple(
-            peak_count(((*spans[i], 1) for i in on_day if recordings[i].spec == spec), lo, hi)
-            for (lo, hi), on_day in zip(line.bounds, line.by_day, strict=True)
+            peak_count(((*spans[i], 1) for i in on_day), lo, hi)
+            for (lo, hi), on_day in zip(line.bounds, by_spec[spec], strict=True)
         )
         k = cheapest_monthly_packs(peaks, price)
         cost = pack_cost(peaks, k, price)

@@ -65,7 +65,7 @@ class PlannedRecording:
     def end(self) -> datetime:
         return self.start + self.duration
 
-    @property
+    @cached_property  # storage and the report's hours both ask for it
     def seconds(self) -> Decimal:
         return seconds_of(self.duration)
 
