@@ -3,7 +3,10 @@ their files' formats, apps and rooms) and Tencent's own usage figures, cached br
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -128,16 +131,31 @@ def cost_report(*, month: date, now: datetime) -> PricedReport:
     """The month's report at the price book in effect on its first day (NoPriceBookError without one)."""
     book = price_book_for(month.replace(day=1))
     prices = book.typed
-    report = month_report(
-        month=month,
-        rows=session_rows(month),
-        apps=app_infos(),
-        rooms=room_infos(month),
-        prices=prices,
-        context=deployment_context(),
-        now=now,
-    )
+    with collector_paused():
+        report = month_report(
+            month=month,
+            rows=session_rows(month),
+            apps=app_infos(),
+            rooms=room_infos(month),
+            prices=prices,
+            context=deployment_context(),
+            now=now,
+        )
     return PricedReport(report, book, prices)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a month is priced: it allocates about a million acyclic
+    objects (rows, recordings, Decimals), and each allocation burst set off collections that re-scanned every
+    live object — a quarter of the report's time, reclaiming nothing. Reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
