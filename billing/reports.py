@@ -168,11 +168,19 @@ def as_estimated(row: SessionRow, app: AppInfo) -> PlannedRecording | None:
     return _recording(row, app, row.planned_start, row.planned_end)
 
 
-def as_ran(row: SessionRow, app: AppInfo, now: datetime) -> PlannedRecording | None:
+def as_ran(
+    row: SessionRow, app: AppInfo, now: datetime, estimated: PlannedRecording | None = None
+) -> PlannedRecording | None:
+    """The session as it ran; the `estimated` recording itself when it ran exactly as planned (most do), so
+    the month's sessions are not all built and validated twice."""
     if row.applied_at is None:
         return None
     end = actual_end(state=row.state, ended_at=row.ended_at, state_changed_at=row.state_changed_at, now=now)
-    return _recording(row, app, row.applied_at, end) if end > row.applied_at else None
+    if end <= row.applied_at:
+        return None
+    if estimated is not None and row.planned_start == row.applied_at and row.planned_end == end:
+        return estimated
+    return _recording(row, app, row.applied_at, end)
 
 
 def _priced(
@@ -205,9 +213,9 @@ def month_report(
     ran: list[tuple[SessionRow, PlannedRecording]] = []
     for row in rows:
         app = app_by_pk[row.app_id]
-        if (recording := as_estimated(row, app)) is not None:
-            planned.append((row, recording))
-        if (recording := as_ran(row, app, now)) is not None:
+        if (as_planned := as_estimated(row, app)) is not None:
+            planned.append((row, as_planned))
+        if (recording := as_ran(row, app, now, as_planned)) is not None:
             ran.append((row, recording))
     first = month.replace(day=1)
     estimated, estimated_rows = _priced(first, context, prices, planned)
