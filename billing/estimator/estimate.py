@@ -67,7 +67,7 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
     if plan.cos_region not in prices.cos_regions:
         raise ValueError(f"cos_region must be one of {', '.join(prices.cos_regions)}")
     days, recordings = plan.days, plan.recordings
-    timeline = Timeline.of(((r.start, r.end) for r in recordings), days)
+    timeline = Timeline([r.span for r in recordings], days)
     car = car_cost(recordings, days, prices.car_packs[plan.car_region], timeline=timeline)
     push = push_cost(
         recordings,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from billing.estimator.prices import COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
-from billing.estimator.timeline import BILLING_TZ, seconds_of
+from billing.estimator.timeline import BILLING_TZ, Span, micros, seconds_of
 
 FORMATS = ("mp4", "hls", "flv", "aac", "mp3")
 STORAGE_TARGETS = ("vod", "cos")
@@ -64,6 +64,11 @@ class PlannedRecording:
     @cached_property  # the rules ask for it many times per recording
     def end(self) -> datetime:
         return self.start + self.duration
+
+    @cached_property  # a report prices a session that ran as planned twice, from one recording
+    def span(self) -> Span:
+        """[start, end) in epoch microseconds, as the rules sweep it."""
+        return micros(self.start), micros(self.end)
 
     @cached_property  # storage and the report's hours both ask for it
     def seconds(self) -> Decimal:
