@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -23,6 +24,7 @@ from recordings.lifecycle import SessionState
 from recordings.models import ClientApp, RecordingSession
 
 ACTUAL_RETENTION_DAYS = 30
+Instant = TypeVar("Instant", datetime, int)
 RUNNING_STATES = {SessionState.STARTING, SessionState.RECORDING, SessionState.STOPPING}
 
 
@@ -43,11 +45,12 @@ def sessions_in_month(month: date, apps: Iterable[ClientApp]) -> QuerySet[Record
     )
 
 
-def actual_end(
-    *, state: str, ended_at: datetime | None, state_changed_at: datetime, now: datetime
-) -> datetime:
-    """When a session stopped costing: its end, now while it runs, else when it last changed state."""
-    return ended_at or (now if state in RUNNING_STATES else state_changed_at)
+def actual_end(*, state: str, ended_at: Instant | None, state_changed_at: Instant, now: Instant) -> Instant:
+    """When a session stopped costing: its end, now while it runs, else when it last changed state (as
+    datetimes, or as the cost report's epoch microseconds)."""
+    if ended_at is not None:
+        return ended_at
+    return now if state in RUNNING_STATES else state_changed_at
 
 
 def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | None:

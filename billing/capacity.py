@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from billing.estimator import PlannedRecording
 from billing.estimator.car import CarResult, car_cost
 from billing.estimator.prices import SPECS, PackPrice
-from billing.estimator.timeline import Timeline, peak_count
+from billing.estimator.sweep import DayPeaks, day_peaks
+from billing.estimator.timeline import day_bounds, micros
 
 
 @dataclass(frozen=True)
@@ -43,30 +43,36 @@ class CapacityDay:
         return 0 if self.owned is None else max(0, self.peak - self.owned)
 
 
+def booked_peaks(bookings: Sequence[Booking], days: Sequence[date]) -> DayPeaks:
+    """The peaks of each of the consecutive `days` (bookings have no bitrate or channels: those stay 0)."""
+    nothing = [0] * len(bookings)
+    return day_peaks(
+        [micros(b.start) for b in bookings],
+        [micros(b.end) for b in bookings],
+        [b.priced_spec for b in bookings],
+        nothing,
+        nothing,
+        origin=micros(day_bounds(days[0])[0]) if days else 0,
+        days=len(days),
+    )
+
+
 def capacity_days(bookings: Sequence[Booking], days: Sequence[date], owned: int | None) -> list[CapacityDay]:
     """Each of the consecutive `days` with its peaks; a day is over capacity when its peak exceeds `owned`."""
-    line = Timeline.of(((b.start, b.end) for b in bookings), days)
-    result: list[CapacityDay] = []
-    for day, (lo, hi), members in zip(days, line.bounds, line.by_day, strict=True):
-        specs = {bookings[i].priced_spec for i in members}
-        peaks = {
-            spec: peak_count(
-                ((*line.spans[i], 1) for i in members if bookings[i].priced_spec == spec), lo, hi
-            )
-            for spec in sorted(specs)
-        }
-        total = peak_count(((*line.spans[i], 1) for i in members), lo, hi)
-        result.append(CapacityDay(day, peaks, total, owned))
-    return result
+    peaks = booked_peaks(bookings, days)
+    return [
+        CapacityDay(
+            day,
+            {spec: by_day[index] for spec, by_day in sorted(peaks.by_spec.items()) if by_day[index]},
+            peaks.sessions[index],
+            owned,
+        )
+        for index, day in enumerate(days)
+    ]
 
 
 def pack_recommendation(
     bookings: Sequence[Booking], days: Sequence[date], packs: Mapping[str, PackPrice]
 ) -> CarResult:
     """The cheapest monthly/daily pack mix per spec covering every day's peak of the bookings."""
-    recordings = [
-        PlannedRecording(start=b.start, duration=b.end - b.start, spec=b.priced_spec)
-        for b in bookings
-        if b.end > b.start
-    ]
-    return car_cost(recordings, days, packs)
+    return car_cost(booked_peaks(bookings, days).by_spec, packs)

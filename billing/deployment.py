@@ -5,10 +5,9 @@ Used when a caller (the start/schedule forms) estimates a recording without a ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.conf import settings
+
+from billing.estimator import PlanContext
 
 # Tencent region id → (CAR region, CSS billing region, VOD area). CAR packs are sold in three regions only;
 # elsewhere the nearest one is assumed.
@@ -35,16 +34,6 @@ _COS_REGIONS = {
     "na-ashburn": "virginia",
     "eu-frankfurt": "frankfurt",
 }
-
-
-@dataclass(frozen=True)
-class PlanContext:
-    car_region: str
-    css_region: str
-    vod_area: str
-    cos_region: str
-    # Recording-only pushes have few viewers; 0 GB is the conservative assumption for the push rule's ratio.
-    downstream_gb_per_day: Decimal = Decimal(0)
 
 
 def deployment_context() -> PlanContext:

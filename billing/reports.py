@@ -1,10 +1,10 @@
-"""The month's cost report as pure functions: session rows in, estimate vs actual by app and by room out.
+"""The month's cost report as pure functions: session columns in, estimate vs actual by app and by room out.
 
 The *estimate* prices every session of the month as it was planned (planned start and end); the *actual*
 prices the sessions as they really ran (from holding a CAR concurrency to their end, `billing.actuals`).
 Both go through the one estimator, with all the month's sessions together, so shared costs (packs, push
-days, the recording fee's peak) are attributed to each session by the estimator's own rules and the rows of
-the by-app and by-room tables add up to the month's total (playback traffic excepted: it is the viewers').
+days, the recording fee's peak) are attributed to each room (the estimator's groups) by its own rules and the
+rows of the by-app and by-room tables add up to the month's total (playback traffic excepted: it is the viewers').
 """
 
 from __future__ import annotations
@@ -14,32 +14,34 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from billing.actuals import actual_end
-from billing.deployment import PlanContext
-from billing.estimator import Estimate, EstimateInput, PlannedRecording, Prices, estimate
-from billing.estimator.estimate import RecordingCost
-from billing.estimator.prices import SPECS
-from billing.estimator.timeline import BILLING_TZ
+from billing.actuals import ACTUAL_RETENTION_DAYS, actual_end
+from billing.estimator import MonthCosts, PlanContext, Prices, price_month
+from billing.estimator.columns import Columns, StorageOption
+from billing.estimator.timeline import micros
 
-SECONDS_PER_HOUR = Decimal(3600)
+MICROS_PER_HOUR = Decimal(3_600_000_000)
 CANCELLED = "cancelled"
+STORAGE_OPTIONS = (
+    StorageOption("vod", "STANDARD", ACTUAL_RETENTION_DAYS),
+    StorageOption("cos", "STANDARD", ACTUAL_RETENTION_DAYS),
+)
 
 
 @dataclass(frozen=True)
-class SessionRow:
-    """The columns of one recording session the report needs (one `values_list` row)."""
+class SessionColumns:
+    """The month's sessions as parallel columns (one values query), times in epoch microseconds."""
 
-    pk: int
-    room_id: int
-    app_id: int
-    state: str
-    planned_start: datetime
-    planned_end: datetime
-    applied_at: datetime | None  # when it held a CAR concurrency
-    ended_at: datetime | None
-    state_changed_at: datetime
-    formats: tuple[str, ...] = ("mp4",)
-    storage: str = "vod"
+    room_ids: Sequence[int]
+    states: Sequence[str]
+    planned_starts: Sequence[int]
+    planned_ends: Sequence[int]
+    applied: Sequence[int | None]  # when it held a CAR concurrency
+    ended: Sequence[int | None]
+    changed: Sequence[int]  # when its state last changed
+    specs: Sequence[str]  # its app's, as priced (CPU specs as S)
+    bps: Sequence[int]  # its app's push bitrate
+    channels: Sequence[int]  # its files' formats (one, MP4, when it has none yet)
+    to_cos: Sequence[bool]  # its files are in COS (else VOD)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,6 @@ class AppInfo:
     pk: int
     name: str
     spec: str
-    push_mbps: Decimal
 
 
 @dataclass(frozen=True)
@@ -63,23 +64,15 @@ class Costs:
     """One group's attributed cost by component (an accumulator while the report is built)."""
 
     sessions: int = 0
-    seconds: Decimal = Decimal(0)
+    micros: int = 0  # recorded time
     car: Decimal = Decimal(0)
     push: Decimal = Decimal(0)
     recording: Decimal = Decimal(0)
     storage: Decimal = Decimal(0)
 
-    def add(self, cost: RecordingCost) -> None:
-        self.sessions += 1
-        self.seconds += cost.recording.seconds
-        self.car += cost.car
-        self.push += cost.push
-        self.recording += cost.recording_fee
-        self.storage += cost.storage_cost
-
     def merge(self, other: Costs) -> None:
         self.sessions += other.sessions
-        self.seconds += other.seconds
+        self.micros += other.micros
         self.car += other.car
         self.push += other.push
         self.recording += other.recording
@@ -87,7 +80,7 @@ class Costs:
 
     @property
     def hours(self) -> Decimal:
-        return self.seconds / SECONDS_PER_HOUR
+        return self.micros / MICROS_PER_HOUR
 
     @property
     def total(self) -> Decimal:
@@ -124,8 +117,8 @@ class ComponentLine:
 @dataclass(frozen=True)
 class MonthReport:
     month: date
-    estimate: Estimate
-    actual: Estimate
+    estimate: MonthCosts
+    actual: MonthCosts
     by_app: tuple[GroupRow, ...]  # by actual cost, highest first
     by_room: tuple[GroupRow, ...]  # every room with a session, by actual cost, highest first
 
@@ -139,7 +132,7 @@ class MonthReport:
         ] + [ComponentLine("Total", self.estimate.total, self.actual.total)]
 
 
-def component_costs(result: Estimate) -> list[tuple[str, Decimal]]:
+def component_costs(result: MonthCosts) -> list[tuple[str, Decimal]]:
     return [
         ("CAR packs", result.car.cost),
         ("Push (upstream)", result.push.cost),
@@ -149,92 +142,111 @@ def component_costs(result: Estimate) -> list[tuple[str, Decimal]]:
     ]
 
 
-def _recording(row: SessionRow, app: AppInfo, start: datetime, end: datetime) -> PlannedRecording:
-    return PlannedRecording(
-        start=start,
-        duration=end - start,
-        spec=app.spec if app.spec in SPECS else "S",
-        push_mbps=app.push_mbps,
-        formats=row.formats,
-        storage=row.storage,
-        label=str(row.pk),
+@dataclass(frozen=True)
+class Rooms:
+    """Which room (a group of the estimator) each session costs, and how many rooms there are."""
+
+    of_session: list[int]
+    count: int
+
+
+def _columns(
+    sessions: SessionColumns, kept: Sequence[int], starts: Sequence[int], ends: Sequence[int], rooms: Rooms
+) -> Columns:
+    """The `kept` sessions (indices) over [starts, ends), each costing its room."""
+    return Columns(
+        starts=starts,
+        ends=ends,
+        specs=[sessions.specs[i] for i in kept],
+        bps=[sessions.bps[i] for i in kept],
+        channels=[sessions.channels[i] for i in kept],
+        storage=[int(sessions.to_cos[i]) for i in kept],
+        groups=[rooms.of_session[i] for i in kept],
+        storage_options=STORAGE_OPTIONS,
+        group_count=rooms.count,
     )
 
 
-def as_estimated(row: SessionRow, app: AppInfo) -> PlannedRecording | None:
-    """The session as planned; None for one cancelled before it ever ran (it was never going to cost)."""
-    if row.state == CANCELLED and row.applied_at is None:
-        return None
-    return _recording(row, app, row.planned_start, row.planned_end)
-
-
-def as_ran(
-    row: SessionRow, app: AppInfo, now: datetime, estimated: PlannedRecording | None = None
-) -> PlannedRecording | None:
-    """The session as it ran; the `estimated` recording itself when it ran exactly as planned (most do), so
-    the month's sessions are not all built and validated twice."""
-    if row.applied_at is None:
-        return None
-    end = actual_end(state=row.state, ended_at=row.ended_at, state_changed_at=row.state_changed_at, now=now)
-    if end <= row.applied_at:
-        return None
-    if estimated is not None and row.planned_start == row.applied_at and row.planned_end == end:
-        return estimated
-    return _recording(row, app, row.applied_at, end)
-
-
-def _priced(
-    month: date, context: PlanContext, prices: Prices, pairs: list[tuple[SessionRow, PlannedRecording]]
-) -> tuple[Estimate, list[SessionRow]]:
-    plan = EstimateInput(
-        month=month,
-        car_region=context.car_region,
-        css_region=context.css_region,
-        vod_area=context.vod_area,
-        cos_region=context.cos_region,
-        downstream_gb_per_day=context.downstream_gb_per_day,
-        recordings=tuple(recording for _, recording in pairs),
+def planned_columns(sessions: SessionColumns, rooms: Rooms) -> Columns:
+    """The sessions as planned; not those cancelled before they ever ran (they were never going to cost)."""
+    kept = [
+        i
+        for i, (state, applied) in enumerate(zip(sessions.states, sessions.applied, strict=True))
+        if applied is not None or state != CANCELLED
+    ]
+    return _columns(
+        sessions,
+        kept,
+        [sessions.planned_starts[i] for i in kept],
+        [sessions.planned_ends[i] for i in kept],
+        rooms,
     )
-    return estimate(plan, prices), [row for row, _ in pairs]
+
+
+def ran_columns(sessions: SessionColumns, rooms: Rooms, now: int) -> Columns:
+    """The sessions as they ran: from holding a CAR concurrency until they stopped costing."""
+    kept, starts, ends = [], [], []
+    for i, (state, applied, ended, changed) in enumerate(
+        zip(sessions.states, sessions.applied, sessions.ended, sessions.changed, strict=True)
+    ):
+        if applied is None:
+            continue
+        end = actual_end(state=state, ended_at=ended, state_changed_at=changed, now=now)
+        if end > applied:
+            kept.append(i)
+            starts.append(applied)
+            ends.append(end)
+    return _columns(sessions, kept, starts, ends, rooms)
+
+
+def group_costs(columns: Columns, costs: MonthCosts) -> list[Costs]:
+    """Each group's sessions, time and attributed costs."""
+    found = [
+        Costs(car=car, push=push, recording=fee, storage=stored)
+        for car, push, fee, stored in zip(
+            costs.car.per_group,
+            costs.push.per_group,
+            costs.recording.per_group,
+            costs.storage.per_group,
+            strict=True,
+        )
+    ]
+    for group, start, end in zip(columns.groups, columns.starts, columns.ends, strict=True):
+        found[group].sessions += 1
+        found[group].micros += end - start
+    return found
 
 
 def month_report(
     *,
     month: date,
-    rows: Iterable[SessionRow],
+    sessions: SessionColumns,
     apps: Sequence[AppInfo],
     rooms: Sequence[RoomInfo],
     prices: Prices,
     context: PlanContext,
     now: datetime,
 ) -> MonthReport:
-    app_by_pk = {app.pk: app for app in apps}
-    planned: list[tuple[SessionRow, PlannedRecording]] = []
-    ran: list[tuple[SessionRow, PlannedRecording]] = []
-    for row in rows:
-        app = app_by_pk[row.app_id]
-        if (as_planned := as_estimated(row, app)) is not None:
-            planned.append((row, as_planned))
-        if (recording := as_ran(row, app, now, as_planned)) is not None:
-            ran.append((row, recording))
+    """The month's sessions priced twice, as planned and as they ran, each side all its sessions together."""
+    room_index = {room.pk: index for index, room in enumerate(rooms)}
+    grouped = Rooms([room_index[pk] for pk in sessions.room_ids], len(rooms))
     first = month.replace(day=1)
-    estimated, estimated_rows = _priced(first, context, prices, planned)
-    actual, actual_rows = _priced(first, context, prices, ran)
+    sides = []
+    for columns in (planned_columns(sessions, grouped), ran_columns(sessions, grouped, micros(now))):
+        costs = price_month(columns, month=first, where=context, prices=prices)
+        sides.append((costs, group_costs(columns, costs)))
+    (estimated, planned_by_room), (actual, ran_by_room) = sides
 
-    by_app = {app.pk: GroupRow(app.pk, app.name, app.spec, app.name) for app in apps}
-    by_room = {
-        room.pk: GroupRow(room.pk, room.name, room.room_key, app_by_pk[room.app_id].name) for room in rooms
-    }
-    for result, result_rows, side in (
-        (estimated, estimated_rows, "estimate"),
-        (actual, actual_rows, "actual"),
-    ):
-        for cost, row in zip(result.recordings, result_rows, strict=True):
-            getattr(by_room[row.room_id], side).add(cost)
+    app_names = {app.pk: app.name for app in apps}
+    by_room = [
+        GroupRow(room.pk, room.name, room.room_key, app_names[room.app_id], actual=ran, estimate=planned)
+        for room, ran, planned in zip(rooms, ran_by_room, planned_by_room, strict=True)
+    ]
     # A room belongs to one app, so each app is the sum of its rooms.
-    for room in rooms:
-        by_app[room.app_id].actual.merge(by_room[room.pk].actual)
-        by_app[room.app_id].estimate.merge(by_room[room.pk].estimate)
+    by_app = {app.pk: GroupRow(app.pk, app.name, app.spec, app.name) for app in apps}
+    for room, row in zip(rooms, by_room, strict=True):
+        by_app[room.app_id].actual.merge(row.actual)
+        by_app[room.app_id].estimate.merge(row.estimate)
 
     def ranked(groups: Iterable[GroupRow]) -> tuple[GroupRow, ...]:
         used = [g for g in groups if g.actual.sessions or g.estimate.sessions]
@@ -245,26 +257,21 @@ def month_report(
         estimate=estimated,
         actual=actual,
         by_app=ranked(by_app.values()),
-        by_room=ranked(by_room.values()),
+        by_room=ranked(by_room),
     )
 
 
-def daily_components(result: Estimate) -> list[tuple[date, dict[str, Decimal]]]:
+def daily_components(result: MonthCosts) -> list[tuple[date, dict[str, Decimal]]]:
     """Each billing day's share of every component; the days add up to the month's total.
 
     Monthly packs and the recording fee are month-level charges: monthly packs are spread evenly over the
     month, the recording fee over the days with recording; daily packs, push and playback fall on their day;
     a file's storage falls on the day its recording starts.
     """
-    days = result.plan.days
+    days = result.days
     count = Decimal(len(days))
     recording_days = [d.upstream_gb > 0 for d in result.push.days]
     with_recording = sum(recording_days)
-    storage: dict[date, Decimal] = {}
-    for cost in result.recordings:
-        if cost.storage is not None:
-            day = cost.recording.start.astimezone(BILLING_TZ).date()
-            storage[day] = storage.get(day, Decimal(0)) + cost.storage.cost
     rows: list[tuple[date, dict[str, Decimal]]] = []
     for index, day in enumerate(days):
         car = sum(
@@ -285,7 +292,7 @@ def daily_components(result: Estimate) -> list[tuple[date, dict[str, Decimal]]]:
                     "Push (upstream)": push_day.cost,
                     "Playback": push_day.playback_cost,
                     "Recording": fee,
-                    "Storage": storage.get(day, Decimal(0)),
+                    "Storage": result.storage.by_day[index],
                 },
             )
         )

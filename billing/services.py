@@ -17,9 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.actuals import recordings_by_app
-from billing.deployment import PlanContext, deployment_context
+from billing.deployment import deployment_context
 from billing.documents import price_changes
-from billing.estimator import Estimate, EstimateInput, PlannedRecording, Prices, PricesError, estimate
+from billing.estimator import (
+    Estimate,
+    EstimateInput,
+    PlanContext,
+    PlannedRecording,
+    Prices,
+    PricesError,
+    estimate,
+)
 from billing.estimator.estimate import RecordingCost
 from billing.estimator.output import as_dict
 from billing.estimator.push import PushDay

@@ -6,14 +6,12 @@ bitrate, formats, storage), so plans and reports are costed by the very same rul
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property, lru_cache
 
 from billing.estimator.prices import COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
-from billing.estimator.timeline import BILLING_TZ, Span, micros, seconds_of
+from billing.estimator.timeline import BILLING_TZ, month_days
 
 FORMATS = ("mp4", "hls", "flv", "aac", "mp3")
 STORAGE_TARGETS = ("vod", "cos")
@@ -47,35 +45,23 @@ class PlannedRecording:
             found["start"] = "must carry a time zone"
         if self.duration <= timedelta(0):
             found["duration"] = "must be positive"
-        options = (
-            self.spec,
-            self.push_mbps,
-            self.formats,
-            self.storage,
-            self.storage_class,
-            self.retention_days,
+        found.update(
+            _option_problems(
+                self.spec,
+                self.push_mbps,
+                self.formats,
+                self.storage,
+                self.storage_class,
+                self.retention_days,
+            )
         )
-        try:
-            found.update(_option_problems(*options))
-        except TypeError:  # an unhashable value (a signalling NaN): checked without the cache
-            found.update(_option_problems.__wrapped__(*options))
         return found
 
-    @cached_property  # the rules ask for it many times per recording
+    @property
     def end(self) -> datetime:
         return self.start + self.duration
 
-    @cached_property  # a report prices a session that ran as planned twice, from one recording
-    def span(self) -> Span:
-        """[start, end) in epoch microseconds, as the rules sweep it."""
-        return micros(self.start), micros(self.end)
 
-    @cached_property  # storage and the report's hours both ask for it
-    def seconds(self) -> Decimal:
-        return seconds_of(self.duration)
-
-
-@lru_cache(maxsize=1024)
 def _option_problems(
     spec: str,
     push_mbps: Decimal,
@@ -84,12 +70,13 @@ def _option_problems(
     storage_class: str,
     retention_days: int,
 ) -> dict[str, str]:
-    """The checks of a recording's options, cached: a month's thousands of sessions share a few combinations."""
     found: dict[str, str] = {}
     if spec not in SPECS:
         found["spec"] = f"must be one of {', '.join(SPECS)}"
     if not push_mbps.is_finite() or push_mbps <= 0:
         found["push_mbps"] = "must be positive"
+    elif int(push_mbps.normalize().as_tuple().exponent) < -6:
+        found["push_mbps"] = "must be a whole number of bits per second (at most 6 decimal places)"
     if not formats or len(set(formats)) != len(formats):
         found["formats"] = "list at least one format, each once"
     elif any(f not in FORMATS for f in formats):
@@ -127,8 +114,7 @@ class EstimateInput:
 
     @property
     def days(self) -> list[date]:
-        count = calendar.monthrange(self.month.year, self.month.month)[1]
-        return [self.month + timedelta(days=i) for i in range(count)]
+        return month_days(self.month)
 
     @property
     def starts_at(self) -> datetime:

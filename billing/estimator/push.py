@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.estimator.inputs import PlannedRecording
 from billing.estimator.prices import Tier
-from billing.estimator.timeline import Timeline, peak_within, seconds_in
+from billing.estimator.usage import BPS_MICROS_PER_GB, MonthUsage
 
-MEGABITS_PER_GB = Decimal(8000)
+BPS_PER_MBPS = Decimal(10**6)
 
 
 @dataclass(frozen=True)
@@ -43,15 +42,11 @@ class PushResult:
     days: tuple[PushDay, ...]
     cost: Decimal  # upstream fees
     playback_cost: Decimal  # downstream fees
-    per_recording: tuple[Decimal, ...]  # the push fees split by upstream GB on billed days
+    per_group: tuple[Decimal, ...]  # the push fees split by upstream traffic on billed days
 
     @property
     def billed_days(self) -> int:
         return sum(1 for d in self.days if d.billed)
-
-
-def upstream_gb(mbps: Decimal, seconds: Decimal) -> Decimal:
-    return mbps * seconds / MEGABITS_PER_GB
 
 
 def tiered_cost(already_gb: Decimal, amount_gb: Decimal, tiers: Sequence[Tier]) -> Decimal:
@@ -85,24 +80,22 @@ def push_decision(
 
 
 def push_cost(
-    recordings: Sequence[PlannedRecording],
+    usage: MonthUsage,
+    peak_bps: Sequence[int],
     days: Sequence[date],
     downstream_gb_per_day: Decimal,
     tiers: Sequence[Tier],
     max_ratio: Decimal,
     min_peak_mbps: Decimal,
-    *,
-    timeline: Timeline | None = None,
 ) -> PushResult:
-    line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
-    spans = line.spans
-    per_recording = [Decimal(0)] * len(recordings)
+    groups = usage.group_count
+    per_group = [Decimal(0)] * groups
     month_gb = Decimal(0)
     result_days: list[PushDay] = []
-    for day, (lo, hi), on_day in zip(days, line.bounds, line.by_day, strict=True):
-        shares = [upstream_gb(recordings[i].push_mbps, seconds_in(*spans[i], lo, hi)) for i in on_day]
-        up = sum(shares, Decimal(0))
-        peak_mbps = peak_within(((*spans[i], recordings[i].push_mbps) for i in on_day), lo, hi)
+    for index, day in enumerate(days):
+        traffic = usage.day_traffic[index]
+        up = Decimal(traffic) / BPS_MICROS_PER_GB
+        peak_mbps = peak_bps[index] / BPS_PER_MBPS
         billed, reason = push_decision(downstream_gb_per_day, up, peak_mbps, max_ratio, min_peak_mbps)
         playback = tiered_cost(month_gb, downstream_gb_per_day, tiers)
         month_gb += downstream_gb_per_day
@@ -110,8 +103,10 @@ def push_cost(
         if billed:
             cost = tiered_cost(month_gb, up, tiers)
             month_gb += up
-            for i, share in zip(on_day, shares, strict=True):
-                per_recording[i] += cost * share / up
+            offset = index * groups
+            for group, share in enumerate(usage.day_group_traffic[offset : offset + groups]):
+                if share:
+                    per_group[group] += cost * share / traffic
         result_days.append(
             PushDay(
                 day=day,
@@ -129,5 +124,5 @@ def push_cost(
         days=tuple(result_days),
         cost=sum((d.cost for d in result_days), Decimal(0)),
         playback_cost=sum((d.playback_cost for d in result_days), Decimal(0)),
-        per_recording=tuple(per_recording),
+        per_group=tuple(per_group),
     )

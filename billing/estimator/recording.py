@@ -4,20 +4,18 @@ fee = peak channels x (days with recording ÷ days in the month) x price per cha
 format of every session is its own channel. Tencent samples the peak every 5 minutes; the exact sweep-line peak
 used here is never below a sampled one, so estimates err high by at most a sub-5-minute overlap.
 Recording straight to COS adds a per-minute fee per channel (minutes x formats). The month's fee is split over
-recordings by channel-minutes; the COS add-on is each recording's own.
+groups by channel time; the COS add-on is each group's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from billing.estimator.inputs import PlannedRecording
-from billing.estimator.timeline import Timeline, peak_count, seconds_in
+from billing.estimator.usage import MonthUsage
 
-SECONDS_PER_MINUTE = Decimal(60)
+MICROS_PER_MINUTE = Decimal(60_000_000)
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class RecordingFeeResult:
     channel_fee: Decimal
     cos_channel_minutes: Decimal
     cos_fee: Decimal
-    per_recording: tuple[Decimal, ...]
+    per_group: tuple[Decimal, ...]
 
     @property
     def cost(self) -> Decimal:
@@ -36,39 +34,29 @@ class RecordingFeeResult:
 
 
 def recording_cost(
-    recordings: Sequence[PlannedRecording],
-    days: Sequence[date],
+    usage: MonthUsage,
+    channel_peaks: Sequence[int],
+    session_peaks: Sequence[int],
     usd_per_channel_month: Decimal,
     cos_usd_per_channel_minute: Decimal,
-    *,
-    timeline: Timeline | None = None,
 ) -> RecordingFeeResult:
-    line = timeline or Timeline.of(((r.start, r.end) for r in recordings), days)
-    month_lo, month_hi = line.month
-    peak_channels = peak_count(
-        ((*span, len(r.formats)) for span, r in zip(line.spans, recordings, strict=True)), month_lo, month_hi
-    )
-    days_with = sum(1 for on_day in line.by_day if on_day)
-    channel_fee = peak_channels * Decimal(days_with) / Decimal(len(days)) * usd_per_channel_month
-    channel_minutes = [
-        seconds_in(*span, month_lo, month_hi) / SECONDS_PER_MINUTE * len(r.formats)
-        for span, r in zip(line.spans, recordings, strict=True)
-    ]
-    total_minutes = sum(channel_minutes, Decimal(0))
-    per_recording: list[Decimal] = []
-    cos_minutes = Decimal(0)
-    for r, minutes in zip(recordings, channel_minutes, strict=True):
-        share = channel_fee * minutes / total_minutes if total_minutes else Decimal(0)
-        if r.storage == "cos":
-            cos_minutes += minutes
-            share += minutes * cos_usd_per_channel_minute
-        per_recording.append(share)
+    peak_channels = max(channel_peaks, default=0)
+    days_with = sum(1 for peak in session_peaks if peak)
+    channel_fee = peak_channels * Decimal(days_with) / Decimal(usage.days) * usd_per_channel_month
+    total = sum(usage.channel_micros)
+    per_group: list[Decimal] = []
+    for used, to_cos in zip(usage.channel_micros, usage.cos_channel_micros, strict=True):
+        share = channel_fee * used / total if used else Decimal(0)
+        if to_cos:
+            share += to_cos / MICROS_PER_MINUTE * cos_usd_per_channel_minute
+        per_group.append(share)
+    cos_minutes = sum(usage.cos_channel_micros) / MICROS_PER_MINUTE
     return RecordingFeeResult(
         peak_channels=peak_channels,
         days_with_recording=days_with,
-        days_in_month=len(days),
+        days_in_month=usage.days,
         channel_fee=channel_fee,
         cos_channel_minutes=cos_minutes,
         cos_fee=cos_minutes * cos_usd_per_channel_minute,
-        per_recording=tuple(per_recording),
+        per_group=tuple(per_group),
     )

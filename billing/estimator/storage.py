@@ -1,4 +1,4 @@
-"""Storage of the recorded files, each recording's own cost for its whole retention.
+"""Storage of the recorded files, each file's cost for its whole retention.
 
 Size per format = push bitrate x duration ÷ 8 (decimal GB); every format is a separate file of that size.
 VOD bills GB x days x price per GB-day, where the days are at least the class's minimum storage duration
@@ -8,12 +8,13 @@ A file is costed in the month its recording starts, so consecutive monthly repor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.estimator.inputs import PlannedRecording
+from billing.estimator.columns import StorageOption
 from billing.estimator.prices import Prices
-from billing.estimator.push import upstream_gb
+from billing.estimator.usage import BPS_MICROS_PER_GB, MonthUsage
 
 DAYS_PER_STORAGE_MONTH = Decimal(30)
 
@@ -37,11 +38,18 @@ class StorageTerms:
     unit: str
     note: str
 
-    def item(self, gb: Decimal) -> StorageItem:
+    def cost(self, gb: Decimal) -> Decimal:
         days, price = self.billed_days, self.unit_price
-        cost = gb * days / DAYS_PER_STORAGE_MONTH * price if self.unit == "GB-month" else gb * days * price
+        return gb * days / DAYS_PER_STORAGE_MONTH * price if self.unit == "GB-month" else gb * days * price
+
+    def item(self, gb: Decimal) -> StorageItem:
         return StorageItem(
-            gb=gb, billed_days=days, unit_price=price, unit=self.unit, cost=cost, note=self.note
+            gb=gb,
+            billed_days=self.billed_days,
+            unit_price=self.unit_price,
+            unit=self.unit,
+            cost=self.cost(gb),
+            note=self.note,
         )
 
 
@@ -63,28 +71,40 @@ def storage_terms(
     return StorageTerms(billed_days=days, unit_price=vod.usd_per_gb_day[vod_area], unit="GB-day", note=note)
 
 
-def file_gb(recording: PlannedRecording) -> Decimal:
-    return upstream_gb(recording.push_mbps, recording.seconds) * len(recording.formats)
+@dataclass(frozen=True)
+class StorageResult:
+    terms: tuple[StorageTerms, ...]  # one per storage option
+    group_gb: tuple[tuple[Decimal, ...], ...]  # option → per group: GB of files whose recording starts
+    per_group: tuple[Decimal, ...]
+    by_day: tuple[Decimal, ...]  # the cost of files by the day their recording starts
+    gb: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        return sum(self.per_group, Decimal(0))
 
 
-def storage_cost(recording: PlannedRecording, prices: Prices, vod_area: str, cos_region: str) -> StorageItem:
-    terms = storage_terms(
-        recording.storage, recording.storage_class, recording.retention_days, prices, vod_area, cos_region
+def storage_cost(
+    usage: MonthUsage, options: Sequence[StorageOption], prices: Prices, vod_area: str, cos_region: str
+) -> StorageResult:
+    terms = tuple(
+        storage_terms(o.target, o.storage_class, o.retention_days, prices, vod_area, cos_region)
+        for o in options
     )
-    return terms.item(file_gb(recording))
-
-
-class StoragePricer:
-    """`storage_cost` for a month's many recordings: a month has a handful of option combinations, so their
-    terms (price look-ups and notes) are worked out once each instead of once per recording."""
-
-    def __init__(self, prices: Prices, vod_area: str, cos_region: str) -> None:
-        self.prices, self.vod_area, self.cos_region = prices, vod_area, cos_region
-        self.terms: dict[tuple[str, str, int], StorageTerms] = {}
-
-    def __call__(self, recording: PlannedRecording) -> StorageItem:
-        key = (recording.storage, recording.storage_class, recording.retention_days)
-        terms = self.terms.get(key)
-        if terms is None:
-            terms = self.terms[key] = storage_terms(*key, self.prices, self.vod_area, self.cos_region)
-        return terms.item(file_gb(recording))
+    per_group = [Decimal(0)] * usage.group_count
+    by_day = [Decimal(0)] * usage.days
+    group_gb: list[tuple[Decimal, ...]] = []
+    total_gb = Decimal(0)
+    for option_terms, sizes, day_sizes in zip(terms, usage.stored, usage.stored_by_day, strict=True):
+        gbs = tuple(Decimal(size) / BPS_MICROS_PER_GB for size in sizes)
+        group_gb.append(gbs)
+        total_gb += sum(gbs, Decimal(0))
+        for group, gb in enumerate(gbs):
+            if gb:
+                per_group[group] += option_terms.cost(gb)
+        for day, size in enumerate(day_sizes):
+            if size:
+                by_day[day] += option_terms.cost(Decimal(size) / BPS_MICROS_PER_GB)
+    return StorageResult(
+        terms=terms, group_gb=tuple(group_gb), per_group=tuple(per_group), by_day=tuple(by_day), gb=total_gb
+    )

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from billing.estimator import EstimateInput, PlannedRecording, Prices
+from billing.estimator import EstimateInput, PlannedRecording, Prices, estimate
+from billing.estimator.storage import StorageItem
 from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
 
@@ -35,3 +36,14 @@ def plan(*recordings: PlannedRecording, **extra: Any) -> EstimateInput:
     }
     values.update(extra)
     return EstimateInput(**values)
+
+
+def storage_item(
+    recording: PlannedRecording, vod_area: str = "outside", cos_region: str = "singapore"
+) -> StorageItem:
+    """A recording's files as the estimator prices them, in the month the recording starts."""
+    month = recording.start.astimezone(BILLING_TZ).date()
+    priced = estimate(plan(recording, month=month, vod_area=vod_area, cos_region=cos_region), LIST_PRICES)
+    item = priced.recordings[0].storage
+    assert item is not None
+    return item

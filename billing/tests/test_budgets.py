@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from billing.deployment import PlanContext
+from billing.estimator import PlanContext
 from billing.models import Budget, BudgetLevel
 from billing.services import budget_status, status_of
 from billing.tests.factories import DECEMBER, at, rec

@@ -9,41 +9,12 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.estimator import PlannedRecording, estimate
+from billing.estimator import estimate
 from billing.estimator.car import cheapest_monthly_packs, pack_cost
 from billing.estimator.prices import CSS_REGIONS, PackPrice
 from billing.estimator.push import tiered_cost
-from billing.estimator.storage import storage_cost
-from billing.tests.factories import LIST_PRICES, at, plan
-
-MONTH_MINUTES = 31 * 24 * 60
-
-
-@st.composite
-def recordings(draw: st.DrawFn) -> PlannedRecording:
-    storage = draw(st.sampled_from(["vod", "cos"]))
-    classes = ["STANDARD", "STANDARD_IA"] if storage == "cos" else ["STANDARD", "STANDARD_IA", "ARCHIVE"]
-    return PlannedRecording(
-        # Starting up to a day before the month and running past its end exercises the clipping too.
-        start=at(1) + timedelta(minutes=draw(st.integers(-24 * 60, MONTH_MINUTES))),
-        duration=timedelta(minutes=draw(st.integers(1, 26 * 60))),
-        spec=draw(st.sampled_from(["S", "M", "L"])),
-        push_mbps=Decimal(draw(st.integers(1, 60))),
-        formats=tuple(
-            draw(st.lists(st.sampled_from(["mp4", "hls", "flv"]), min_size=1, max_size=3, unique=True))
-        ),
-        storage=storage,
-        storage_class=draw(st.sampled_from(classes)),
-        retention_days=draw(st.integers(1, 200)),
-    )
-
-
-plans = st.builds(
-    lambda recs, down, region: plan(*recs, downstream_gb_per_day=Decimal(down), css_region=region),
-    st.lists(recordings(), max_size=12),
-    st.integers(0, 5000),
-    st.sampled_from(CSS_REGIONS),
-)
+from billing.tests.factories import LIST_PRICES, storage_item
+from billing.tests.strategies import plans, recordings
 
 
 @settings(max_examples=80, deadline=None)
@@ -127,16 +98,12 @@ def test_recording_fee_follows_the_formula(subject):
 @settings(max_examples=80, deadline=None)
 @given(recording=recordings(), extra_days=st.integers(0, 400))
 def test_storage_never_falls_below_the_class_minimum_and_grows_with_retention(recording, extra_days):
-    shorter = storage_cost(recording, LIST_PRICES, "outside", "singapore")
-    longer = storage_cost(
-        replace(recording, retention_days=recording.retention_days + extra_days),
-        LIST_PRICES,
-        "outside",
-        "singapore",
-    )
+    shorter = storage_item(recording)
+    longer = storage_item(replace(recording, retention_days=recording.retention_days + extra_days))
     assert longer.cost >= shorter.cost
     if recording.storage == "vod":
         assert shorter.billed_days == max(
             recording.retention_days, LIST_PRICES.vod_storage[recording.storage_class].minimum_days
         )
-    assert shorter.gb == recording.push_mbps * recording.seconds / 8000 * len(recording.formats)
+    seconds = Decimal(recording.duration // timedelta(microseconds=1)) / 1_000_000
+    assert shorter.gb == recording.push_mbps * seconds / 8000 * len(recording.formats)

@@ -8,13 +8,12 @@ from decimal import Decimal
 import pytest
 
 from billing.estimator import EstimateInput, PlannedRecording, Prices, PricesError, estimate
-from billing.estimator.car import car_cost, cheapest_monthly_packs, pack_cost
+from billing.estimator.car import CarResult, cheapest_monthly_packs, pack_cost
 from billing.estimator.output import as_dict, cents
 from billing.estimator.prices import PackPrice
 from billing.estimator.push import push_decision, tiered_cost
-from billing.estimator.storage import storage_cost
 from billing.list_prices import LIST_PRICES_2024
-from billing.tests.factories import DECEMBER, LIST_PRICES, at, plan, rec
+from billing.tests.factories import DECEMBER, LIST_PRICES, at, plan, rec, storage_item
 
 SG_S = LIST_PRICES.car_packs["singapore"]["S"]
 AP1 = LIST_PRICES.css_tiers["AP1"]
@@ -41,7 +40,7 @@ def test_tie_prefers_fewer_monthly_packs():
 
 
 def test_recording_across_midnight_utc8_needs_a_pack_on_both_days():
-    result = car_cost([rec(at(3, 23), 120)], DECEMBER_DAYS(), SG_PACKS())
+    result = car_of(rec(at(3, 23), 120))
     assert result.specs[0].day_peaks[2:4] == (1, 1)
     assert result.daily_packs == 2 and result.cost == 80
 
@@ -49,25 +48,23 @@ def test_recording_across_midnight_utc8_needs_a_pack_on_both_days():
 def test_midnight_is_utc8_not_utc():
     # 15:30-16:30 UTC is 23:30-00:30 in UTC+8: two billing days although it is one UTC day.
     start = datetime(2026, 12, 5, 15, 30, tzinfo=UTC)
-    result = car_cost(
-        [PlannedRecording(start=start, duration=timedelta(hours=1))], DECEMBER_DAYS(), SG_PACKS()
-    )
+    result = car_of(PlannedRecording(start=start, duration=timedelta(hours=1)))
     assert result.daily_packs == 2
 
 
 def test_back_to_back_sessions_do_not_overlap_but_overlapping_ones_do():
-    back_to_back = car_cost([rec(at(1, 10), 60), rec(at(1, 11), 60)], DECEMBER_DAYS(), SG_PACKS())
-    overlapping = car_cost([rec(at(1, 10), 61), rec(at(1, 11), 60)], DECEMBER_DAYS(), SG_PACKS())
+    back_to_back = car_of(rec(at(1, 10), 60), rec(at(1, 11), 60))
+    overlapping = car_of(rec(at(1, 10), 61), rec(at(1, 11), 60))
     assert back_to_back.specs[0].day_peaks[0] == 1
     assert overlapping.specs[0].day_peaks[0] == 2
 
 
 def test_specs_are_packed_separately_and_cost_is_shared_by_session_hours():
     recordings = [rec(at(1, 10), 60), rec(at(1, 12), 180), rec(at(2, 10), 60, spec="L")]
-    result = car_cost(recordings, DECEMBER_DAYS(), SG_PACKS())
+    result = car_of(*recordings)
     assert [s.spec for s in result.specs] == ["S", "L"]
     assert result.cost == 40 + 105
-    assert result.per_recording == (Decimal(10), Decimal(30), Decimal(105))
+    assert result.per_group == (Decimal(10), Decimal(30), Decimal(105))
 
 
 def test_car_region_prices_apply():
@@ -82,12 +79,9 @@ def test_recordings_outside_the_month_cost_nothing():
     assert result.recordings[0].storage is None
 
 
-def DECEMBER_DAYS() -> list[date]:
-    return plan().days
-
-
-def SG_PACKS() -> dict[str, PackPrice]:
-    return dict(LIST_PRICES.car_packs["singapore"])
+def car_of(*recordings: PlannedRecording) -> CarResult:
+    """The CAR component of a December plan in Singapore."""
+    return estimate(plan(*recordings), LIST_PRICES).car
 
 
 # --- Push rule and playback tiers --------------------------------------------------------------------------
@@ -109,7 +103,7 @@ def test_documented_example_through_the_estimator():
     assert day.billed
     assert day.cost + day.playback_cost == Decimal("0.748")
     assert not any(d.billed for d in result.push.days[1:])
-    assert result.push.per_recording == (
+    assert result.push.per_group == (
         Decimal("0.0748") * Decimal("0.9"),
         Decimal("0.0748") * Decimal("0.1"),
     )
@@ -140,6 +134,14 @@ def test_peak_is_the_busiest_instant_not_the_day_sum():
     assert par_day.peak_upstream_mbps == 104 and par_day.billed
     assert seq_day.upstream_gb == par_day.upstream_gb == Decimal("46.8")
     assert par_day.cost == Decimal("46.8") * Decimal("0.0748")
+
+
+def test_a_push_across_midnight_pays_its_share_of_both_billed_days():
+    # 13 x 8 Mbps from 23:00 to 01:00 peak at 104 Mbps on both days: both billed, each push pays 1/13.
+    result = estimate(plan(*[rec(at(2, 23), 120) for _ in range(13)]), LIST_PRICES)
+    assert [d.billed for d in result.push.days[1:3]] == [True, True]
+    assert result.push.cost == 2 * Decimal("46.8") * Decimal("0.0748")  # 46.8 GB each day
+    assert [r.push for r in result.recordings] == [result.push.cost / 13] * 13
 
 
 def test_tiers_are_progressive_by_the_months_cumulative_traffic():
@@ -173,7 +175,8 @@ def test_recording_fee_uses_peak_channels_prorated_by_days_with_recording():
     assert result.recording.channel_fee == 3 * Decimal(2) / Decimal(31) * Decimal("5.2941")
     # Shares by channel-minutes: 240, 120, 60.
     fee = result.recording.channel_fee
-    assert [r.recording_fee for r in result.recordings] == [fee * 240 / 420, fee * 120 / 420, fee * 60 / 420]
+    shares = [fee * 240 / 420, fee * 120 / 420, fee * 60 / 420]
+    assert [r.recording_fee for r in result.recordings] == pytest.approx(shares, rel=Decimal("1e-25"))
 
 
 def test_recording_to_cos_adds_the_per_minute_fee_per_format():
@@ -186,7 +189,7 @@ def test_recording_to_cos_adds_the_per_minute_fee_per_format():
 
 
 def test_two_hours_at_6_mbps_is_5_4_gb_per_format():
-    item = storage_cost(rec(at(1), 120, push_mbps=6), LIST_PRICES, "outside", "singapore")
+    item = storage_item(rec(at(1), 120, push_mbps=6), "outside", "singapore")
     assert item.gb == Decimal("5.4")
     assert item.cost == Decimal("5.4") * 30 * Decimal("0.0009")
 
@@ -203,14 +206,14 @@ def test_two_hours_at_6_mbps_is_5_4_gb_per_format():
 )
 def test_vod_storage_respects_class_minimum_days(storage_class, retention, billed_days, price):
     recording = rec(at(1), 120, push_mbps=6, storage_class=storage_class, retention_days=retention)
-    item = storage_cost(recording, LIST_PRICES, "mainland", "singapore")
+    item = storage_item(recording, "mainland", "singapore")
     assert item.billed_days == billed_days
     assert item.cost == Decimal("5.4") * billed_days * Decimal(price)
 
 
 def test_cos_storage_is_per_gb_month_of_the_region():
     recording = rec(at(1), 120, push_mbps=6, formats=("mp4", "hls"), storage="cos", retention_days=45)
-    item = storage_cost(recording, LIST_PRICES, "outside", "tokyo")
+    item = storage_item(recording, "outside", "tokyo")
     assert item.gb == Decimal("10.8")
     assert item.cost == Decimal("10.8") * 45 / 30 * Decimal("0.02")
 
@@ -225,6 +228,8 @@ def test_planned_recording_rejects_bad_values():
         rec(at(1), storage="cos", storage_class="ARCHIVE")
     with pytest.raises(ValueError, match="formats"):
         rec(at(1), formats=("mp4", "mp4"))
+    with pytest.raises(ValueError, match="push_mbps: must be a whole number of bits per second"):
+        rec(at(1), push_mbps=Decimal("0.0000005"))
 
 
 def test_estimate_rejects_unknown_regions():

@@ -7,7 +7,8 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import override_settings
 
-from billing.deployment import PlanContext, deployment_context
+from billing.deployment import deployment_context
+from billing.estimator import PlanContext
 from billing.services import estimate_with_planned
 from billing.tests.factories import at, rec
 

@@ -93,7 +93,7 @@ def charts(priced: PricedReport, usage: UsageResult) -> dict[str, str]:
     ]
     concurrency_rows = [
         ConcurrencyRow(day, {s.spec: s.day_peaks[index] for s in actual.car.specs})
-        for index, day in enumerate(actual.plan.days)
+        for index, day in enumerate(actual.days)
     ]
     rooms = [
         (
