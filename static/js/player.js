@@ -116,6 +116,7 @@
       stop();
       if (!urls) return;
       setStatus(statusBox, "Connecting…");
+      root.dataset.protocol = protocol();
       if (protocol() === "flv") {
         if (!(window.mpegts && window.mpegts.isSupported())) {
           setStatus(statusBox, "FLV playback is not supported by this browser.");

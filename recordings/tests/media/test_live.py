@@ -272,6 +272,15 @@ def test_live_page_plays_the_stream_and_charts_its_health(
     page.wait_for_timeout(1500)
     assert page.evaluate(f"{video}.currentTime") > first
 
+    # Switching to FLV plays the emulator's HTTP-FLV stream through mpegts.js.
+    with page.expect_response(lambda response: ".flv" in response.url) as flv:
+        page.check("input[name=protocol][value=flv]")
+    assert flv.value.status == 200 and "txSecret=" in flv.value.url
+    page.wait_for_function("document.getElementById('live-player').dataset.protocol === 'flv'")
+    page.wait_for_function(f"{video}.currentTime > 0 && !{video}.paused", timeout=30_000)
+    switched = page.evaluate(f"{video}.currentTime")
+    page.wait_for_function(f"{video}.currentTime > {switched} + 2", timeout=30_000)
+
 
 @pytest.mark.django_db
 def test_live_page_of_a_session_uses_its_stream(client_as: Any, moderator: Any) -> None:
