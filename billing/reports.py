@@ -21,7 +21,7 @@ from billing.estimator.timeline import micros
 
 MICROS_PER_HOUR = Decimal(3_600_000_000)
 CANCELLED = "cancelled"
-STORAGE_OPTIONS = (
+STORAGE_OPTIONS = (  # indexed by whether the files are in COS
     StorageOption("vod", "STANDARD", ACTUAL_RETENTION_DAYS),
     StorageOption("cos", "STANDARD", ACTUAL_RETENTION_DAYS),
 )

@@ -38,9 +38,6 @@ class Columns:
     storage_options: Sequence[StorageOption]
     group_count: int
 
-    def __len__(self) -> int:
-        return len(self.starts)
-
     @classmethod
     def of(cls, recordings: Sequence[PlannedRecording]) -> Columns:
         """A plan's recordings, each its own group."""

@@ -22,10 +22,21 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.deployment import deployment_context
+from billing.estimator import estimate
 from billing.estimator.output import cents
 from billing.report_data import cost_report
 from billing.reports import daily_components
-from billing.tests.report_support import forget_cloud_figures, worked_december
+from billing.tests.factories import LIST_PRICES, at, plan, rec
+from billing.tests.report_support import (
+    forget_cloud_figures,
+    make_app,
+    make_room,
+    make_session,
+    worked_december,
+)
+from recordings.lifecycle import SessionState
+from recordings.models import RecordingFile, RecordingSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 
@@ -52,6 +63,42 @@ def test_worked_month_estimate_and_actual():
     assert [row.name for row in report.by_app] == ["Beta", "Alpha"]
     assert report.by_app[1].actual.hours == 1
     assert priced.price_book.version == 1
+
+
+def test_a_running_cpu_session_recording_to_cos_is_priced_like_the_same_plan():
+    # Room C's app has a CPU spec (priced as S); its session is still recording two hours in, into COS.
+    room = make_room(make_app("Gamma", "CPU4", 6000), "room-c")
+    session = make_session(room, (at(7, 10), 240), (at(7, 10), 0), state=SessionState.RECORDING)
+    RecordingSession.objects.filter(pk=session.pk).update(ended_at=None)
+    for file_format in ("mp4", "hls"):
+        RecordingFile.objects.create(
+            session=session,
+            room=room,
+            storage="cos",
+            cos_key=f"room-c/{file_format}",
+            format=file_format,
+            content_start=at(7, 10),
+            content_end=at(7, 11),
+            stream_name=room.stream_name,
+        )
+    where = deployment_context()
+    same = rec(at(7, 10), 120, spec="S", push_mbps=6, formats=("mp4", "hls"), storage="cos")
+    expected = estimate(
+        plan(
+            same,
+            car_region=where.car_region,
+            css_region=where.css_region,
+            vod_area=where.vod_area,
+            cos_region=where.cos_region,
+        ),
+        LIST_PRICES,
+    ).recordings[0]
+
+    [row] = cost_report(month=DECEMBER, now=at(7, 12)).report.by_room
+    assert row.actual.hours == 2 and row.estimate.hours == 4
+    assert (row.actual.car, row.actual.push) == (expected.car, expected.push)
+    assert row.actual.recording == expected.recording_fee  # including the COS per-minute fee
+    assert row.actual.storage == expected.storage_cost > 0
 
 
 def test_daily_components_add_up_to_the_month():
