@@ -129,7 +129,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from emulator import css as emulator_css
+    from emulator.css import pushes as css_pushes
     from emulator.testing import running_emulator
     from recordings.lifecycle import TERMINAL_STATES, SessionState, Trigger
     from recordings.models import ClientApp, RecordingSession, Room
@@ -144,7 +144,7 @@ def main() -> int:
 
     with ExitStack() as stack:
         if args.pushes == "light":
-            emulator_css.LiveStream = LightStream  # type: ignore[misc,assignment]
+            css_pushes.LiveStream = LightStream  # type: ignore[misc,assignment]
         emu = stack.enter_context(
             running_emulator(
                 car_concurrency=n + 10,
