@@ -312,7 +312,8 @@ def test_interrupted_push_records_again_on_the_same_task(
     task_id = create_task(sdk, emu, "room-resume", template_id=0)
     emu.set_push_die_after(3)
     start_push(sdk, "room-resume")
-    receiver.wait_for(lambda: receiver.of_type(0) != [], timeout_s=15)
+    # Only this stream's end: a late retry of an earlier test's event 0 must not end the wait early.
+    receiver.wait_for(lambda: any(e["stream_id"] == "room-resume" for e in receiver.of_type(0)), timeout_s=15)
     emu.set_push_die_after(None)
     call(sdk.car, "StartPublishStream", UserId="room-resume")
     time.sleep(2)
