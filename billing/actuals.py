@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.estimator import PlannedRecording
-from billing.estimator.prices import SPECS
+from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
 from recordings.lifecycle import SessionState
 from recordings.models import ClientApp, RecordingSession
@@ -68,7 +68,7 @@ def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | N
     return PlannedRecording(
         start=start,
         duration=end - start,
-        spec=app.concurrency_spec if app.concurrency_spec in SPECS else "S",
+        spec=priced_spec(app.concurrency_spec),
         push_mbps=Decimal(app.bitrate_kbps) / 1000,
         formats=formats,
         storage=files[0].storage if files else "vod",

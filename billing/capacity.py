@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from billing.estimator.car import CarResult, car_cost
-from billing.estimator.prices import SPECS, PackPrice
+from billing.estimator.prices import PackPrice, priced_spec
 from billing.estimator.sweep import DayPeaks, day_peaks
 from billing.estimator.timeline import day_bounds, micros
 
@@ -23,8 +23,7 @@ class Booking:
 
     @property
     def priced_spec(self) -> str:
-        # CPU specs have no list price; they are planned like S (as the actuals do).
-        return self.spec if self.spec in SPECS else "S"
+        return priced_spec(self.spec)
 
 
 @dataclass(frozen=True)

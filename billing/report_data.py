@@ -16,7 +16,7 @@ from django.db.models import BigIntegerField, Count, Func, Min, Q, QuerySet
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
-from billing.estimator.prices import SPECS
+from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import BILLING_TZ, day_bounds
 from billing.models import PriceBook
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
@@ -99,7 +99,7 @@ def session_columns(month: date) -> SessionColumns:
     )
     # Sessions with no file yet record one MP4 to VOD, the default output.
     stored = [outputs.get(pk, (1, False)) for pk in pks]
-    priced_spec = {spec: spec if spec in SPECS else "S" for spec in set(specs)}  # CPU specs as S
+    priced = {spec: priced_spec(spec) for spec in set(specs)}
     return SessionColumns(
         room_ids=room_ids,
         states=states,
@@ -108,7 +108,7 @@ def session_columns(month: date) -> SessionColumns:
         applied=applied,
         ended=ended,
         changed=changed,
-        specs=[priced_spec[spec] for spec in specs],
+        specs=[priced[spec] for spec in specs],
         bps=[rate * 1000 for rate in kbps],
         channels=[formats for formats, _ in stored],
         to_cos=[to_cos for _, to_cos in stored],

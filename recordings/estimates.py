@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from billing.actuals import recordings_by_app
 from billing.estimator import PlannedRecording
+from billing.estimator.prices import priced_spec
 from billing.services import (
     BudgetStatus,
     EstimateDelta,
@@ -31,7 +32,7 @@ def start_estimate(*, room: Room, minutes: int, now: datetime) -> EstimateDelta 
     extra = PlannedRecording(
         start=now,
         duration=timedelta(minutes=minutes),
-        spec=room.client_app.concurrency_spec,
+        spec=priced_spec(room.client_app.concurrency_spec),
         push_mbps=Decimal(room.client_app.bitrate_kbps) / 1000,
         label=room.name,
     )

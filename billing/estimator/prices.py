@@ -15,10 +15,16 @@ from typing import Any
 
 CAR_REGIONS = ("singapore", "tokyo", "seoul")
 SPECS = ("S", "M", "L")
+PRICE_OF_UNLISTED_SPEC = "S"
 CSS_REGIONS = ("mainland", "AP1", "AP2", "AP3", "NA", "EU", "ME", "AF", "SA")
 VOD_AREAS = ("mainland", "outside")
 VOD_CLASSES = ("STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE")
 COS_CLASSES = ("STANDARD", "STANDARD_IA")
+
+
+def priced_spec(spec: str) -> str:
+    """The spec whose pack prices apply: CPU specs (CPU4/8/16) have no list price and are planned as S."""
+    return spec if spec in SPECS else PRICE_OF_UNLISTED_SPEC
 
 
 class PricesError(ValueError):

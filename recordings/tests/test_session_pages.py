@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from recordings.lifecycle import SessionState, Step, Trigger
-from recordings.models import Attention, AttentionKind, RecordingSession, Room
+from recordings.models import Attention, AttentionKind, ClientApp, RecordingSession, Room
 from recordings.services.sessions import session_create
 from recordings.tests.catalog_factories import RoomFactory
 from tencent.models import ApiCall
@@ -179,6 +179,16 @@ def test_start_page_shows_the_estimate_and_updates_it(
     assert "Estimate for 60 minutes" in page and "USD" in page
     partial = client.get(f"/rooms/{room.pk}/record/estimate/", {"duration_minutes": "30"}).content.decode()
     assert "Estimate for 30 minutes" in partial and "<html" not in partial
+
+
+def test_start_page_estimates_a_cpu_spec_app_at_the_s_price(
+    client_as: Callable[[User | None], Client], operator: User, room: Room
+) -> None:
+    # CPU specs have no list price; the estimate prices them as S (as the cost report does) instead of failing.
+    ClientApp.objects.filter(pk=room.client_app_id).update(concurrency_spec="CPU4")
+    response = client_as(operator).get(f"/rooms/{room.pk}/record/")
+    assert response.status_code == 200
+    assert response.context["estimate"].recording.recording.spec == "S"
 
 
 def test_a_used_up_budget_that_says_so_blocks_manual_starts_only(
