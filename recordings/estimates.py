@@ -20,17 +20,17 @@ from billing.services import (
 from recordings.models import ClientApp, Room
 
 
-def start_estimate(*, room: Room, minutes: int, now: datetime) -> EstimateDelta | None:
-    """The cost of recording `room` for `minutes` from `now`, on top of the month's other recordings; None
-    when no price book covers the month."""
-    month = billing_month(now)
+def recording_estimate(*, room: Room, start: datetime, minutes: int) -> EstimateDelta | None:
+    """The cost of recording `room` for `minutes` from `start` (now, or a schedule's next occurrence), on top
+    of the month's recordings so far; None when no price book covers the month."""
+    month = billing_month(start)
     planned = [
         recording
         for recordings in recordings_by_app(month, ClientApp.objects.all()).values()
         for recording in recordings
     ]
     extra = PlannedRecording(
-        start=now,
+        start=start,
         duration=timedelta(minutes=minutes),
         spec=priced_spec(room.client_app.concurrency_spec),
         push_mbps=Decimal(room.client_app.bitrate_kbps) / 1000,

@@ -1,8 +1,10 @@
-"""In a real browser: a manager reads the cost report's charts; an operator sees the estimate before starting."""
+"""In a real browser: a manager reads the cost report's charts; an operator sees the estimate before starting
+a recording and while filling in a schedule."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -44,3 +46,28 @@ def test_operator_sees_the_estimate_on_the_start_form(
     estimate.wait_for()
     text = estimate.inner_text()
     assert "Estimate for" in text and "USD" in text and "This recording" in text
+
+
+def test_operator_sees_the_schedule_forms_estimate_follow_the_form(
+    page, live_server, browser_login, operator, list_price_book
+):
+    room = make_room(make_app("Alpha", "S", 8000), "room-a")
+    browser_login(page, operator)
+    page.goto(live_server.url + reverse("recordings:schedule_create") + f"?room={room.pk}", timeout=60_000)
+    estimate = page.locator("#estimate")
+    assert "Choose the room and when it records" in estimate.inner_text()
+    page.fill("#id_name", "Launch")
+    page.select_option("#id_kind", "once")
+    day = (timezone.now() + timedelta(days=20)).astimezone(ZoneInfo("Asia/Singapore")).date()
+    page.fill("#id_starts_at_local", f"{day:%Y-%m-%d}T20:00")
+    page.fill("#id_duration_minutes", "30")
+    page.locator("#id_duration_minutes").blur()  # a change event: htmx swaps the card
+    page.wait_for_function(
+        "document.getElementById('estimate').innerText.includes('30 minutes')", timeout=30_000
+    )
+    assert "This recording" in estimate.inner_text()
+    page.fill("#id_duration_minutes", "90")
+    page.locator("#id_duration_minutes").blur()
+    page.wait_for_function(
+        "document.getElementById('estimate').innerText.includes('90 minutes')", timeout=30_000
+    )

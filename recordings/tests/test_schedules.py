@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -40,8 +42,8 @@ def concurrencies(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     return set_total
 
 
-def weekly_form(room: Room, **extra: object) -> dict[str, object]:
-    data: dict[str, object] = {
+def weekly_form(room: Room, **extra: object) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "room": room.pk,
         "name": "Evening",
         "kind": "weekly",
@@ -159,6 +161,41 @@ def test_pause_withdraws_materialised_occurrences_and_resume_restores(
     client.post(f"/schedules/{schedule.pk}/resume/")
     schedule.refresh_from_db()
     assert not schedule.paused
+
+
+def test_form_prices_the_next_occurrence_and_updates_as_it_changes(
+    client_as: Callable[[User | None], Client], operator: User, room: Room, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Singapore"  # the console shows the occurrence in its own time zone
+    client = client_as(operator)
+    blank = client.get(f"/schedules/new/?room={room.pk}").content.decode()
+    assert 'id="estimate"' in blank and "Choose the room and when it records" in blank
+    day = (timezone.now().astimezone(ZoneInfo("Asia/Singapore")) + timedelta(days=30)).date()
+    data = weekly_form(room, kind="once", starts_at_local=f"{day:%Y-%m-%d}T20:00", duration_minutes="45")
+    partial = client.get("/schedules/new/estimate/", data).content.decode()
+    assert "<html" not in partial and 'id="estimate"' in partial
+    assert f"{day:%a %Y-%m-%d} 20:00, 45 minutes" in partial
+    # Singapore is UTC+8, Tencent's billing time: the occurrence falls on that billing day.
+    assert "This recording" in partial and f"Push rule on {day:%a} {day.day} {day:%b}" in partial
+    invalid = client.get("/schedules/new/estimate/", weekly_form(room, weekday_list=[])).content.decode()
+    assert "Choose the room and when it records" in invalid
+
+
+def test_edit_form_shows_the_saved_schedules_next_occurrence_estimate(
+    client_as: Callable[[User | None], Client], operator: User, moderator: User, room: Room
+) -> None:
+    schedule = Schedule.objects.create(
+        room=room,
+        name="Nightly",
+        kind=ScheduleKind.WEEKLY,
+        time_zone="Asia/Singapore",
+        weekdays="0,1,2,3,4,5,6",
+        start_time=time(20),
+        duration_minutes=60,
+    )
+    page = client_as(operator).get(f"/schedules/{schedule.pk}/edit/").content.decode()
+    assert "Estimate for the next occurrence" in page and "60 minutes" in page and "This recording" in page
+    assert client_as(moderator).get(f"/schedules/{schedule.pk}/estimate/").status_code == 403
 
 
 def test_moderators_see_schedules_but_cannot_change_them(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from recordings.estimates import recording_estimate
 from recordings.forms.schedules import ScheduleForm
 from recordings.models import Schedule
 from recordings.recurrence import Window
@@ -49,11 +50,36 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def described_schedule(form: ScheduleForm, schedule: Schedule) -> Schedule | None:
+    """The schedule as the form describes it: the submitted values when they are valid, else the saved one."""
+    if form.is_bound:
+        return form.save(commit=False) if form.is_valid() else None
+    return schedule if schedule.pk else None
+
+
+def estimate_context(request: HttpRequest, schedule: Schedule | None) -> dict[str, object]:
+    """The estimate card of the schedule form: its next occurrence priced on top of the month so far."""
+    if not has_capability(request.user, Capability.ESTIMATE):
+        return {}
+    now = timezone.now()
+    upcoming = schedule.windows(start=now, end=now + timedelta(days=366), limit=1) if schedule else []
+    if schedule is None or not upcoming:
+        return {"can_estimate": True, "next_window": None}
+    window = upcoming[0]
+    minutes = window.duration // timedelta(minutes=1)
+    return {
+        "can_estimate": True,
+        "next_window": window,
+        "estimate_minutes": minutes,
+        "estimate": recording_estimate(room=schedule.room, start=window.start, minutes=minutes),
+    }
+
+
 def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
     form = ScheduleForm(request.POST or None, instance=schedule)
+    candidate = described_schedule(form, schedule)
     booking = None
-    if request.method == "POST" and form.is_valid():
-        candidate = form.save(commit=False)
+    if request.method == "POST" and candidate is not None:
         booking = services.schedule_booking_check(schedule=candidate)
         if booking is not None and booking.over and not form.cleaned_data["confirm_overbooking"]:
             when = timezone.localtime(booking.first_conflict) if booking.first_conflict else None
@@ -77,9 +103,22 @@ def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
     upcoming = (
         schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_ON_FORM) if schedule.pk else []
     )
-    return render(
-        request, "recordings/schedule_form.html", {"form": form, "schedule": schedule, "upcoming": upcoming}
-    )
+    context = {
+        "form": form,
+        "schedule": schedule,
+        "upcoming": upcoming,
+        **estimate_context(request, candidate),
+    }
+    return render(request, "recordings/schedule_form.html", context)
+
+
+@requires(Capability.ESTIMATE)
+def schedule_estimate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The estimate card again, for the values the form holds now (htmx, as they change)."""
+    schedule = get_object_or_404(Schedule, pk=pk) if pk else Schedule()
+    form = ScheduleForm(request.GET, instance=schedule)
+    context = estimate_context(request, described_schedule(form, schedule))
+    return render(request, "recordings/schedule_form.html#estimate", context)
 
 
 @requires(Capability.OPERATE_RECORDINGS)

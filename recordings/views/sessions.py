@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
-from recordings.estimates import start_estimate
+from recordings.estimates import recording_estimate
 from recordings.forms.sessions import SessionFilterForm, StartForm
 from recordings.lifecycle import OPEN_STATES, Trigger
 from recordings.models import Attention, RecordingSession, Room
@@ -102,7 +102,7 @@ def estimate_context(request: HttpRequest, room: Room) -> dict[str, object]:
     minutes = int(raw) if raw.isdigit() and int(raw) > 0 else min(60, room.effective_max_recording_minutes)
     minutes = min(minutes, room.effective_max_recording_minutes)
     return {
-        "estimate": start_estimate(room=room, minutes=minutes, now=timezone.now()),
+        "estimate": recording_estimate(room=room, start=timezone.now(), minutes=minutes),
         "estimate_minutes": minutes,
     }
 
