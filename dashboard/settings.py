@@ -152,6 +152,7 @@ def _vendor_static_dirs() -> list[tuple[str, Path]]:
         ("vendor/plotly", Path(plotly.__file__).parent / "package_data"),
         ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
         ("vendor/mpegts", BASE_DIR / "node_modules" / "mpegts.js" / "dist"),
+        ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
     ]
     return [(prefix, path) for prefix, path in candidates if path.is_dir()]
 
