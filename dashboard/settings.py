@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.navigation",
             ],
+            # `when`, `time_range`: every template shows times by one rule (dashboard/timezones.py).
+            "builtins": ["dashboard.templatetags.console_time"],
         },
     }
 ]
