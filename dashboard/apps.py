@@ -21,3 +21,8 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="dashboard.ensure_role_groups")
+        from django.contrib.auth.signals import user_logged_in
+
+        from dashboard.middleware import remember_time_zone_at_login
+
+        user_logged_in.connect(remember_time_zone_at_login, dispatch_uid="dashboard.remember_time_zone")

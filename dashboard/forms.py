@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from dashboard.models import AuditEntry
+from dashboard.timezones import zone_names
 
 
 class AuditFilterForm(forms.Form):
@@ -29,3 +31,18 @@ class AuditFilterForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this token, e.g. 'room backend (prod)'.")
+
+
+class ProfileForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Every page shows times, and reads the times you type, in this zone.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            ("", f"The console's zone ({settings.TIME_ZONE})"),
+            *((name, name) for name in zone_names()),
+        ]

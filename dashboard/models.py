@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dashboard.timezones import format_local
+
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
@@ -40,7 +42,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.object_repr}"
+        return f"{format_local(self.at, 'Y-m-d H:i:s')} {self.actor_name or 'system'} {self.action} {self.object_repr}"
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -83,3 +85,21 @@ class ApiToken(models.Model):
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.pk, "name": self.name, "prefix": self.key_prefix, "created_at": self.created_at}
+
+
+class Profile(models.Model):
+    """A user's own console preferences. A missing row or an empty field means the console's defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_profile"
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA name; empty shows times in the console's zone (TIME_ZONE)."
+    )
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    @classmethod
+    def time_zone_of(cls, user: Any) -> str:
+        return cls.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""

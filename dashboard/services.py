@@ -1,4 +1,4 @@
-"""Account-level workflows: API tokens. Each is atomic and writes an audit row."""
+"""Account-level workflows: API tokens and the user's profile. Each is atomic and writes an audit row."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard import audit
-from dashboard.models import ApiToken
+from dashboard.models import ApiToken, Profile
 
 
 @transaction.atomic
@@ -31,3 +31,20 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
         locked.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action="api_token.revoke", obj=locked)
     return locked
+
+
+@transaction.atomic
+def profile_update(*, user: User, time_zone: str, actor: User | None = None) -> Profile:
+    """Set the zone `user` sees times in ("" = the console's). The caller has validated the name."""
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    if profile.time_zone != time_zone:
+        before = profile.time_zone
+        profile.time_zone = time_zone
+        profile.save(update_fields=["time_zone"])
+        audit.record(
+            actor=actor or user,
+            action="profile.update",
+            obj=profile,
+            changes={"time_zone": [before, time_zone]},
+        )
+    return profile

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.RequestContextMiddleware",
+    "dashboard.middleware.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

@@ -94,7 +94,7 @@ def format_range(
     local_start, local_end = to_local(start, zone), to_local(end, zone)
     if end_fmt is None:
         same_day = local_start.date() == local_end.date()
-        end_fmt = fmt.split(" ", 1)[-1] if same_day and " " in fmt else fmt
+        end_fmt = fmt.rsplit(" ", 1)[-1] if same_day else fmt  # "D Y-m-d H:i" ends "H:i"
     if local_start.tzname() != local_end.tzname():  # across a DST change: name both
         return f"{format_local(start, fmt, zone=zone)} → {format_local(end, end_fmt, zone=zone)}"
     start_text = format_local(start, fmt, zone=zone, show_zone=False)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_POST
 from dashboard import services
 from dashboard.access import Capability, capabilities_of, current_user, requires
 from dashboard.api import json_response, openapi_document
-from dashboard.forms import ApiTokenForm, AuditFilterForm
+from dashboard.forms import ApiTokenForm, AuditFilterForm, ProfileForm
 from dashboard.listing import paginate, render_list
-from dashboard.models import ApiToken, AuditEntry
+from dashboard.middleware import remember_time_zone
+from dashboard.models import ApiToken, AuditEntry, Profile
 from dashboard.overview import collect_panels
 
 
@@ -77,6 +79,20 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.api_token_revoke(token=token, actor=current_user(request))
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("token_list")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    form = ProfileForm(request.POST or None, initial={"time_zone": Profile.time_zone_of(user)})
+    if request.method == "POST" and form.is_valid():
+        zone = form.cleaned_data["time_zone"]
+        services.profile_update(user=user, time_zone=zone)
+        remember_time_zone(request, zone)
+        shown = zone or f"the console's zone ({settings.TIME_ZONE})"
+        messages.success(request, f"Times are now shown in {shown}.")
+        return redirect("profile")
+    return render(request, "dashboard/profile.html", {"form": form, "now": timezone.now()})
 
 
 def openapi_json(request: HttpRequest) -> HttpResponse:
