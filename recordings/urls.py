@@ -91,6 +91,7 @@ urlpatterns += [
     path("review/files/<int:pk>/claim/", review_views.review_claim, name="review_claim"),
     path("review/files/<int:pk>/release/", review_views.review_release, name="review_release"),
     path("review/files/<int:pk>/verdict/", review_views.review_verdict, name="review_verdict"),
+    path("review/files/<int:pk>/undo/", review_views.review_undo, name="review_undo"),
     path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
     path("review/files/<int:pk>/checks/", review_views.review_checks, name="review_checks"),
     path("review/files/<int:pk>/recognize/", review_views.review_recognize, name="review_recognize"),

@@ -54,6 +54,8 @@ class VerdictForm(forms.Form):
     escalate_to = forms.ModelChoiceField(
         User.objects.none(), required=False, empty_label="Escalate to…", label="Escalate to"
     )
+    # The revision the page showed (0: none yet), so a verdict on a stale page is refused instead of overruling.
+    revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -66,6 +68,10 @@ class VerdictForm(forms.Form):
         if data.get("decision") == Decision.ESCALATE and not data.get("escalate_to"):
             self.add_error("escalate_to", "Choose who to escalate to.")
         return data
+
+
+class UndoForm(forms.Form):
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

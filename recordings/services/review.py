@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.access import Capability, Role, has_capability
+from dashboard.timezones import format_local
 from recordings.models import (
     CheckState,
     Decision,
@@ -39,6 +40,9 @@ from recordings.models.review import CLAIM_TTL, INTERACTION_KIND_PATTERN
 from recordings.review_jobs import enqueue_qa_checks
 
 MAX_INTERACTIONS_PER_POST = 1000
+# How long the moderator who gave a verdict may take it back (the review page offers "Undo" for this long): a
+# single key approves at once, so a slip of the finger must be cheap to reverse without a confirmation dialog.
+VERDICT_UNDO_WINDOW = timedelta(seconds=5)
 
 
 class ReviewError(Exception):
@@ -95,7 +99,7 @@ def _refuse_if_claimed_by_other(recording: RecordingFile, actor: User, now: date
     if claim is not None and claim.moderator_id != actor.pk:
         raise ReviewError(
             f"{claim.moderator.get_username()} is reviewing this file "
-            f"(claimed until {timezone.localtime(claim.expires_at):%H:%M})."
+            f"(claimed until {format_local(claim.expires_at, 'H:i')})."
         )
 
 
@@ -172,6 +176,23 @@ class VerdictInput:
     comment: str = ""
     hide_from_outputs: bool = True
     escalate_to: int | None = None
+    # The revision the moderator saw (0: no verdict yet); None skips the check. A different current revision means
+    # someone decided meanwhile, and deciding on a stale page would silently overrule them.
+    expected_revision: int | None = None
+
+
+def _refuse_if_stale(previous: ReviewVerdict | None, expected_revision: int | None) -> None:
+    if expected_revision is None or expected_revision == (previous.revision if previous else 0):
+        return
+    if previous is None:
+        raise ReviewError(
+            "The verdict you saw was taken back meanwhile; the file is pending again. Decide again."
+        )
+    by = previous.moderator.get_username() if previous.moderator else "someone"
+    raise ReviewError(
+        f"The verdict changed while you were reviewing: {by} made it {previous.get_decision_display().lower()} "
+        f"(revision {previous.revision}). Check the history and decide again."
+    )
 
 
 @transaction.atomic
@@ -186,6 +207,7 @@ def review_verdict(
     _refuse_if_claimed_by_other(recording, actor, now)
     _refuse_if_escalated_to_other(recording, actor)
     previous = current_verdict(recording)
+    _refuse_if_stale(previous, verdict.expected_revision)
     if verdict.decision not in Decision.values:
         raise ReviewError("Choose approve, reject or escalate.")
     reason = None
@@ -216,11 +238,7 @@ def review_verdict(
         decided_at=now,
     )
     status_before = recording.review_status
-    recording.review_status = {
-        Decision.APPROVE: ReviewStatus.APPROVED,
-        Decision.REJECT: ReviewStatus.REJECTED,
-        Decision.ESCALATE: ReviewStatus.PENDING,
-    }[Decision(verdict.decision)]
+    recording.review_status = _status_of(verdict.decision)
     recording.save(update_fields=["review_status"])
     ReviewClaim.objects.filter(file=recording).delete()
     audit.record(
@@ -238,6 +256,87 @@ def review_verdict(
         },
     )
     return created
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    verdict: ReviewVerdict
+    remaining: timedelta
+
+    @property
+    def remaining_ms(self) -> int:
+        return int(self.remaining.total_seconds() * 1000)
+
+
+def verdict_undo_offer(
+    recording: RecordingFile, actor: User, now: datetime | None = None
+) -> UndoOffer | None:
+    """The current verdict if `actor` gave it less than `VERDICT_UNDO_WINDOW` ago (what the page offers to undo)."""
+    now = now or timezone.now()
+    verdict = current_verdict(recording)
+    if verdict is None or verdict.moderator_id != actor.pk:
+        return None
+    remaining = verdict.decided_at + VERDICT_UNDO_WINDOW - now
+    return UndoOffer(verdict=verdict, remaining=remaining) if remaining > timedelta(0) else None
+
+
+@transaction.atomic
+def review_verdict_undo(
+    *, file_pk: int, revision: int, actor: User, now: datetime | None = None
+) -> ReviewVerdict | None:
+    """Take back one's own verdict within `VERDICT_UNDO_WINDOW`: the revision is removed (the audit log keeps it),
+    the one before it is current again (None: the file is pending with no verdict) and the status follows it.
+
+    A file that is pending again is claimed for the moderator who undid: seconds ago they were deciding on it.
+    """
+    now = now or timezone.now()
+    recording = _locked_file(file_pk)
+    verdict = current_verdict(recording)
+    if verdict is None or verdict.revision != revision:
+        raise ReviewError("Nothing to undo: the verdict changed meanwhile. Check the history.")
+    if verdict.moderator_id != actor.pk:
+        raise ReviewError("Only the moderator who gave a verdict may undo it.")
+    if now - verdict.decided_at > VERDICT_UNDO_WINDOW:
+        raise ReviewError(
+            f"Too late to undo (a verdict can be undone for {VERDICT_UNDO_WINDOW.seconds} s). "
+            "Give a new verdict instead; the history keeps both."
+        )
+    _refuse_if_claimed_by_other(recording, actor, now)
+    verdict.delete()
+    restored = (
+        ReviewVerdict.objects.filter(file=recording, revision__lt=revision).order_by("-revision").first()
+    )
+    if restored is not None:
+        ReviewVerdict.objects.filter(pk=restored.pk).update(is_current=True)
+        restored.is_current = True
+    status_before = recording.review_status
+    recording.review_status = _status_of(restored.decision if restored else None)
+    recording.save(update_fields=["review_status"])
+    if recording.review_status == ReviewStatus.PENDING and has_capability(actor, Capability.REVIEW):
+        ReviewClaim.objects.update_or_create(
+            file=recording, defaults={"moderator": actor, "claimed_at": now, "expires_at": now + CLAIM_TTL}
+        )
+    audit.record(
+        actor=actor,
+        action="review.undo",
+        obj=recording,
+        changes={
+            "undone_revision": revision,
+            "decision": verdict.decision,
+            "review_status": [status_before, recording.review_status],
+            "current_revision": restored.revision if restored else 0,
+        },
+    )
+    return restored
+
+
+def _status_of(decision: str | None) -> str:
+    """The file's review status under a current verdict of `decision` (None: no verdict)."""
+    if decision == Decision.APPROVE:
+        return ReviewStatus.APPROVED
+    if decision == Decision.REJECT:
+        return ReviewStatus.REJECTED
+    return ReviewStatus.PENDING
 
 
 # --- notes ------------------------------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 // The review page: keyboard shortcuts, time-coded notes, a marker timeline under the player, search in markers and
-// transcript; and the statistics chart. The player itself (signed URLs, HLS) is player.js; this file only drives it.
+// transcript, the in-place panels (htmx) with their messages and the undo of a verdict; and the statistics chart.
+// The player itself (signed URLs, HLS) is player.js; this file only drives it.
 (() => {
   "use strict";
 
   const SEEK_STEP_S = 5;
+  const MESSAGE_SHOWN_MS = 4000;
+  // Hide the undo a little before the server's window closes, so a click at the last moment is not refused.
+  const UNDO_MARGIN_MS = 300;
+  const PANELS = "#review-claim, #notes, #review-verdict, #review-feedback";
 
   function formatTime(seconds) {
     const total = Math.max(0, seconds);
@@ -107,6 +112,10 @@
         },
         n: () => submitShortcut("n"),
         c: () => submitShortcut("c"),
+        u: () => {
+          const undo = document.querySelector("[data-undo-form] [data-undo]");
+          if (undo) undo.click();
+        },
       };
       const action = actions[event.key];
       if (!action) return;
@@ -160,8 +169,46 @@
       showPosition();
     });
     document.body.addEventListener("htmx:afterSwap", drawMarkers);
+    document.body.addEventListener("htmx:oobAfterSwap", drawMarkers);
     drawMarkers();
     root.dataset.reviewReady = "1";
+  }
+
+  // Messages of the in-place actions: successes fade on their own, errors stay until dismissed or replaced; the
+  // undo of a verdict goes away when its window closes (the server refuses it after that anyway).
+  function armFeedback() {
+    document.querySelectorAll("#review-feedback [data-autohide]:not([data-armed])").forEach((message) => {
+      message.dataset.armed = "1";
+      window.setTimeout(() => message.remove(), MESSAGE_SHOWN_MS);
+    });
+    document.querySelectorAll("[data-undo-form]:not([data-armed])").forEach((form) => {
+      form.dataset.armed = "1";
+      const left = Math.max(0, Number(form.dataset.undoMs || "0") - UNDO_MARGIN_MS);
+      const bar = document.createElement("span");
+      bar.className = "review-undo-timer";
+      bar.style.animationDuration = `${left}ms`;
+      form.appendChild(bar);
+      window.setTimeout(() => form.remove(), left);
+    });
+  }
+
+  function initPanels() {
+    // A refusal (409: claimed by someone else, a stale revision…) or bad input (400) comes with the panels that
+    // explain it: swap them in like a success instead of the generic "request failed" message.
+    document.body.addEventListener("htmx:beforeSwap", (event) => {
+      const status = event.detail.xhr.status;
+      const from = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if ((status === 400 || status === 409) && from && from.closest(PANELS)) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", armFeedback);
+    document.addEventListener("click", (event) => {
+      const close = event.target.closest("#review-feedback [data-dismiss]");
+      if (close) close.closest(".review-toast").remove();
+    });
+    armFeedback();
   }
 
   function initChart(chart) {
@@ -171,6 +218,7 @@
     window.Plotly.newPlot(chart, figure.data, figure.layout, { displayModeBar: false, responsive: true });
   }
 
+  if (document.getElementById("review-feedback")) initPanels();
   document.querySelectorAll("[data-review-player]").forEach(initReview);
   document.querySelectorAll("[data-review-chart]").forEach(initChart);
 })();

@@ -179,7 +179,8 @@ def test_note_post_with_htmx_returns_only_the_notes(client_as: Any, moderator: A
         {"position_s": "600", "text": "too late"},
         HTTP_HX_REQUEST="true",
     )
-    assert bad.status_code == 200 and 'data-testid="note-error">The note' in bad.content.decode()
+    # Refused (409), with the reason in the notes panel that review.js swaps in like a success.
+    assert bad.status_code == 409 and 'data-testid="note-error">The note' in bad.content.decode()
     assert ReviewNote.objects.count() == 1
 
 
