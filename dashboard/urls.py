@@ -3,12 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import views
+from dashboard.demo_mode import demo_logins
 
 handler403 = "dashboard.views.permission_denied"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        # demo_logins is a callable: the template calls it per request (empty outside demo mode).
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, extra_context={"demo_logins": demo_logins}
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

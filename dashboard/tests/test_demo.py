@@ -25,6 +25,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ROOM = "live-1002"  # a seeded room that does not record by itself
+TICK_SECONDS = 10  # recordings.cron's tick interval
+BANNER = re.compile(r"CNR Console is ready at http://\S+.*\nDemo logins:\n(?:  .+\n)+")
+# An RQ INFO line through the console's log format ("... INFO rq.worker ...") or RQ's own ("... Job OK").
+RQ_INFO = re.compile(r"^.*(?:INFO rq\.|Job OK|Enqueued job|Successfully completed).*$", re.M)
 
 
 def free_port() -> int:
@@ -50,7 +54,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
         CNR_VAR_DIR=str(tmp_path / "var"),
         EMULATOR_PORT=str(free_port()),
         NO_PROXY="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # `make demo`'s level: the demo itself must keep the periodic job lines out
     )
     return env
 
@@ -102,13 +106,20 @@ def test_demo_records_a_room_end_to_end_and_stops_cleanly(demo_env, running_demo
     api.headers["Authorization"] = f"Bearer {token}"
     api.trust_env = False  # loopback only, whatever proxy the machine sets
 
-    def login_page() -> bool:
-        try:
-            return requests.get(f"{base}/accounts/login/", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    wait_for("the web console", login_page, timeout=60)
+    log_file = tmp_path / "demo.log"
+    banner = wait_for("the ready banner", lambda: BANNER.search(log_file.read_text()), timeout=90)
+    ready_at = time.monotonic()
+    # Printed only once every service answers: they must all answer right now, without waiting.
+    login_page = requests.get(f"{base}/accounts/login/", timeout=5)
+    assert login_page.status_code == 200
+    emulator = requests.get(f"http://127.0.0.1:{demo_env['EMULATOR_PORT']}/_emulator/faults", timeout=5)
+    assert emulator.status_code == 200
+    output = log_file.read_text()
+    assert banner.start() > output.index("started cron")
+    for login in ("operator / operator-demo-pass", "manager / manager-demo-pass", "admin / admin-demo-pass"):
+        assert login in banner.group(0)
+    # The demo (DEBUG on, the emulator) is in demo mode: its login page shows the same logins.
+    assert "operator-demo-pass" in login_page.text
     started = api.post(f"{base}/api/v1/rooms/{ROOM}/recordings", json={"duration_minutes": 5}, timeout=30)
     assert started.status_code == 201, started.text
     recording = f"{base}/api/v1/recordings/{started.json()['id']}"
@@ -131,10 +142,17 @@ def test_demo_records_a_room_end_to_end_and_stops_cleanly(demo_env, running_demo
     files = api.get(f"{base}/api/v1/files", params={"room": ROOM}, timeout=10).json()
     assert files["results"], files
 
+    # The recording's jobs ran on the worker and the cron ticked (every 10 s) since the banner, yet no RQ
+    # INFO line (job started/OK, tick enqueued) scrolled the logins away.
+    time.sleep(max(0.0, TICK_SECONDS + 1 - (time.monotonic() - ready_at)))
+    after_banner = log_file.read_text()[banner.end() :]
+    assert not RQ_INFO.findall(after_banner), after_banner
+
     demo.send_signal(signal.SIGINT)  # Ctrl-C
     assert demo.wait(timeout=30) == 0
-    output = (tmp_path / "demo.log").read_text()
+    output = log_file.read_text()
     assert "Demo stopped." in output
+    assert not RQ_INFO.findall(output)
     children = [int(pid) for pid in re.findall(r"started \w+ \(pid (\d+)\)", output)]
     assert len(children) == 4  # emulator, web, worker, cron
     for pid in children:

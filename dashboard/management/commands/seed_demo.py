@@ -10,14 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from dashboard.access import Role
-
-DEMO_USERS = {
-    "operator": (Role.OPERATOR, "operator-demo-pass"),
-    "manager": (Role.MANAGER, "manager-demo-pass"),
-    "moderator": (Role.MODERATOR, "moderator-demo-pass"),
-}
-ADMIN = ("admin", "admin-demo-pass")
+from dashboard.demo_mode import ADMIN, DEMO_USERS
 
 
 class Command(BaseCommand):
