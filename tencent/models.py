@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dashboard.timezones import format_local
+
 
 class ApiCallQuerySet(models.QuerySet["ApiCall"]):
     def listing(self) -> ApiCallQuerySet:
@@ -64,4 +66,4 @@ class ApiCall(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.action} #{self.attempt} {self.outcome}"
+        return f"{format_local(self.started_at, 'Y-m-d H:i:s')} {self.action} #{self.attempt} {self.outcome}"

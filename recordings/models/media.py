@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from dashboard.timezones import format_local
+
 
 class CallbackEventType(models.IntegerChoices):
     PUSH_ENDED = 0, "Push ended"
@@ -63,7 +65,7 @@ class CssCallbackEvent(models.Model):
 
     def __str__(self) -> str:
         label = self.type_label
-        return f"{label} {self.stream_name or '-'} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+        return f"{label} {self.stream_name or '-'} at {format_local(self.received_at, 'Y-m-d H:i:s')}"
 
     @property
     def type_label(self) -> str:
@@ -245,7 +247,7 @@ class RecordingFile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stream_name} {self.format.upper()} {timezone.localtime(self.content_start):%Y-%m-%d %H:%M}"
+        return f"{self.stream_name} {self.format.upper()} {format_local(self.content_start)}"
 
     @property
     def storage_key(self) -> str:
@@ -287,7 +289,7 @@ class StreamScreenshot(models.Model):
         indexes = [models.Index(fields=["stream_name", "-taken_at"], name="screenshot_stream_idx")]
 
     def __str__(self) -> str:
-        return f"{self.stream_name} screenshot {self.taken_at:%H:%M:%S}"
+        return f"{self.stream_name} screenshot {format_local(self.taken_at, 'H:i:s')}"
 
 
 class AnomalyType(models.IntegerChoices):

@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from dashboard.access import Capability, has_capability
+from dashboard.timezones import format_local
 from recordings.models.media import RecordingFile, ReviewStatus
 
 CLAIM_TTL = timedelta(minutes=30)
@@ -78,7 +79,7 @@ class ReviewClaim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.file_id} claimed by {self.moderator_id} until {self.expires_at:%H:%M}"
+        return f"{self.file_id} claimed by {self.moderator_id} until {format_local(self.expires_at, 'H:i')}"
 
     def is_active(self, now: datetime | None = None) -> bool:
         return self.expires_at > (now or timezone.now())
@@ -287,7 +288,7 @@ class InteractionEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} at {self.at:%H:%M:%S}"
+        return f"{self.kind} at {format_local(self.at, 'H:i:s')}"
 
 
 class Transcript(models.Model):

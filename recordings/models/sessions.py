@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from dashboard.timezones import format_local, format_range
 from recordings.lifecycle import (
     ACTIVE_STATES,
     OPEN_STATES,
@@ -263,7 +264,7 @@ class RecordTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.task_id} ({self.start_time:%Y-%m-%d %H:%M} to {self.end_time:%H:%M})"
+        return f"{self.task_id} ({format_range(self.start_time, self.end_time)})"
 
 
 class SessionTransition(models.Model):
@@ -283,7 +284,7 @@ class SessionTransition(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"#{self.session_id} {self.from_state or '∅'} → {self.to_state} at {self.at:%H:%M:%S}"
+        return f"#{self.session_id} {self.from_state or '∅'} → {self.to_state} at {format_local(self.at, 'H:i:s')}"
 
 
 class AttentionKind(models.TextChoices):

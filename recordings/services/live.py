@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.audit import Actor
+from dashboard.timezones import format_local
 from recordings.models import PushAnomaly, RecordingSession, Room, StreamPush, StreamScreenshot
 from recordings.services.callbacks import NOT_ONLINE
 from tencent import css, signing
@@ -176,6 +177,8 @@ def play_urls(*, stream_name: str, now: datetime | None = None) -> dict[str, Any
         "webrtc": urls.webrtc,
         "rtmp": urls.rtmp,
         "expires_at": urls.expires_at.isoformat(),
+        # The page shows the console's (or the user's) zone, not the browser's: the server words the time.
+        "expires_at_display": format_local(urls.expires_at, "H:i:s"),
         "refresh_in_s": max(int((urls.expires_at - margin - now).total_seconds()), 1),
     }
 

@@ -174,7 +174,7 @@ def test_form_prices_the_next_occurrence_and_updates_as_it_changes(
     data = weekly_form(room, kind="once", starts_at_local=f"{day:%Y-%m-%d}T20:00", duration_minutes="45")
     partial = client.get("/schedules/new/estimate/", data).content.decode()
     assert "<html" not in partial and 'id="estimate"' in partial
-    assert f"{day:%a %Y-%m-%d} 20:00, 45 minutes" in partial
+    assert f"{day:%a %Y-%m-%d} 20:00 +08, 45 minutes" in partial  # the zone is named
     # Singapore is UTC+8, Tencent's billing time: the occurrence falls on that billing day.
     assert "This recording" in partial and f"Push rule on {day:%a} {day.day} {day:%b}" in partial
     invalid = client.get("/schedules/new/estimate/", weekly_form(room, weekday_list=[])).content.decode()

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
+from dashboard.timezones import format_local
 from recordings.forms.files import FileFilterForm
 from recordings.models import RecordingFile, files_visible_to
 from recordings.services import files
@@ -58,6 +59,7 @@ def file_signed_url(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "url": signed.url,
             "expires_at": signed.expires_at.isoformat(),
+            "expires_at_display": format_local(signed.expires_at, "H:i:s"),
             "refresh_in_s": files.SIGNED_URL_REFRESH_S,
         },
         headers={"Cache-Control": "no-store"},

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.timezones import format_local
 from recordings.estimates import recording_estimate
 from recordings.forms.schedules import ScheduleForm
 from recordings.models import Schedule
@@ -82,12 +83,12 @@ def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
     if request.method == "POST" and candidate is not None:
         booking = services.schedule_booking_check(schedule=candidate)
         if booking is not None and booking.over and not form.cleaned_data["confirm_overbooking"]:
-            when = timezone.localtime(booking.first_conflict) if booking.first_conflict else None
+            when = format_local(booking.first_conflict) if booking.first_conflict else ""
             form.add_error(
                 "confirm_overbooking",
                 f"At its busiest this books {booking.peak} concurrent recordings on CAR project "
                 f"{candidate.room.client_app.car_project_id}, which has {booking.total} concurrencies"
-                + (f" (first at {when:%Y-%m-%d %H:%M})" if when else "")
+                + (f" (first at {when})" if when else "")
                 + ". Recordings beyond that wait for a free concurrency and may fail. Tick to save anyway.",
             )
             form.needs_confirmation = True

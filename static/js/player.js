@@ -79,7 +79,8 @@
 
     function showUrls() {
       if (webrtcBox) webrtcBox.value = urls.webrtc;
-      if (expiryBox) expiryBox.textContent = `Signed URLs valid until ${new Date(urls.expires_at).toLocaleTimeString()}; renewed automatically.`;
+      // expires_at_display is worded by the server in the console's (or the user's) zone, not the browser's.
+      if (expiryBox) expiryBox.textContent = `Signed URLs valid until ${urls.expires_at_display}; renewed automatically.`;
       root.dataset.expiresAt = urls.expires_at;
     }
 
