@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,32 @@ COMPONENT_COLOURS = {
     "Recording": "#8e4ec6",
     "Storage": "#30a46c",
 }
+
+
+BILLING_DAY_AXIS = "Billing day (UTC+8)"  # Tencent bills by UTC+8 days, whatever zone the console shows
+NICE_FRACTIONS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+
+
+def nice_step(top: float, ticks: int = 5) -> float:
+    """The round tick step (1, 2, 2.5 or 5 x 10^k) giving about `ticks` intervals from 0 to `top`."""
+    if top <= 0:
+        return 1.0
+    raw = Decimal(repr(top / ticks))
+    exponent = Decimal(10) ** raw.adjusted()
+    fraction = next(f for f in NICE_FRACTIONS if f * exponent >= raw)
+    return float(fraction * exponent)
+
+
+def aligned_ticks(top: float, top2: float, ticks: int = 5) -> tuple[dict[str, object], dict[str, object]]:
+    """Linear tick settings for a primary and an overlaying secondary axis, both from 0, each with round
+    steps and the same number of intervals, so that the secondary axis's ticks sit on the primary's grid."""
+    headroom = 1.05  # a bar or line exactly at a tick would touch the plot's edge
+    step, step2 = nice_step(top * headroom, ticks), nice_step(top2 * headroom, ticks)
+    count = max(1, math.ceil(top * headroom / step), math.ceil(top2 * headroom / step2))
+    return (
+        {"tickmode": "linear", "tick0": 0, "dtick": step, "range": [0, step * count]},
+        {"tickmode": "linear", "tick0": 0, "dtick": step2, "range": [0, step2 * count], "showgrid": False},
+    )
 
 
 @dataclass(frozen=True)
@@ -82,10 +109,14 @@ def push_days_chart(rows: Sequence[PushDayRow], min_peak_mbps: Decimal) -> go.Fi
         mode="lines",
         line={"dash": "dash", "color": "#888"},
     )
+    top_gb = max((float(max(r.downstream_gb, r.upstream_gb)) for r in rows), default=0.0)
+    top_mbps = max([float(r.peak_mbps) for r in rows] + [float(min_peak_mbps)])
+    gb_axis, mbps_axis = aligned_ticks(top_gb, top_mbps)
     fig.update_layout(
         barmode="group",
-        yaxis={"title": {"text": "GB"}},
-        yaxis2={"title": {"text": "Mbps"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        xaxis={"title": {"text": BILLING_DAY_AXIS}},
+        yaxis={"title": {"text": "GB"}, **gb_axis},
+        yaxis2={"title": {"text": "Mbps"}, "overlaying": "y", "side": "right", **mbps_axis},
     )
     return _layout(fig, "Push rule by day (dark red = upstream billed)")
 
@@ -122,7 +153,9 @@ def cost_over_month_chart(rows: Sequence[tuple[date, dict[str, Decimal]]]) -> go
         fig.add_bar(
             x=days, y=[float(costs.get(name, 0)) for _, costs in rows], name=name, marker_color=colour
         )
-    fig.update_layout(barmode="stack", yaxis={"title": {"text": "USD"}})
+    fig.update_layout(
+        barmode="stack", xaxis={"title": {"text": BILLING_DAY_AXIS}}, yaxis={"title": {"text": "USD"}}
+    )
     return _layout(fig, "Cost by component, day by day (UTC+8)")
 
 
@@ -168,6 +201,7 @@ def push_rule_chart(rows: Sequence[PushRuleRow], min_peak_mbps: Decimal, max_rat
     )
     _reference_line(fig, days, float(max_ratio), f"{max_ratio:g} : 1 line", "y2")
     fig.update_layout(
+        xaxis={"title": {"text": BILLING_DAY_AXIS}},
         yaxis={"title": {"text": "Mbps"}, "rangemode": "tozero", "domain": [0.56, 1]},
         yaxis2={"title": {"text": "ratio"}, "rangemode": "tozero", "domain": [0, 0.44], "anchor": "x"},
     )
@@ -203,7 +237,9 @@ def concurrency_chart(
             line={"dash": "dash", "color": "#111"},
         )
     fig.update_layout(
-        barmode="group", yaxis={"title": {"text": "concurrent sessions"}, "rangemode": "tozero"}
+        barmode="group",
+        xaxis={"title": {"text": BILLING_DAY_AXIS}},
+        yaxis={"title": {"text": "concurrent sessions"}, "rangemode": "tozero"},
     )
     return _layout(fig, "CAR concurrency: daily peak against packs")
 

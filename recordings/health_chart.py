@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from django.utils import timezone
 from plotly.subplots import make_subplots
 
+from dashboard.timezones import zone_description
 from recordings.models import PushAnomaly
 from tencent.results import PushSample
 
@@ -24,7 +25,8 @@ def _height_of(resolution: str) -> int:
 
 
 def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly]) -> dict[str, Any]:
-    # Plotly draws the wall-clock part of an ISO time, so give it the console's time zone like the rest of the page.
+    # Plotly draws the wall-clock part of an ISO time, so give it the active zone like the rest of the page,
+    # and name that zone on the time axis.
     times = [timezone.localtime(s.time).isoformat() for s in samples]
     figure = make_subplots(
         rows=3,
@@ -79,10 +81,11 @@ def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly
             row=1,
             col=1,
         )
+    figure.update_xaxes(title_text=f"Time ({zone_description()})", row=3, col=1)
     figure.update_layout(
-        height=520,
+        height=540,
         margin={"l": 50, "r": 20, "t": 40, "b": 30},
-        legend={"orientation": "h", "y": -0.08},
+        legend={"orientation": "h", "y": -0.14},
         uirevision="health",
     )
     result: dict[str, Any] = json.loads(figure.to_json())

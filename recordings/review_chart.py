@@ -8,6 +8,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from dashboard.timezones import zone_description
+
 
 def reviewed_per_day_figure(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One stacked bar per day, one colour per moderator (rows from `services.review.reviewed_per_day`)."""
@@ -27,8 +29,9 @@ def reviewed_per_day_figure(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     figure.update_layout(
         barmode="stack",
         height=320,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        margin={"l": 40, "r": 10, "t": 10, "b": 50},
         yaxis_title="verdicts",
+        xaxis_title=f"Day ({zone_description()})",
         xaxis={"type": "category"},  # one bar per reviewed day, without empty hours between them
         legend={"orientation": "h"},
     )
