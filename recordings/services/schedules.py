@@ -6,8 +6,10 @@ Tencent's 7-day record-task horizon never matters: the record task is created wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from recordings.lifecycle import OPEN_STATES, Trigger
-from recordings.models import RecordingSession, Schedule
+from recordings.models import RecordingSession, Schedule, ScheduleKind
 from recordings.models.catalog import RECORDING_MINUTES_LIMIT
 from recordings.models.schedules import MAX_SCHEDULE_MINUTES
 from recordings.recurrence import Window, peak_overlap, split_window
@@ -88,6 +90,87 @@ def schedule_booking_check(*, schedule: Schedule, now: datetime | None = None) -
     except TencentError:
         return None
     return booking_check(schedule=schedule, total=count.total, now=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """Where a schedule stands, for the list, the calendar and its page: `key` is one of active, paused,
+    running, done, not_recorded, ended; `recording` is the recording a one-off made (the latest, when a long
+    window became a chain)."""
+
+    key: str
+    label: str
+    badge: str
+    recording: RecordingSession | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.key in {"done", "not_recorded", "ended"}
+
+
+def schedule_status(
+    schedule: Schedule, *, now: datetime, recording: RecordingSession | None
+) -> ScheduleStatus:
+    """A one-off whose window has closed is done (or was never recorded), whatever its pause flag says; a
+    recurring schedule past its last valid day has ended."""
+    if schedule.kind == ScheduleKind.ONCE and schedule.starts_at is not None:
+        end = schedule.starts_at + timedelta(minutes=schedule.duration_minutes)
+        if end <= now:
+            if recording is None:
+                return ScheduleStatus("not_recorded", "Not recorded", "badge-warning")
+            return ScheduleStatus("done", "Done", "badge-muted", recording)
+        if schedule.starts_at <= now and recording is not None and recording.state in OPEN_STATES:
+            return ScheduleStatus("running", "Recording", "badge-live", recording)
+    elif schedule.valid_until and schedule.valid_until < now.astimezone(ZoneInfo(schedule.time_zone)).date():
+        return ScheduleStatus("ended", "Ended", "badge-muted")
+    if schedule.paused:
+        return ScheduleStatus("paused", "Paused", "badge-muted")
+    return ScheduleStatus("active", "Active", "badge-success")
+
+
+def schedule_statuses(schedules: Iterable[Schedule], *, now: datetime) -> dict[int, ScheduleStatus]:
+    """`schedule_status` of each schedule by pk, with one query for the one-offs' recordings."""
+    schedules = list(schedules)
+    one_offs = [s.pk for s in schedules if s.kind == ScheduleKind.ONCE]
+    latest: dict[int, RecordingSession] = {}
+    for session in RecordingSession.objects.filter(schedule__in=one_offs).order_by("planned_start", "pk"):
+        latest[session.schedule_id] = session  # type: ignore[index]
+    return {s.pk: schedule_status(s, now=now, recording=latest.get(s.pk)) for s in schedules}
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One occurrence on the calendar; `state` is upcoming, running, done or not_recorded (its start has
+    passed and no recording was made of it)."""
+
+    schedule: Schedule
+    window: Window
+    state: str = "upcoming"
+    recording: RecordingSession | None = None
+
+
+def calendar_entries(*, start: datetime, end: datetime, now: datetime) -> list[CalendarEntry]:
+    """The occurrences of active schedules starting in [start, end), those already begun with the recording
+    they made, so a past occurrence is never drawn as if it were still to come."""
+    schedules = list(Schedule.objects.active().select_related("room"))
+    made = {
+        (session.schedule_id, session.planned_start): session
+        for session in RecordingSession.objects.filter(
+            schedule__in=schedules, planned_start__gte=start, planned_start__lt=end
+        )
+    }
+    entries = []
+    for schedule in schedules:
+        for window in schedule.windows(start=start, end=end):
+            recording = made.get((schedule.pk, window.start))
+            if window.start > now:
+                state = "upcoming"
+            elif recording is None:
+                state = "not_recorded" if window.start <= now - FIRE_GRACE else "upcoming"
+            else:
+                state = "running" if recording.state in OPEN_STATES and window.end > now else "done"
+            entries.append(CalendarEntry(schedule, window, state, recording))
+    return entries
 
 
 @transaction.atomic

@@ -4,7 +4,6 @@ pause/resume, and a 14-day calendar."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from dashboard.timezones import format_local
 from recordings.estimates import recording_estimate
 from recordings.forms.schedules import ScheduleForm
 from recordings.models import Schedule
-from recordings.recurrence import Window
 from recordings.services import schedules as services
 
 CALENDAR_DAYS = 14
@@ -26,23 +24,20 @@ NEXT_IN_LIST = 3
 NEXT_ON_FORM = 10
 
 
-@dataclass(frozen=True)
-class CalendarEntry:
-    schedule: Schedule
-    window: Window
-
-
 @requires(Capability.VIEW_RECORDINGS)
 def schedule_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    schedules = list(Schedule.objects.listing())
+    statuses = services.schedule_statuses(schedules, now=now)
     rows = [
         {
             "schedule": schedule,
+            "status": statuses[schedule.pk],
             "next": []
-            if schedule.paused
+            if schedule.paused or statuses[schedule.pk].finished
             else schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_IN_LIST),
         }
-        for schedule in Schedule.objects.listing()
+        for schedule in schedules
     ]
     return render(
         request,
@@ -107,6 +102,7 @@ def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
     context = {
         "form": form,
         "schedule": schedule,
+        "status": services.schedule_statuses([schedule], now=now)[schedule.pk] if schedule.pk else None,
         "upcoming": upcoming,
         **estimate_context(request, candidate),
     }
@@ -155,9 +151,9 @@ def schedule_resume(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("recordings:schedule_list")
 
 
-def calendar_days(start: datetime, entries: list[CalendarEntry]) -> list[dict[str, object]]:
+def calendar_days(start: datetime, entries: list[services.CalendarEntry]) -> list[dict[str, object]]:
     """One row per local day from `start`, with the entries starting that day in time order."""
-    by_day: dict[date, list[CalendarEntry]] = defaultdict(list)
+    by_day: dict[date, list[services.CalendarEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.window.start):
         by_day[timezone.localtime(entry.window.start).date()].append(entry)
     first = timezone.localtime(start).date()
@@ -171,9 +167,5 @@ def calendar_days(start: datetime, entries: list[CalendarEntry]) -> list[dict[st
 def schedule_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     end = today + timedelta(days=CALENDAR_DAYS)
-    entries = [
-        CalendarEntry(schedule, window)
-        for schedule in Schedule.objects.active().select_related("room")
-        for window in schedule.windows(start=today, end=end)
-    ]
+    entries = services.calendar_entries(start=today, end=end, now=timezone.now())
     return render(request, "recordings/schedule_calendar.html", {"days": calendar_days(today, entries)})
