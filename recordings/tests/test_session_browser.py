@@ -53,14 +53,23 @@ def test_operator_starts_watches_and_stops_a_recording(
     browser_login(page, operator)
     page.goto(f"{live_server.url}/rooms/{room.pk}/")
     page.fill("#room-recording input[name=duration_minutes]", "15")
+    page.click("text=Record now…")
+    page.locator("#estimate").wait_for()  # the estimate first; the start is its confirmation
     page.click("text=Start recording now")
     page.wait_for_url(f"{live_server.url}/recordings/*/")
     status = page.locator("#session-status")
     status.locator('[data-state="recording"]').wait_for(timeout=30_000)
     assert status.locator("li.done").count() == 5  # every start step is ticked off
     time.sleep(2)
-    page.click("text=Stop recording")
-    status.locator('[data-state="completed"], [data-state="finalizing"]').first.wait_for(timeout=30_000)
+    page.click("text=Stop recording…")
+    page.get_by_role("dialog").get_by_role("button", name="Stop the recording").click()
+    status.locator('[data-state="completed"]').wait_for(timeout=30_000)
+    # The other sections followed without a reload: the files CSS delivered, the stop's calls.
+    outputs = page.locator("#session-outputs")
+    outputs.get_by_text("found in VOD/COS").or_(outputs.locator("#session-files")).first.wait_for(
+        timeout=10_000
+    )
+    page.locator("#session-calls").get_by_text("DestroySession").first.wait_for(timeout=10_000)
     session = RecordingSession.objects.get()
     assert session.started_by == operator and session.stop_requested_at is not None
     assert orch_emulator.state.concurrencies == {}

@@ -89,28 +89,17 @@ def test_session_page_shows_stop_steps_once_stopping(
     assert text.count("in progress") == 1  # the push stop is the step running now
 
 
-def test_status_partial_polls_while_open(
-    client_as: Callable[[User | None], Client], operator: User, room: Room
-) -> None:
-    session = make_session(room, state=S.STARTING, concurrency_applied_at=timezone.now())
-    partial = client_as(operator).get(
-        f"/recordings/{session.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="session-status"
-    )
-    text = partial.content.decode()
-    assert 'hx-trigger="every 2s"' in text and "in progress" in text and "<html" not in text
-    assert "Stop recording" in text
-
-
 def test_operator_starts_from_the_room_and_is_sent_to_the_session(
     client_as: Callable[[User | None], Client], operator: User, room: Room
 ) -> None:
     client = client_as(operator)
     assert client.get(f"/rooms/{room.pk}/record/").status_code == 200
-    response = client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 45})
+    confirmed = {"duration_minutes": 45, "estimated_minutes": 45}
+    response = client.post(f"/rooms/{room.pk}/record/", confirmed)
     session = RecordingSession.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/recordings/{session.pk}/"
     assert session.trigger == Trigger.MANUAL and session.started_by == operator
-    again = client.post(f"/rooms/{room.pk}/record/", {"duration_minutes": 45})
+    again = client.post(f"/rooms/{room.pk}/record/", confirmed)
     assert "already being recorded" in again.content.decode()
     too_long = client.post(f"/rooms/{RoomFactory.create().pk}/record/", {"duration_minutes": 100000})
     assert too_long.status_code == 200 and RecordingSession.objects.count() == 1
@@ -164,11 +153,11 @@ def test_room_page_has_start_and_then_stop(
 ) -> None:
     client = client_as(operator)
     page = client.get(f"/rooms/{room.pk}/").content.decode()
-    assert "Start recording now" in page and f"/rooms/{room.pk}/record/" in page
-    assert "Start recording now" not in client_as(moderator).get(f"/rooms/{room.pk}/").content.decode()
+    assert "Record now…" in page and f"/rooms/{room.pk}/record/" in page
+    assert "Record now…" not in client_as(moderator).get(f"/rooms/{room.pk}/").content.decode()
     session = make_session(room, state=S.RECORDING)
     page = client.get(f"/rooms/{room.pk}/").content.decode()
-    assert f"/recordings/{session.pk}/stop/" in page and "Start recording now" not in page
+    assert f"/recordings/{session.pk}/stop/" in page and "Record now…" not in page
 
 
 def test_start_page_shows_the_estimate_and_updates_it(
@@ -202,7 +191,8 @@ def test_a_used_up_budget_that_says_so_blocks_manual_starts_only(
     make_session(
         room, state=S.COMPLETED, concurrency_applied_at=earlier, ended_at=earlier + timedelta(minutes=15)
     )
-    response = client_as(operator).post(f"/rooms/{room.pk}/record/", {"duration_minutes": 30})
+    confirmed = {"duration_minutes": 30, "estimated_minutes": 30}
+    response = client_as(operator).post(f"/rooms/{room.pk}/record/", confirmed)
     assert response.status_code == 200 and "blocks manual starts" in response.content.decode()
     assert RecordingSession.objects.count() == 1
     _, created = session_start_now(room=room, actor=None, trigger=Trigger.API)
@@ -215,7 +205,7 @@ def test_double_submitted_start_form_makes_one_recording(
     client = client_as(operator)
     page = client.get(f"/rooms/{room.pk}/record/").content.decode()
     assert 'type="hidden" name="idempotency_key"' in page
-    form = {"duration_minutes": 20, "idempotency_key": "form-1234"}
+    form = {"duration_minutes": 20, "estimated_minutes": 20, "idempotency_key": "form-1234"}
     first, second = (
         client.post(f"/rooms/{room.pk}/record/", form),
         client.post(f"/rooms/{room.pk}/record/", form),
