@@ -55,6 +55,10 @@ REVIEW_PAGE = "recordings/review/file.html"
 Feedback = tuple[str, str]  # (level, text): an outcome shown in place, in the page's message area
 
 
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))  # django-htmx's middleware sets it
+
+
 def _panel_context(request: HttpRequest, recording: RecordingFile) -> dict[str, Any]:
     """What the panels that change in place need: claim, notes, verdict form, history, status, the undo offer."""
     user, now = current_user(request), timezone.now()
@@ -139,7 +143,7 @@ def _answer(
     """A plain form post gets the message and a redirect (as without JavaScript); htmx gets the panels, with the
     outcome in place. A refusal is a 409 (400 for malformed input) that review.js swaps in like a success."""
     level, text = outcome
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not _htmx(request):
         if text:
             messages.add_message(request, messages.ERROR if level == "error" else messages.SUCCESS, text)
         return redirect(fallback_url or reverse("recordings:review_file", args=[pk]))
@@ -174,7 +178,7 @@ def review_release(request: HttpRequest, pk: int) -> HttpResponse:
         outcome = ("error", str(exc))
     else:
         # Without JavaScript, releasing goes back to the queue as it always has (no message needed there).
-        outcome = ("success", "Released: another moderator may take the file now." if request.htmx else "")  # type: ignore[attr-defined]
+        outcome = ("success", "Released: another moderator may take the file now." if _htmx(request) else "")
     return _answer(
         request,
         pk,
@@ -191,7 +195,7 @@ def review_verdict(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     form = VerdictForm(request.POST, actor=user)
     if not form.is_valid():
-        if request.htmx:  # type: ignore[attr-defined]
+        if _htmx(request):
             return _panels(request, pk, target="verdict", oob=("feedback",), status=400, verdict_form=form)
         context = _review_context(request, _file_or_404(pk))
         context["verdict_form"] = form
@@ -222,7 +226,7 @@ def review_verdict(request: HttpRequest, pk: int) -> HttpResponse:
             verdict_form=VerdictForm(kept, actor=user),
         )
     # With htmx the undo offer in the message area says what was decided; a plain post gets a message.
-    text = "" if request.htmx else f"{saved.get_decision_display()} (revision {saved.revision})."  # type: ignore[attr-defined]
+    text = "" if _htmx(request) else f"{saved.get_decision_display()} (revision {saved.revision})."
     return _answer(
         request, pk, ("success", text), target="verdict", oob=("status", "claim", "history", "feedback")
     )
@@ -276,7 +280,7 @@ def review_note_add(request: HttpRequest, pk: int) -> HttpResponse:
             error = ""
     else:
         error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not _htmx(request):
         if error:
             messages.error(request, error)
         return redirect("recordings:review_file", pk=pk)
