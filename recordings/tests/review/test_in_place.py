@@ -54,6 +54,15 @@ def test_claim_updates_the_claim_panel_and_says_so(client_as: Any, moderator: An
     assert "Released" in released.content.decode()
     assert not ReviewClaim.objects.exists()
 
+    # Without htmx: the plain forms redirect as before (claim back to the page, release to the queue).
+    client = client_as(moderator)
+    claimed = client.post(reverse("recordings:review_claim", args=[recording.pk]))
+    assert claimed.status_code == 302 and claimed["Location"] == reverse(
+        "recordings:review_file", args=[recording.pk]
+    )
+    plain = client.post(reverse("recordings:review_release", args=[recording.pk]))
+    assert plain.status_code == 302 and plain["Location"] == reverse("recordings:review_queue")
+
 
 def test_a_claim_held_by_someone_else_is_a_message_in_place(client_as: Any, moderator: Any) -> None:
     other = make_user("otto", Role.MODERATOR)
