@@ -57,7 +57,9 @@ class Emulator:
         restoring = config.snapshot is not None and config.snapshot.exists()
         self._remove_data(TRANSIENT_DIRS if restoring else TRANSIENT_DIRS + STORED_DIRS)
         self.state = EmulatorState(config.snapshot)
-        self.faults = Faults(enforce_documented_rates=config.enforce_rate_limits)
+        self.faults = Faults(
+            enforce_documented_rates=config.enforce_rate_limits, chaos_rate=config.background_error_rate
+        )
         self.callbacks = CallbackSender(
             key=config.css_callback_key,
             url=config.callback_url,

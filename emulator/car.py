@@ -183,7 +183,14 @@ class CarService:
         return {}
 
     def stop_publish_stream(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-        self._stop_push(self._session(params["UserId"]))
+        held = self._session(params["UserId"])
+        with self.state.lock:
+            pushing = held.publishing and held.user_id in self._push_targets
+        if not pushing:
+            # Documented codes: FailedOperation, InternalError, InvalidParameter, OperationDenied,
+            # ResourceNotFound.SessionNotFound — none names "no push"; the generic failure is the harsher choice.
+            raise ApiError("FailedOperation", "The session is not pushing a stream.")
+        self._stop_push(held)
         return {}
 
     def destroy_session(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:

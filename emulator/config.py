@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PROFILES = ("strict", "chaos")
 DEFAULT_CREDENTIALS = "AKIDemulatorDemoSecretId0000000000:emulatorDemoSecretKey00000000000"
 
 
@@ -63,9 +64,18 @@ class EmulatorConfig:
     sample_seconds: float = 5.0  # how often push quality (DescribeStreamPushInfoList) is measured
     # Tencent's documented per-action request rates, enforced unless switched off.
     enforce_rate_limits: bool = True
+    # "strict" (default): Tencent's documented behaviour, the harsher plausible one where undocumented.
+    # "chaos": strict plus CAR's transient errors at `chaos_rate` of the CAR calls that may answer them.
+    profile: str = "strict"
+    chaos_rate: float = 0.1
     video_width: int = 1280
     video_height: int = 720
     play_base_url: str = ""
+
+    @property
+    def background_error_rate(self) -> float:
+        """How often CAR answers a transient error unasked: only under the chaos profile."""
+        return self.chaos_rate if self.profile == "chaos" else 0.0
 
     @property
     def base_url(self) -> str:
@@ -108,6 +118,9 @@ class EmulatorConfig:
         width, height = parse_size(size) if size else (defaults.video_width, defaults.video_height)
         credentials = get("CREDENTIALS")
         enforce = get("ENFORCE_RATE_LIMITS")
+        profile = text("PROFILE", defaults.profile).lower()
+        if profile not in PROFILES:
+            raise ValueError(f"EMULATOR_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
         return cls(
             host=text("HOST", defaults.host),
             port=integer("PORT", defaults.port),
@@ -137,6 +150,8 @@ class EmulatorConfig:
             screenshot_seconds=number("SCREENSHOT_SECONDS", defaults.screenshot_seconds),
             sample_seconds=number("SAMPLE_SECONDS", defaults.sample_seconds),
             enforce_rate_limits=(enforce or "1").lower() in {"1", "true", "yes", "on"},
+            profile=profile,
+            chaos_rate=number("CHAOS_RATE", defaults.chaos_rate),
             video_width=width,
             video_height=height,
             play_base_url=text("PLAY_BASE_URL", defaults.play_base_url),

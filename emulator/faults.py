@@ -26,6 +26,19 @@ DOCUMENTED_RATES: dict[str, float] = {
     "CreateRecordTask": 20,
 }
 DEFAULT_RATE = 20.0
+# The chaos profile's background errors: CAR's documented transient codes (SDK car/v20220110/errorcodes.py), per
+# action that may answer them. Each is answered before the action runs, so it never takes effect half-way.
+CHAOS_CODES: dict[str, tuple[str, ...]] = {
+    "ApplyConcurrent": ("FailedOperation.SlowDown", "ResourceUnavailable.Initialization"),
+    "CreateSession": (
+        "FailedOperation.SlowDown",
+        "ResourceUnavailable.Initialization",
+        "FailedOperation.ProcessTimeout",
+    ),
+    "StartPublishStream": ("FailedOperation.SlowDown", "ResourceUnavailable.Initialization"),
+    "StopPublishStream": ("FailedOperation.SlowDown",),
+    "DestroySession": ("FailedOperation.SlowDown", "FailedOperation.ProcessTimeout"),
+}
 
 
 @dataclass
@@ -56,13 +69,17 @@ class _Bucket:
 
 
 class Faults:
-    def __init__(self, *, enforce_documented_rates: bool = True, seed: int | None = None) -> None:
+    def __init__(
+        self, *, enforce_documented_rates: bool = True, seed: int | None = None, chaos_rate: float = 0.0
+    ) -> None:
         self._lock = threading.Lock()
         self._actions: dict[str, ActionFault] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._enforce = enforce_documented_rates
         self._random = random.Random(seed)
         self.push_die_after_s: float | None = None
+        # Probability that a CAR call answers one of its CHAOS_CODES (the chaos profile; 0 = strict).
+        self.chaos_rate = chaos_rate
 
     def set_action(self, action: str, **changes: Any) -> None:
         with self._lock:
@@ -85,6 +102,7 @@ class Faults:
                 "actions": {name: asdict(fault) for name, fault in self._actions.items()},
                 "push": {"die_after_s": self.push_die_after_s},
                 "enforce_documented_rates": self._enforce,
+                "chaos_rate": self.chaos_rate,
             }
 
     def before(self, action: str) -> None:
@@ -112,3 +130,6 @@ class Faults:
                 if fault.count is not None:
                     fault.count -= 1
                 raise ApiError(fault.error_code, fault.error_message or f"Injected fault for {action}.")
+            codes = CHAOS_CODES.get(action)
+            if codes and self.chaos_rate > 0 and self._random.random() < self.chaos_rate:
+                raise ApiError(self._random.choice(codes), f"{action}: transient error (chaos profile).")

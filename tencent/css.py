@@ -25,8 +25,10 @@ from tencent.results import (
     RecordTaskCreated,
 )
 
-ONLINE_PAGE_SIZE = 100  # the documented maximum of DescribeLiveStreamOnlineList
-PUSH_INFO_PAGE_SIZE = 1000  # the documented maximum of DescribeLiveStreamPushInfoList
+# Page sizes asked for, well under the documented maxima (DescribeLiveStreamOnlineList: 10 to 300,000, which
+# Tencent recommends using to fetch every online stream at once; DescribeLiveStreamPushInfoList: 1 to 100,000).
+ONLINE_PAGE_SIZE = 100
+PUSH_INFO_PAGE_SIZE = 1000
 
 
 def _domain(value: str | None) -> str:
@@ -61,7 +63,7 @@ def create_record_task(
     if start_time is not None:
         params["StartTime"] = timefmt.to_unix(start_time)
     template = settings.CSS_RECORD_TEMPLATE_ID if template_id is None else template_id
-    if template:  # 0 = no template: HLS to VOD
+    if template:  # 0 = no template: HLS, kept forever in the VOD main application (not VOD_SUBAPP_ID)
         params["TemplateId"] = template
     if extension:
         params["Extension"] = extension
@@ -87,7 +89,8 @@ def describe_record_tasks(
     domain_name: str | None = None,
     app_name: str | None = None,
 ) -> list[RecordTask]:
-    """Tasks whose time range meets [start_time, end_time] (span ≤ 1 week), all ScrollToken pages."""
+    """Tasks lying wholly inside [start_time, end_time] (a task's start and end must both fall in the range;
+    span ≤ 1 week, not earlier than 90 days ago), all ScrollToken pages."""
     params: dict[str, Any] = {"StartTime": timefmt.to_unix(start_time), "EndTime": timefmt.to_unix(end_time)}
     for key, value in (("StreamName", stream_name), ("DomainName", domain_name), ("AppName", app_name)):
         if value:

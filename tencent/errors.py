@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-# Codes worth trying again: throttling, Tencent's own internal errors, and failures of the transport itself.
-_RETRYABLE_PREFIXES = (
-    "RequestLimitExceeded",
-    "LimitExceeded.RateLimitExceeded",
-    "InternalError",
-    "ClientNetworkError",
-    "ServerNetworkError",
-)
+from tencent.error_table import Kind, classify, code_matches
 
 
-def code_matches(code: str, prefix: str) -> bool:
-    """Dotted-prefix match: "ResourceNotFound" matches "ResourceNotFound.NoIdle" but not "ResourceNotFoundX"."""
-    return code == prefix or code.startswith(prefix + ".")
-
-
-def is_retryable_code(code: str) -> bool:
-    return any(code_matches(code, prefix) for prefix in _RETRYABLE_PREFIXES)
+def is_retryable_code(code: str, action: str = "") -> bool:
+    """Whether `action` answering `code` is worth trying again (tencent/error_table.py decides)."""
+    return classify(action, code).kind == Kind.TRANSIENT
 
 
 class TencentError(Exception):
@@ -37,7 +26,7 @@ class TencentError(Exception):
         self.message = message
         self.action = action
         self.request_id = request_id
-        self.retryable = is_retryable_code(code) if retryable is None else retryable
+        self.retryable = is_retryable_code(code, action) if retryable is None else retryable
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -47,6 +36,14 @@ class TencentError(Exception):
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only __init__: rebuild from the attributes so the error survives pickling (RQ, multiprocessing).
         return (_rebuild, (self.code, self.message, self.action, self.request_id, self.retryable))
+
+    @property
+    def kind(self) -> Kind:
+        """What the code means for this action: transient, permanent, gone, no idle concurrency, re-apply."""
+        listed = classify(self.action, self.code).kind
+        if self.retryable:
+            return Kind.TRANSIENT  # the table or the transport said so (a COS 5xx)
+        return Kind.PERMANENT if listed == Kind.TRANSIENT else listed
 
     def is_code(self, *prefixes: str) -> bool:
         return any(code_matches(self.code, prefix) for prefix in prefixes)

@@ -340,7 +340,44 @@ def _record_status(event: CssCallbackEvent) -> None:
     )
 
 
+# Event 341 (abnormal recording, document/product/267/68622): not among CallbackEventType's choices (that
+# would need a migration), handled by its number; its exception types are negative, 321's positive, so both
+# share PushAnomaly without clashing.
+RECORDING_ANOMALY = 341
+
+
+def _recording_anomaly(event: CssCallbackEvent) -> None:
+    payload = event.payload
+    stream = _stream_of(payload)
+    reported_at = _timestamp(payload.get("timestamp")) or event.received_at
+    session, room = _session_and_room(stream, reported_at)
+    raw = payload.get("exception")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        detail = {
+            "desc": str(item.get("desc") or ""),
+            "level": str(payload.get("exception_level") or ""),
+            "file_format": str(payload.get("file_format") or ""),
+            "record_session": str(payload.get("session_id") or ""),
+        }
+        PushAnomaly.objects.get_or_create(
+            event=event,
+            anomaly_type=_int(item.get("type")),
+            defaults={
+                "stream_name": stream[:128],
+                "session": session,
+                "room": room,
+                "occurred_at": reported_at,
+                "count": max(_int(item.get("occurs")), 1),
+                "details": [detail],
+            },
+        )
+
+
 HANDLERS: dict[int, Callable[[CssCallbackEvent], None]] = {
+    RECORDING_ANOMALY: _recording_anomaly,
     CallbackEventType.PUSH_STARTED: _push_started,
     CallbackEventType.PUSH_ENDED: _push_ended,
     CallbackEventType.RECORDING_FILE: _recording_file,

@@ -13,25 +13,35 @@ user's stop that changes the state meanwhile wins and the engine re-reads.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from dashboard.timezones import format_local
-from recordings.lifecycle import SessionState, Step, check_transition
-from recordings.models import AttentionKind, RecordingSession, RecordTask, SessionTransition
+from recordings.lifecycle import SessionState, Step
+from recordings.models import AttentionKind, RecordingSession, RecordTask
 from recordings.recurrence import Window, split_window
 from recordings.services.attention import attention
+from recordings.services.session_steps import (
+    Outcome,
+    StateChanged,
+    StepFailed,
+    StepRetry,
+    note_step,
+    step_done,
+    transition,
+    write,
+)
+from recordings.services.stopping import drive_stopping
 from tencent import car, cos, css, vod
 from tencent.context import api_call_context
+from tencent.error_table import Kind
 from tencent.errors import TencentError
 
 S = SessionState
@@ -49,89 +59,6 @@ CHAIN_LEAD = timedelta(hours=1)
 CHAIN_HANDOVER = timedelta(seconds=30)
 # Lookback when adopting a record task a crashed worker may have created.
 TASK_LOOKBACK = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a drive achieved: the state it left the session in and when to look at it again (None = only
-    when something happens)."""
-
-    state: str
-    retry_at: datetime | None
-    busy: bool = False
-
-
-class StateChanged(Exception):
-    """Someone else moved the session to another state; re-read and carry on from there."""
-
-
-class StepFailed(Exception):
-    def __init__(self, step: Step, reason: str) -> None:
-        super().__init__(reason)
-        self.step = step
-        self.reason = reason
-
-
-class StepRetry(Exception):
-    def __init__(self, retry_at: datetime, note: str) -> None:
-        super().__init__(note)
-        self.retry_at = retry_at
-        self.note = note
-
-
-# --- writing the session ---------------------------------------------------------------------------------------
-
-
-def write(session: RecordingSession, **fields: Any) -> None:
-    """Update only these fields (never a whole-row save that would undo a concurrent callback's write)."""
-    RecordingSession.objects.filter(pk=session.pk).update(**fields, updated_at=timezone.now())
-    for name, value in fields.items():
-        setattr(session, name, value)
-
-
-def transition(
-    session: RecordingSession,
-    target: SessionState,
-    *,
-    now: datetime,
-    reason: str,
-    step: Step | str = "",
-    actor: User | None = None,
-    **fields: Any,
-) -> None:
-    """Compare-and-set the state and write the history row, atomically; StateChanged if it moved meanwhile."""
-    check_transition(session.state, target)
-    with transaction.atomic():
-        changed = RecordingSession.objects.filter(pk=session.pk, state=session.state).update(
-            state=target, state_changed_at=now, updated_at=timezone.now(), **fields
-        )
-        if not changed:
-            raise StateChanged
-        SessionTransition.objects.create(
-            session=session,
-            from_state=session.state,
-            to_state=target,
-            step=step,
-            reason=reason,
-            actor=actor,
-            at=now,
-        )
-    session.state = target
-    session.state_changed_at = now
-    for name, value in fields.items():
-        setattr(session, name, value)
-
-
-def note_step(session: RecordingSession, step: Step, *, now: datetime, reason: str = "") -> None:
-    """A sub-step finished: a history row without a state change (the timeline shows it)."""
-    SessionTransition.objects.create(
-        session=session,
-        from_state=session.state,
-        to_state=session.state,
-        step=step,
-        reason=reason or step.label,
-        at=now,
-    )
 
 
 # --- the lease ---------------------------------------------------------------------------------------------------
@@ -267,42 +194,61 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
     room = session.room
     app = room.client_app
     user_id = session.car_user_id
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """The pass's `now` moved on by the time its calls took (so a slow call never eats a wait)."""
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    def apply() -> None:
+        car.apply_concurrent(
+            user_id=user_id,
+            user_ip=settings.CAR_USER_IP,
+            project_id=session.car_project_id,
+            application_id=app.car_application_id,
+            application_version_id=app.car_version_id,
+        )
+
+    def create() -> str:
+        def attempt() -> str:
+            return car.create_session(
+                user_id=user_id,
+                user_ip=settings.CAR_USER_IP,
+                application_parameters=room.application_parameters(),
+            )
+
+        try:
+            return attempt()
+        except TencentError as exc:
+            if exc.kind != Kind.REAPPLY:
+                raise
+        # FailedOperation.LockTimeout: the applied concurrency lapsed before the session was created.
+        apply()
+        note_step(
+            session,
+            Step.CONCURRENCY,
+            now=clock(),
+            reason="The applied concurrency had lapsed; applied again.",
+        )
+        return attempt()
+
     if session.concurrency_applied_at is None:
         if session.concurrency_requested_at is None:
             # Written before the call: a worker dying right after ApplyConcurrent still leaves this trace.
             write(session, concurrency_requested_at=now)
-        call_step(
-            session,
-            Step.CONCURRENCY,
-            now,
-            lambda: car.apply_concurrent(
-                user_id=user_id,
-                user_ip=settings.CAR_USER_IP,
-                project_id=session.car_project_id,
-                application_id=app.car_application_id,
-                application_version_id=app.car_version_id,
-            ),
-        )
+        call_step(session, Step.CONCURRENCY, now, apply)
         step_done(session, Step.CONCURRENCY, now, concurrency_applied_at=now, waiting_since=None)
     if session.cloud_session_created_at is None:
-        call_step(
-            session,
-            Step.CLOUD_SESSION,
-            now,
-            lambda: car.create_session(
-                user_id=user_id,
-                user_ip=settings.CAR_USER_IP,
-                application_parameters=room.application_parameters(),
-            ),
-        )
+        call_step(session, Step.CLOUD_SESSION, now, create)
         step_done(session, Step.CLOUD_SESSION, now, cloud_session_created_at=now)
     if session.record_task_created_at is None:
         ensure_record_task(session, now)
-        step_done(session, Step.RECORD_TASK, now, record_task_created_at=now)
-    task_created = session.record_task_created_at or now
+        # The push gap counts from CreateRecordTask's answer, not from the start of this pass.
+        step_done(session, Step.RECORD_TASK, now, record_task_created_at=clock())
+    task_created = session.record_task_created_at or clock()
     push_at = task_created + timedelta(seconds=settings.RECORDING_PUSH_DELAY_SECONDS)
     if session.push_started_at is None:
-        if now < push_at:
+        if clock() < push_at:
             return Outcome(session.state, push_at)
         call_step(session, Step.PUSH, now, lambda: car.start_publish_stream(user_id=user_id))
         step_done(session, Step.PUSH, now, push_started_at=now)
@@ -333,26 +279,12 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
     return None
 
 
-def step_done(session: RecordingSession, step: Step, now: datetime, **fields: Any) -> None:
-    """Write a finished step, unless the state moved meanwhile (a stop during the start wins: StateChanged,
-    and the stop steps release whatever this step created)."""
-    with transaction.atomic():  # one commit for the progress and its history row
-        changed = RecordingSession.objects.filter(pk=session.pk, state=session.state).update(
-            step_attempts=0, last_error="", updated_at=timezone.now(), **fields
-        )
-        if not changed:
-            raise StateChanged
-        for name, value in {"step_attempts": 0, "last_error": "", **fields}.items():
-            setattr(session, name, value)
-        note_step(session, step, now=now)
-
-
 def call_step(session: RecordingSession, step: Step, now: datetime, call: Callable[[], T]) -> T:
     """Make one Tencent call of a start step, turning errors into a retry later or a failure in words."""
     try:
         return call()
     except TencentError as exc:
-        if exc.is_code("ResourceNotFound.NoIdle"):
+        if exc.kind == Kind.NO_IDLE:
             since = session.waiting_since or now
             if session.waiting_since is None:
                 write(session, waiting_since=since)
@@ -364,7 +296,9 @@ def call_step(session: RecordingSession, step: Step, now: datetime, call: Callab
                     "(ResourceNotFound.NoIdle). Free a concurrency or add more to the project.",
                 ) from exc
             raise StepRetry(now + NOIDLE_RETRY, f"Waiting for a free concurrency ({exc.code}).") from exc
-        if exc.retryable:
+        # Transient (CAR's SlowDown, Initialization, ProcessTimeout, throttling…), or a lapsed concurrency that
+        # was applied again and lapsed again: try again later, a bounded number of times.
+        if exc.kind in (Kind.TRANSIENT, Kind.REAPPLY):
             attempts = session.step_attempts + 1
             write(session, step_attempts=attempts)
             if attempts >= settings.RECORDING_STEP_ATTEMPTS:
@@ -529,75 +463,8 @@ def chain_record_task(session: RecordingSession, now: datetime) -> None:
         session=session, task_id=created.task_id, start_time=window.start, end_time=window.end
     )
     note_step(
-        session, Step.RECORD_TASK, now=now, reason=f"Next record task until {format_local(window.end)}."
+        session, Step.RECORD_TASK, now=now, reason=f"Next record task until {window.end:%Y-%m-%d %H:%M} UTC."
     )
-
-
-# --- stopping ----------------------------------------------------------------------------------------------------
-
-
-def drive_stopping(session: RecordingSession, now: datetime) -> Outcome | None:
-    try:
-        with api_call_context(session_id=session.pk):
-            run_stop_steps(session, now)
-    except StepRetry as retry:
-        write(session, last_error=retry.note[:500])
-        return Outcome(session.state, retry.retry_at)
-    ended = session.ended_at or now
-    if session.failure_reason:
-        transition(
-            session, S.FAILED, now=now, reason=f"Cleaned up after: {session.failure_reason}", ended_at=ended
-        )
-    elif session.stream_live_at is None:
-        transition(
-            session, S.CANCELLED, now=now, reason="Stopped before the stream went live.", ended_at=ended
-        )
-    else:
-        deadline = now + timedelta(minutes=settings.RECORDING_FILE_TIMEOUT_MINUTES)
-        transition(
-            session,
-            S.FINALIZING,
-            now=now,
-            reason="Stopped; waiting for the recording files.",
-            ended_at=ended,
-            finalize_deadline=deadline,
-        )
-    return None
-
-
-def run_stop_steps(session: RecordingSession, now: datetime) -> None:
-    if session.ended_at is None:
-        write(session, ended_at=now)
-    if session.record_stopped_at is None:
-        for task in session.record_tasks.filter(stopped_at__isnull=True):
-            task_id = task.task_id
-            release_call(session, lambda: css.stop_record_task(task_id=task_id), now, "TaskId")  # noqa: B023
-            RecordTask.objects.filter(pk=task.pk).update(stopped_at=now)
-        step_done(session, Step.STOP_RECORD_TASK, now, record_stopped_at=now)
-    if session.push_stopped_at is None:
-        if session.push_started_at is not None:
-            release_call(
-                session, lambda: car.stop_publish_stream(user_id=session.car_user_id), now, "Session"
-            )
-        step_done(session, Step.STOP_PUSH, now, push_stopped_at=now)
-    if session.cloud_released_at is None:
-        if session.concurrency_requested_at is not None:
-            release_call(session, lambda: car.destroy_session(user_id=session.car_user_id), now, "Session")
-        step_done(session, Step.DESTROY_SESSION, now, cloud_released_at=now)
-
-
-def release_call(session: RecordingSession, call: Callable[[], object], now: datetime, gone: str) -> None:
-    """A stop call: "already gone" counts as done; anything else is retried (reconciliation is the backstop)."""
-    try:
-        call()
-    except TencentError as exc:
-        if exc.is_code(f"ResourceNotFound.{gone}NotFound", f"ResourceNotFound.{gone}", "ResourceNotFound"):
-            return
-        if exc.action == "StopRecordTask" and not exc.retryable:
-            return  # the task already ended by itself (EndTime passed or the push ended)
-        attempts = session.step_attempts + 1
-        write(session, step_attempts=attempts)
-        raise StepRetry(now + timedelta(seconds=min(60, 2**attempts)), str(exc)) from exc
 
 
 # --- finalizing --------------------------------------------------------------------------------------------------

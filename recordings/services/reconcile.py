@@ -26,6 +26,8 @@ from tencent.errors import TencentError
 S = SessionState
 TASK_WINDOW = timedelta(days=1)
 MISMATCH_REPEAT = timedelta(minutes=30)
+# A stop retries DestroySession with back-off for minutes on its own; past this, reconciliation releases it.
+STOPPING_STUCK = timedelta(minutes=10)
 
 
 def destroy(user_id: str, *, session_id: int | None) -> str:
@@ -41,23 +43,31 @@ def destroy(user_id: str, *, session_id: int | None) -> str:
 
 
 def release_terminal_sessions(now: datetime, counts: Counter[str]) -> None:
-    """Finished sessions that may still hold a concurrency (a failed undo, a crash mid-start)."""
-    for session in RecordingSession.objects.filter(state__in=TERMINAL_STATES).may_hold_cloud_resources():
+    """Finished sessions that may still hold a concurrency (a failed undo, a crash mid-start), and sessions
+    stuck in `stopping` (a hung worker, a stop call failing for good): a held concurrency is billed by the hour,
+    so it is released here whatever the stop's own progress; the stop then finds it released and finishes."""
+    stuck = Q(state=S.STOPPING, state_changed_at__lt=now - STOPPING_STUCK)
+    for session in RecordingSession.objects.filter(
+        Q(state__in=TERMINAL_STATES) | stuck
+    ).may_hold_cloud_resources():
         try:
             outcome = destroy(session.car_user_id, session_id=session.pk)
         except TencentError as exc:
             write(session, last_error=str(exc)[:500])
             counts["errors"] += 1
             continue
-        write(session, cloud_released_at=now)
+        write(session, cloud_released_at=now, push_stopped_at=session.push_stopped_at or now)
         if outcome == "destroyed":
             counts["leaked_destroyed"] += 1
+            state = (
+                f"stopping for more than {STOPPING_STUCK}" if session.state == S.STOPPING else session.state
+            )
             attention(
                 AttentionKind.LEAKED_SESSION,
                 now=now,
                 session=session,
                 subject=session.car_user_id,
-                message=f"{session} was {session.state} but its CAR session was still held.",
+                message=f"{session} was {state} but its CAR session was still held.",
                 action_taken="DestroySession",
             )
 
@@ -107,7 +117,9 @@ def release_leaked_streams(now: datetime, online: list[str], counts: Counter[str
 def stop_orphan_tasks(now: datetime, counts: Counter[str]) -> None:
     """Record tasks of ours still running for finished sessions."""
     try:
-        tasks = css.describe_record_tasks(start_time=now - TASK_WINDOW, end_time=now + TASK_WINDOW)
+        # DescribeRecordTask lists the tasks lying wholly inside the range (≤ 1 week): a task runs ≤ 24 h and a
+        # chained one is created up to an hour before it starts, so one day back and two ahead hold every live one.
+        tasks = css.describe_record_tasks(start_time=now - TASK_WINDOW, end_time=now + 2 * TASK_WINDOW)
     except TencentError:
         counts["errors"] += 1
         return
