@@ -20,6 +20,7 @@ from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPEC
 from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import Budget
+from dashboard.timezones import zone_description, zone_label
 from recordings.models import ClientApp
 
 MAX_RECORDINGS = 200
@@ -110,6 +111,13 @@ class RecordingForm(forms.Form):
     storage = forms.ChoiceField(choices=_choices(STORAGE_TARGETS, {"vod": "VOD", "cos": "COS"}))
     storage_class = forms.ChoiceField(label="Class", choices=_choices(VOD_CLASSES))
     retention_days = forms.IntegerField(label="Keep days", min_value=1, max_value=3650)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A value without an offset is read in the active zone (the user's, else the console's): say which.
+        start = self.fields["start"]
+        start.label = f"Start ({zone_label()})"
+        start.help_text = f"In {zone_description()} unless it carries an offset."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
