@@ -59,7 +59,7 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
         title={"text": title, "font": {"size": 14}},
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
         height=300,
-        # Below the x-axis title (the billing-day axis names its zone), plotly growing the margin to fit it.
+        # At the figure's foot, below the x-axis title (the billing-day axis names its zone) at any width.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0},
         plot_bgcolor="#fff",
     )
