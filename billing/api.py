@@ -11,7 +11,7 @@ from billing.estimator.prices import CAR_REGIONS, CSS_REGIONS, SPECS, VOD_AREAS,
 from billing.forms import COS_REGIONS, MAX_DURATION_MINUTES, MAX_RECORDINGS, EstimateRequestForm
 from billing.services import NoPriceBookError, estimate_plan
 from dashboard.access import Capability
-from dashboard.api import ApiError, api_operation, by_method, json_response
+from dashboard.api import ApiError, ErrorDoc, api_operation, by_method, json_response
 
 MONEY = {"type": "number", "description": "USD, rounded to cents"}
 
@@ -118,16 +118,97 @@ RESPONSE_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "properties": {
+                    "label": {"type": "string"},
+                    "start": {"type": "string", "format": "date-time"},
                     "cost": MONEY,
                     "car": MONEY,
                     "push": MONEY,
                     "recording": MONEY,
                     "storage": MONEY,
                     "storage_gb": {"type": "number"},
+                    "storage_note": {"type": "string", "description": "Where and how long it is stored"},
                 },
             },
         },
     },
+}
+
+REQUEST_EXAMPLE: dict[str, Any] = {
+    "month": "2026-12",
+    "car_region": "singapore",
+    "css_region": "AP1",
+    "vod_area": "outside",
+    "cos_region": "singapore",
+    "downstream_gb_per_day": 5,
+    "recordings": [{"start": "2026-12-01T20:00:00+08:00", "duration_minutes": 120}],
+}
+# The answer to REQUEST_EXAMPLE with the list prices of the demo, its per-day lists shortened.
+RESPONSE_EXAMPLE: dict[str, Any] = {
+    "price_book": {
+        "id": 1,
+        "name": "Tencent Cloud international list prices",
+        "version": 1,
+        "effective_from": "2024-10-01",
+    },
+    "currency": "USD",
+    "month": "2026-12",
+    "total": 51.96,
+    "car": {
+        "cost": 40.0,
+        "monthly_packs": 0,
+        "daily_packs": 1,
+        "specs": [
+            {
+                "spec": "S",
+                "monthly_packs": 0,
+                "daily_packs": 1,
+                "monthly_price": 398.0,
+                "daily_price": 40.0,
+                "day_peaks": [1, 0, 0],
+                "cost": 40.0,
+                "all_daily_cost": 40.0,
+            }
+        ],
+    },
+    "push": {
+        "cost": 0.0,
+        "billed_days": 0,
+        "days": [
+            {
+                "date": "2026-12-01",
+                "upstream_gb": 7.2,
+                "downstream_gb": 5.0,
+                "ratio": 0.69,
+                "peak_upstream_mbps": 8.0,
+                "billed": False,
+                "reason": "not billed: peak 8 Mbps ≤ 100 Mbps",
+                "cost": 0.0,
+            }
+        ],
+    },
+    "playback": {"cost": 11.59, "downstream_gb": 155.0},
+    "recording": {
+        "cost": 0.17,
+        "peak_channels": 1,
+        "days_with_recording": 1,
+        "days_in_month": 31,
+        "channel_fee": 0.17,
+        "cos_fee": 0.0,
+    },
+    "storage": {"cost": 0.19, "gb": 7.2},
+    "recordings": [
+        {
+            "label": "",
+            "start": "2026-12-01T20:00:00+08:00",
+            "cost": 40.37,
+            "car": 40.0,
+            "push": 0.0,
+            "recording": 0.17,
+            "storage": 0.19,
+            "storage_gb": 7.2,
+            "storage_note": "VOD STANDARD (outside), 30 days",
+        }
+    ],
 }
 
 
@@ -136,9 +217,26 @@ RESPONSE_SCHEMA: dict[str, Any] = {
     method="POST",
     capability=Capability.ESTIMATE,
     summary="Estimate a month's recording costs (what-if): CAR packs, push fees, playback, recording, storage",
-    tag="costs",
+    tag="Costs",
     request_schema=REQUEST_SCHEMA,
     response_schema=RESPONSE_SCHEMA,
+    description=(
+        "The same inputs and breakdown as the console's what-if calculator, priced with the price book in "
+        "effect for the month. Nothing is stored."
+    ),
+    request_example=REQUEST_EXAMPLE,
+    response_example=RESPONSE_EXAMPLE,
+    errors={
+        400: ErrorDoc(
+            "The body is invalid (see `fields`).",
+            "The request body is invalid.",
+            {"car_region": ["Select a valid choice. ap-singapore is not one of the available choices."]},
+        ),
+        503: ErrorDoc(
+            "No price book exists yet (the migrations seed the list prices); nothing can be priced.",
+            "No price book exists yet: run the migrations (they seed the list prices).",
+        ),
+    },
 )
 def estimate_create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     form = EstimateRequestForm(body)

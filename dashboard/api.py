@@ -1,8 +1,9 @@
 """The business-backend JSON API toolkit: bearer-token auth, role checks, JSON errors and the OpenAPI document.
 
 An API view is a plain function decorated with `api_operation(...)`, which authenticates the token, checks the
-capability, parses the JSON body and registers the operation in the OpenAPI document served at
-/api/v1/openapi.json. `by_method` joins the operations sharing one URL into one Django view.
+capability, parses the JSON body and registers the operation (with its schemas, examples and the errors it can
+answer) for the OpenAPI document that dashboard/openapi.py builds. `by_method` joins the operations sharing one
+URL into one Django view.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def form_error(form: forms.Form) -> ApiError:
     return ApiError(400, "The request body is invalid.", fields=fields)
 
 
+UNAUTHORIZED_MESSAGE = "Send a valid API token as 'Authorization: Bearer <token>'."
+
+
+def forbidden_message(capability: Capability) -> str:
+    return f"This token's role may not: {capability.label.lower()}."
+
+
 def authenticate_token(request: HttpRequest) -> User | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, secret = header.partition(" ")
@@ -84,6 +92,24 @@ def parse_json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Param:
+    """A documented query parameter: what it does, its schema and an example value."""
+
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class ErrorDoc:
+    """An error answer an operation can give: when, and an example of its message (and field errors)."""
+
+    when: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
 @dataclass
 class Operation:
     path: str
@@ -94,7 +120,23 @@ class Operation:
     request_schema: dict[str, Any] | None = None
     response_schema: dict[str, Any] | None = None
     success_status: int = 200
-    parameters: list[dict[str, Any]] = field(default_factory=list)
+    query: dict[str, Param] = field(default_factory=dict)
+    description: str = ""
+    request_example: Any = None
+    response_example: Any = None
+    # Error answers beyond the ones every operation of its kind can give (see dashboard/openapi.py).
+    errors: dict[int, ErrorDoc] = field(default_factory=dict)
+    # Other success statuses with the same body, e.g. 200 for a repeated idempotent create.
+    other_success: dict[int, str] = field(default_factory=dict)
+    view: ApiView | None = None
+
+    @property
+    def path_params(self) -> list[str]:
+        return _path_params(self.path)
+
+    @property
+    def reads_body(self) -> bool:
+        return self.method in {"POST", "PATCH", "PUT"}
 
 
 OPERATIONS: list[Operation] = []
@@ -110,19 +152,17 @@ def api_operation(
     request_schema: dict[str, Any] | None = None,
     response_schema: dict[str, Any] | None = None,
     success_status: int = 200,
-    query: dict[str, str] | None = None,
+    query: dict[str, str | Param] | None = None,
+    description: str = "",
+    request_example: Any = None,
+    response_example: Any = None,
+    errors: dict[int, ErrorDoc] | None = None,
+    other_success: dict[int, str] | None = None,
 ) -> Callable[[ApiView], ApiView]:
     """Register an operation in the OpenAPI document and wrap its view with auth, role check and JSON errors.
 
     The wrapped view is called as view(request, body, **url_kwargs) and returns an HttpResponse.
     """
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _path_params(path)
-    ] + [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-        for name, text in (query or {}).items()
-    ]
     operation = Operation(
         path,
         method.upper(),
@@ -132,20 +172,27 @@ def api_operation(
         request_schema,
         response_schema,
         success_status,
-        parameters,
+        {name: Param(value) if isinstance(value, str) else value for name, value in (query or {}).items()},
+        description,
+        request_example,
+        response_example,
+        errors or {},
+        other_success or {},
     )
     OPERATIONS.append(operation)
 
     def decorator(view: ApiView) -> ApiView:
+        operation.view = view
+
         @wraps(view)
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             user = authenticate_token(request)
             if user is None:
-                response = error_response(401, "Send a valid API token as 'Authorization: Bearer <token>'.")
+                response = error_response(401, UNAUTHORIZED_MESSAGE)
                 response["WWW-Authenticate"] = "Bearer"
                 return response
             if not has_capability(user, capability):
-                return error_response(403, f"This token's role may not: {capability.label.lower()}.")
+                return error_response(403, forbidden_message(capability))
             request.user = user
             try:
                 body = parse_json_body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
@@ -170,78 +217,9 @@ def by_method(**views: ApiView) -> ApiView:
             return response
         return view(request, **kwargs)
 
+    dispatch.api_methods = sorted(views)  # type: ignore[attr-defined]  # the reference test checks them
     return dispatch
 
 
 def _path_params(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
-
-
-def openapi_document() -> dict[str, Any]:
-    paths: dict[str, dict[str, Any]] = {}
-    for op in sorted(OPERATIONS, key=lambda o: (o.path, o.method)):
-        entry: dict[str, Any] = {
-            "summary": op.summary,
-            "tags": [op.tag],
-            "parameters": op.parameters,
-            "security": [{"bearerAuth": []}],
-            "description": f"Requires a token whose role may: {op.capability.label.lower()}.",
-            "responses": {
-                str(op.success_status): {
-                    "description": "Success",
-                    "content": {"application/json": {"schema": op.response_schema or {"type": "object"}}},
-                },
-                "400": {"$ref": "#/components/responses/BadRequest"},
-                "401": {"$ref": "#/components/responses/Unauthorized"},
-                "403": {"$ref": "#/components/responses/Forbidden"},
-                "404": {"$ref": "#/components/responses/NotFound"},
-            },
-        }
-        if op.request_schema is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": op.request_schema}},
-            }
-        paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = entry
-    error_schema = {"$ref": "#/components/schemas/Error"}
-
-    def error_response_doc(text: str) -> dict[str, Any]:
-        return {"description": text, "content": {"application/json": {"schema": error_schema}}}
-
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "CNR Console API",
-            "version": "1.0.0",
-            "description": "Business-backend API of CNR Console: rooms, recordings, files and cost estimates.",
-        },
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {
-                                "status": {"type": "integer"},
-                                "message": {"type": "string"},
-                                "fields": {
-                                    "type": "object",
-                                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                                },
-                            },
-                            "required": ["status", "message"],
-                        }
-                    },
-                }
-            },
-            "responses": {
-                "BadRequest": error_response_doc("Malformed JSON or invalid fields; nothing was changed."),
-                "Unauthorized": error_response_doc("Missing, unknown or revoked token."),
-                "Forbidden": error_response_doc("The token's role may not do this."),
-                "NotFound": error_response_doc("No such object."),
-            },
-        },
-    }

@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from dashboard.access import Capability, has_capability, roles_of
+from dashboard.access import Capability, current_user, has_capability, roles_of
+from dashboard.models import ApiToken
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class NavItem:
     url_name: str
     capabilities: tuple[Capability, ...]
     section: str
+    needs_api_token: bool = False  # shown only to users holding an active API token
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -39,6 +41,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("CSS callbacks", "recordings:callback_event_list", (Capability.VIEW_AUDIT,), "System"),
     NavItem("Audit log", "audit_log", (Capability.VIEW_AUDIT,), "System"),
     NavItem("API tokens", "token_list", (), "System"),
+    NavItem("API reference", "api_docs", (), "System", needs_api_token=True),
 )
 
 
@@ -47,6 +50,8 @@ def visible_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     sections: dict[str, list[dict[str, Any]]] = {}
     for item in NAVIGATION:
         if item.capabilities and not any(has_capability(user, cap) for cap in item.capabilities):
+            continue
+        if item.needs_api_token and not ApiToken.objects.active().filter(user=current_user(request)).exists():
             continue
         try:
             url = reverse(item.url_name)

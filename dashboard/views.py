@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from dashboard import services
 from dashboard.access import Capability, capabilities_of, current_user, requires
-from dashboard.api import json_response, openapi_document
+from dashboard.api import authenticate_token, json_response
 from dashboard.forms import ApiTokenForm, AuditFilterForm, ProfileForm
 from dashboard.listing import paginate, render_list
 from dashboard.middleware import remember_time_zone
 from dashboard.models import ApiToken, AuditEntry, Profile
+from dashboard.openapi import openapi_document
 from dashboard.overview import collect_panels
 
 
@@ -96,9 +98,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def openapi_json(request: HttpRequest) -> HttpResponse:
+    # The console's users (session) and the business backend's code generators (an API token) may read it.
+    if not request.user.is_authenticated and authenticate_token(request) is None:
+        return redirect_to_login(request.get_full_path())
     return json_response(openapi_document())
 
 
+@login_required
 def api_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/api_docs.html", {"doc": openapi_document()})
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dashboard.access import Capability
-from dashboard.api import ApiError, api_operation, by_method, json_response
+from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from recordings.api.rooms import parse_int
 from recordings.models import RecordingFile, RecordingSession, Room, files_visible_to
 from recordings.services import files as file_services
@@ -68,6 +68,26 @@ FILE_PAGE_SCHEMA: dict[str, Any] = {
         "results": {"type": "array", "items": FILE_SCHEMA},
     },
 }
+FILE_EXAMPLE: dict[str, Any] = {
+    "id": 7,
+    "session": 42,
+    "room_key": "live-1002",
+    "stream_name": "live-1002-r42",
+    "storage": "vod",
+    "file_id": "5285890799710173650",
+    "cos_key": "",
+    "format": "mp4",
+    "size_bytes": 73400320,
+    "duration_s": 1191.0,
+    "content_start": "2026-12-02T12:00:09Z",
+    "content_end": "2026-12-02T12:20:00Z",
+    "codec": "h264",
+    "resolution": "1280x720",
+    "review_status": "pending",
+    "discovered_at": "2026-12-02T12:20:06Z",
+    "deleted_at": None,
+    "url": "/api/v1/files/7",
+}
 
 
 def file_json(recording: RecordingFile) -> dict[str, Any]:
@@ -107,12 +127,31 @@ def files_payload(session: RecordingSession, user: AbstractBaseUser | AnonymousU
     tag="Files",
     response_schema=FILE_PAGE_SCHEMA,
     query={
-        "room": "Only files of the room with this room key.",
-        "session": "Only files of this recording (session id).",
-        "since": "Only files the console learned about at or after this ISO 8601 time (poll with `now`).",
-        "limit": f"Page size, at most {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-        "offset": "Files to skip.",
+        "room": Param("Only files of the room with this room key.", example="live-1002"),
+        "session": Param("Only files of this recording (session id).", {"type": "integer"}, 42),
+        "since": Param(
+            "Only files the console learned about at or after this ISO 8601 time (poll with `now`).",
+            {"type": "string", "format": "date-time"},
+            "2026-12-02T12:00:00Z",
+        ),
+        "limit": Param(
+            f"Page size, at most {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+            {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        ),
+        "offset": Param("Files to skip.", {"type": "integer", "minimum": 0, "default": 0}),
     },
+    description=(
+        "Only the files the token's user may see: rejected files hidden by their verdict are listed only for "
+        "roles that see reviews (moderators and managers)."
+    ),
+    response_example={
+        "count": 1,
+        "limit": 50,
+        "offset": 0,
+        "now": "2026-12-02T12:30:00Z",
+        "results": [FILE_EXAMPLE],
+    },
+    errors={404: ErrorDoc("`room` names no room.", "No room has the key “live-9999”.")},
 )
 def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     now = timezone.now()
@@ -154,6 +193,18 @@ def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     summary="Read a recording file, with a freshly signed URL to play or download it",
     tag="Files",
     response_schema=FILE_DETAIL_SCHEMA,
+    response_example={
+        **FILE_EXAMPLE,
+        "signed_url": "https://play.example.com/vod/5285890799710173650/f0.mp4?t=676e1a2b&sign=3f2c…",
+        "signed_url_expires_at": "2026-12-02T13:30:00Z",
+    },
+    errors={
+        404: ErrorDoc("No file the token's user may see has this id.", "No recording file has the id 42."),
+        502: ErrorDoc(
+            "Tencent Cloud refused to sign the URL (e.g. the VOD file is gone); try again later.",
+            "The signed URL could not be made: The file does not exist.",
+        ),
+    },
 )
 def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     recording = (

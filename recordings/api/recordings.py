@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from dashboard.access import Capability, current_user
-from dashboard.api import ApiError, api_operation, by_method, form_error, json_response
-from recordings.api.files import FILE_SCHEMA, files_payload
-from recordings.api.rooms import find_room
+from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
+from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA, files_payload
+from recordings.api.rooms import NO_ROOM, find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
 from recordings.lifecycle import SessionState, Trigger
 from recordings.models import RecordingSession
@@ -74,6 +74,55 @@ EVENT_SCHEMA: dict[str, Any] = {
     "properties": {"type": {"enum": ["live_started", "live_ended"]}},
     "required": ["type"],
 }
+RECORDING_EXAMPLE: dict[str, Any] = {
+    "id": 42,
+    "state": "recording",
+    "room": "live-1002",
+    "room_name": "Football watch party",
+    "trigger": "api",
+    "planned_start": "2026-12-02T12:00:00Z",
+    "planned_end": "2026-12-02T13:00:00Z",
+    "stream_name": "live-1002-r42",
+    "record_task_ids": ["Y2FyLXRhc2stZXhhbXBsZQ"],
+    "steps": {
+        "concurrency_applied": "2026-12-02T12:00:01Z",
+        "session_created": "2026-12-02T12:00:02Z",
+        "record_task_created": "2026-12-02T12:00:03Z",
+        "push_started": "2026-12-02T12:00:06Z",
+        "stream_live": "2026-12-02T12:00:09Z",
+        "record_task_stopped": None,
+        "push_stopped": None,
+        "session_destroyed": None,
+    },
+    "started_by": "operator",
+    "live_at": "2026-12-02T12:00:09Z",
+    "ended_at": None,
+    "files_found": 0,
+    "failure_reason": "",
+    "failed_step": "",
+    "url": "/recordings/42/",
+}
+STOPPED_EXAMPLE: dict[str, Any] = {
+    **RECORDING_EXAMPLE,
+    "state": "stopping",
+    "steps": {**RECORDING_EXAMPLE["steps"], "record_task_stopped": "2026-12-02T12:20:00Z"},
+}
+NO_RECORDING = ErrorDoc("No recording has this id.", "No recording #42.")
+# The 409 answers of `refused` (recordings/services/sessions.py raises StartRefused with conflict=True).
+ALREADY_RECORDING = ErrorDoc(
+    "The room is already being recorded (or a scheduled recording of it is due); nothing was started.",
+    "The room is already being recorded (recording #41).",
+)
+NOT_AUTO_RECORD = ErrorDoc(
+    "`live_started` for a room that is not set to record automatically; nothing was started.",
+    "Room “Football watch party” is not set to record automatically.",
+)
+START_REFUSED = ErrorDoc(
+    "The body is invalid, or the start is refused: the room or its client app is inactive, the duration "
+    "exceeds the room's maximum, or the client app's budget is used up.",
+    "The request body is invalid.",
+    {"duration_minutes": ["At most 360 minutes: the room's hard maximum."]},
+)
 
 
 def recording_json(session: RecordingSession) -> dict[str, Any]:
@@ -134,6 +183,16 @@ def refused(exc: services.StartRefused) -> ApiError:
     request_schema=START_SCHEMA,
     response_schema=RECORDING_SCHEMA,
     success_status=201,
+    description=(
+        "Starts the recording at once: the console applies a CAR concurrency, launches the cloud app, creates "
+        "the CSS record task and pushes the stream; the answer comes back in state `starting` and moves to "
+        "`recording` when the stream is live (poll `GET /recordings/{id}`). With an `idempotency_key`, a "
+        "repeat of the same key for the same room answers 200 with the first recording instead of a second."
+    ),
+    request_example={"duration_minutes": 60, "idempotency_key": "show-2026-12-02-evening"},
+    response_example={**RECORDING_EXAMPLE, "state": "starting", "live_at": None},
+    other_success={200: "A repeated `idempotency_key`: the recording it started the first time."},
+    errors={400: START_REFUSED, 404: NO_ROOM, 409: ALREADY_RECORDING},
 )
 def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
     unknown = sorted(set(body) - set(START_SCHEMA["properties"]))
@@ -165,6 +224,13 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
     summary="Stop a recording (or cancel it before it starts)",
     tag="Recordings",
     response_schema=RECORDING_SCHEMA,
+    description=(
+        "Stops the record task and the push, then releases the cloud session; the recording moves to "
+        "`stopping`, then `finalizing` until its files arrive, then `completed`. A scheduled recording that "
+        "has not started is cancelled. Stopping a recording that has already ended changes nothing."
+    ),
+    response_example=STOPPED_EXAMPLE,
+    errors={404: NO_RECORDING},
 )
 def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
     session = services.session_stop(session=find_recording(pk), actor=current_user(request))
@@ -178,6 +244,9 @@ def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpR
     summary="Read a recording",
     tag="Recordings",
     response_schema=RECORDING_SCHEMA,
+    description="The recording with its state, the time of each start/stop step and its files so far.",
+    response_example={**RECORDING_EXAMPLE, "files_found": 1, "files": [FILE_EXAMPLE]},
+    errors={404: NO_RECORDING},
 )
 def recording_read(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
     session = find_recording(pk)
@@ -208,11 +277,26 @@ def parse_since(raw: str) -> datetime:
         "properties": {"count": {"type": "integer"}, "results": {"type": "array", "items": RECORDING_SCHEMA}},
     },
     query={
-        "room": "room key",
-        "state": "one of " + ", ".join(s.value for s in SessionState),
-        "since": "ISO date or date-time: planned to start at or after it",
-        "limit": f"page size (default 50, at most {MAX_LIMIT})",
-        "offset": "rows to skip",
+        "room": Param("Only recordings of the room with this key.", example="live-1002"),
+        "state": Param("Only recordings in this state.", {"enum": SessionState.values}, "completed"),
+        "since": Param(
+            "ISO date or date-time: only recordings planned to start at or after it.",
+            {"type": "string"},
+            "2026-12-01",
+        ),
+        "limit": Param(
+            f"Page size (default 50, at most {MAX_LIMIT}).",
+            {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": 50},
+        ),
+        "offset": Param("Recordings to skip.", {"type": "integer", "minimum": 0, "default": 0}),
+    },
+    response_example={"count": 1, "results": [RECORDING_EXAMPLE]},
+    errors={
+        400: ErrorDoc(
+            "A query parameter is invalid (see `fields`).",
+            "Invalid query parameter.",
+            {"state": ["Unknown state."]},
+        )
     },
 )
 def recording_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
@@ -248,6 +332,22 @@ def recording_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
             "type": {"type": "string"},
             "recordings": {"type": "array", "items": RECORDING_SCHEMA},
         },
+    },
+    description=(
+        "For rooms set to record automatically. `live_started` starts a recording for the room's maximum "
+        "duration, or answers the one already running (the same event twice starts one recording); "
+        "`live_ended` stops the room's automatic recordings and answers them."
+    ),
+    request_example={"type": "live_started"},
+    response_example={"type": "live_started", "recordings": [{**RECORDING_EXAMPLE, "state": "starting"}]},
+    errors={
+        400: ErrorDoc(
+            "The body is invalid, or the start is refused (inactive room or client app).",
+            "The request body is invalid.",
+            {"type": ["Select a valid choice. live_paused is not one of the available choices."]},
+        ),
+        404: NO_ROOM,
+        409: NOT_AUTO_RECORD,
     },
 )
 def room_event(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dashboard.access import Capability, current_user
-from dashboard.api import ApiError, api_operation, by_method, json_response
-from recordings.api.rooms import find_room, parse_int
+from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
+from recordings.api.rooms import NO_ROOM, find_room, parse_int
 from recordings.models import InteractionEvent, RecordingSession
 from recordings.models.review import INTERACTION_KIND_PATTERN, INTERACTION_KIND_REGEX
 from recordings.services import review
@@ -74,13 +74,47 @@ LIST_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"count": {"type": "integer"}, "results": {"type": "array", "items": EVENT_OUT_SCHEMA}},
 }
-LIST_QUERY = {
-    "q": "Only events whose text contains this (case-insensitive).",
-    "kind": "Only events of this kind.",
-    "since": "Only events at or after this ISO 8601 time.",
-    "until": "Only events at or before this ISO 8601 time.",
-    "limit": "At most this many (default 100, at most 1000), oldest first.",
+LIST_QUERY: dict[str, str | Param] = {
+    "q": Param("Only events whose text contains this (case-insensitive).", example="goal"),
+    "kind": Param("Only events of this kind.", {"type": "string", "pattern": INTERACTION_KIND_REGEX}, "gift"),
+    "since": Param(
+        "Only events at or after this ISO 8601 time.",
+        {"type": "string", "format": "date-time"},
+        "2026-12-02T12:00:00Z",
+    ),
+    "until": Param("Only events at or before this ISO 8601 time.", {"type": "string", "format": "date-time"}),
+    "limit": Param(
+        f"At most this many (default 100, at most {MAX_INTERACTIONS_PER_POST}), oldest first.",
+        {"type": "integer", "minimum": 0, "maximum": MAX_INTERACTIONS_PER_POST, "default": 100},
+    ),
 }
+EVENT_EXAMPLE: dict[str, Any] = {
+    "at": "2026-12-02T12:05:31+08:00",
+    "kind": "gift",
+    "text": "3 rockets from fan_42",
+    "payload": {"gift_id": "rocket", "count": 3},
+    "id": "evt-000123",
+}
+POST_EXAMPLE: dict[str, Any] = {
+    "events": [
+        EVENT_EXAMPLE,
+        {"at": "2026-12-02T12:05:40+08:00", "kind": "bullet_comment", "text": "What a goal!"},
+    ]
+}
+LIST_EXAMPLE: dict[str, Any] = {
+    "count": 1,
+    "results": [{**EVENT_EXAMPLE, "room_key": "live-1002", "recording": None}],
+}
+INVALID_EVENTS = ErrorDoc(
+    "The batch is invalid; one bad event rejects the whole POST and nothing is stored (see `fields`).",
+    "The request body is invalid.",
+    {"events[1].at": ["An ISO 8601 date-time."]},
+)
+NO_RECORDING = ErrorDoc("No recording has this id.", "No recording has the id 42.")
+POST_DESCRIPTION = (
+    f"Up to {MAX_INTERACTIONS_PER_POST} events per call, stored all or none. An event whose `id` was already "
+    "stored is counted in `duplicates` and not stored again, so a retried POST is harmless."
+)
 EVENT_FIELDS = {"at", "kind", "text", "payload", "id"}
 
 
@@ -196,6 +230,10 @@ def _list(request: HttpRequest, events: Any) -> HttpResponse:
     request_schema=BATCH_SCHEMA,
     response_schema=RESULT_SCHEMA,
     success_status=201,
+    description=POST_DESCRIPTION,
+    request_example=POST_EXAMPLE,
+    response_example={"created": 2, "duplicates": 0},
+    errors={400: INVALID_EVENTS, 404: NO_ROOM},
 )
 def room_interactions_post(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
     return _store(request, body, room=find_room(room_key))
@@ -209,6 +247,8 @@ def room_interactions_post(request: HttpRequest, body: dict[str, Any], room_key:
     tag="Interactions",
     response_schema=LIST_SCHEMA,
     query=LIST_QUERY,
+    response_example=LIST_EXAMPLE,
+    errors={404: NO_ROOM},
 )
 def room_interactions_get(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
     return _list(request, InteractionEvent.objects.filter(room=find_room(room_key)))
@@ -223,6 +263,10 @@ def room_interactions_get(request: HttpRequest, body: dict[str, Any], room_key: 
     request_schema=BATCH_SCHEMA,
     response_schema=RESULT_SCHEMA,
     success_status=201,
+    description=POST_DESCRIPTION,
+    request_example=POST_EXAMPLE,
+    response_example={"created": 1, "duplicates": 1},
+    errors={400: INVALID_EVENTS, 404: NO_RECORDING},
 )
 def recording_interactions_post(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     return _store(request, body, session=_session(id))
@@ -236,6 +280,8 @@ def recording_interactions_post(request: HttpRequest, body: dict[str, Any], id: 
     tag="Interactions",
     response_schema=LIST_SCHEMA,
     query=LIST_QUERY,
+    response_example={"count": 1, "results": [{**EVENT_EXAMPLE, "room_key": "live-1002", "recording": 42}]},
+    errors={404: NO_RECORDING},
 )
 def recording_interactions_get(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     return _list(request, InteractionEvent.objects.filter(session=_session(id)))

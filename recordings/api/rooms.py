@@ -13,7 +13,7 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 
 from dashboard.access import Capability, current_user
-from dashboard.api import ApiError, api_operation, by_method, json_response
+from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from recordings.forms.catalog import RoomForm
 from recordings.models import ClientApp, Room
 from recordings.models.catalog import default_css_app_name, default_play_domain, default_push_domain
@@ -113,6 +113,39 @@ ROOM_PATCH_SCHEMA: dict[str, Any] = {
     "properties": _WRITE_PROPERTIES,
     "additionalProperties": False,
 }
+ROOM_EXAMPLE: dict[str, Any] = {
+    "id": 2,
+    "room_key": "live-1002",
+    "name": "Football watch party",
+    "app": {"id": 1, "name": "Bullet comments overlay", "kind": "WEB"},
+    "stream_name": "live-1002",
+    "push_domain": "push.example.com",
+    "play_domain": "play.example.com",
+    "app_name": "live",
+    "entry_parameters": "",
+    "application_parameters": "--url-args=room=live-1002&stream=live-1002",
+    "tags": ["prime-time", "sports"],
+    "auto_record": False,
+    "max_recording_minutes": None,
+    "effective_max_recording_minutes": 360,
+    "is_active": True,
+    "created_at": "2026-12-02T06:03:45.863Z",
+    "updated_at": "2026-12-02T06:03:45.863Z",
+}
+NO_ROOM = ErrorDoc("No room has this key.", "No room has the key “live-9999”.")
+# save_room's 409: two requests passed validation with the same room key or stream name at once.
+ROOM_RACE = ErrorDoc(
+    "Another request took the same room key or stream name at the same time; nothing was saved. Read the rooms "
+    "again and retry.",
+    "Another request created or changed a room with the same room key or stream name at the same time. "
+    "Read the rooms again and retry.",
+)
+INVALID_ROOM = ErrorDoc(
+    "The body is invalid: unknown or missing fields, an unknown client app, a room key or stream name "
+    "already in use, … (see `fields`).",
+    "The request body is invalid.",
+    {"room_key": ["Room with this Room key already exists."], "app": ["No client app “Whiteboard”."]},
+)
 
 
 def room_json(room: Room) -> dict[str, Any]:
@@ -233,13 +266,19 @@ def save_room(request: HttpRequest, body: dict[str, Any], room: Room | None) -> 
     tag="Rooms",
     response_schema=ROOM_PAGE_SCHEMA,
     query={
-        "active": "true or false: only active or only inactive rooms",
-        "app": "client app id or exact name",
-        "q": "text in the name, room key or stream name",
-        "tag": "rooms carrying this tag",
-        "limit": f"page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})",
-        "offset": "rooms to skip",
+        "active": Param("Only active (true) or only inactive (false) rooms.", {"type": "boolean"}, True),
+        "app": Param(
+            "Only rooms of this client app: its id or exact name.", example="Bullet comments overlay"
+        ),
+        "q": Param("Text in the name, room key or stream name.", example="football"),
+        "tag": Param("Only rooms carrying this tag.", example="sports"),
+        "limit": Param(
+            f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}).",
+            {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        ),
+        "offset": Param("Rooms to skip.", {"type": "integer", "minimum": 0, "default": 0}),
     },
+    response_example={"count": 8, "limit": 1, "offset": 0, "results": [ROOM_EXAMPLE]},
 )
 def rooms_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     rooms = Room.objects.listing()
@@ -274,6 +313,15 @@ def rooms_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     request_schema=ROOM_CREATE_SCHEMA,
     response_schema=ROOM_SCHEMA,
     success_status=201,
+    description="The same rules as the console's room form; the stream name defaults to one derived from the key.",
+    request_example={
+        "name": "Football watch party",
+        "room_key": "live-1002",
+        "app": "Bullet comments overlay",
+        "tags": ["prime-time", "sports"],
+    },
+    response_example=ROOM_EXAMPLE,
+    errors={400: INVALID_ROOM, 409: ROOM_RACE},
 )
 def room_create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     missing = [key for key in ("name", "room_key", "app") if body.get(key) in (None, "")]
@@ -291,6 +339,8 @@ def room_create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     summary="Read a room",
     tag="Rooms",
     response_schema=ROOM_SCHEMA,
+    response_example=ROOM_EXAMPLE,
+    errors={404: NO_ROOM},
 )
 def room_read(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
     return json_response(room_json(find_room(room_key)))
@@ -304,6 +354,10 @@ def room_read(request: HttpRequest, body: dict[str, Any], room_key: str) -> Http
     tag="Rooms",
     request_schema=ROOM_PATCH_SCHEMA,
     response_schema=ROOM_SCHEMA,
+    description="Only the fields sent change; the others keep their values.",
+    request_example={"auto_record": True, "max_recording_minutes": 180},
+    response_example={**ROOM_EXAMPLE, "auto_record": True, "max_recording_minutes": 180},
+    errors={400: INVALID_ROOM, 404: NO_ROOM, 409: ROOM_RACE},
 )
 def room_patch(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
     return json_response(room_json(save_room(request, body, find_room(room_key))))

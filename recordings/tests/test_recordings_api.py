@@ -139,7 +139,8 @@ def test_live_event_for_a_room_without_auto_record_is_refused(
     assert not RecordingSession.objects.exists()
 
 
-def test_operations_are_in_the_openapi_document(client: Client) -> None:
+def test_operations_are_in_the_openapi_document(client: Client, operator: User) -> None:
+    client.force_login(operator)  # the reference is behind login
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "post" in paths["/api/v1/rooms/{room_key}/recordings"]
     assert "get" in paths["/api/v1/recordings"] and "post" in paths["/api/v1/recordings/{id}/stop"]
