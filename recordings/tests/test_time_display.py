@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from conftest import PASSWORD
 from dashboard.models import Profile
 from recordings.health_chart import health_figure
 from recordings.review_chart import reviewed_per_day_figure
@@ -82,3 +84,29 @@ def test_charts_name_the_zone_of_their_time_axis() -> None:
         assert figure["layout"]["xaxis3"]["title"]["text"] == "Time (Europe/Berlin (CET))"
         review = reviewed_per_day_figure([{"day": INSTANT.date(), "moderator": "mo", "total": 2}])
         assert review["layout"]["xaxis"]["title"]["text"] == "Day (Europe/Berlin (CET))"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_live_page_says_until_when_in_the_console_zone_whatever_the_browsers(
+    browser: Any, live_server: Any, operator: Any, settings: Any
+) -> None:
+    settings.CSS_PLAY_BASE_URL = "http://127.0.0.1:9"  # nothing plays: only the expiry line matters here
+    room = make_room(name="Zone room", stream_name="room-zone")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="America/Los_Angeles")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", operator.get_username())
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/live/rooms/{room.pk}/")
+        page.wait_for_function(
+            "document.querySelector('[data-role=expiry]').textContent.includes('valid until')"
+        )
+        text = page.inner_text("[data-role=expiry]")
+    finally:
+        context.close()
+    assert re.fullmatch(r"Signed URLs valid until \d\d:\d\d:\d\d \+08; renewed automatically\.", text), text
