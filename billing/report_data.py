@@ -60,12 +60,15 @@ class EpochMicros(Func):
         return []
 
     def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
-        # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds, then the fraction's digits.
-        template = (
-            "(CAST(strftime('%%s', %(expressions)s) AS INTEGER) * 1000000"
-            " + CAST(substr(%(expressions)s, 21, 6) AS INTEGER))"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra_context)
+        # SQLite keeps a timestamp as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]" (Django writes 0 or 6 fraction
+        # digits, SQL's own clock 3). Whole seconds come from julianday() of the first 19 characters (exact
+        # once rounded: its error is ~40 µs), the fraction from the rest read as a number. No strftime('%s'):
+        # a literal % in the SQL must be doubled for the qmark conversion and for DEBUG's query logging,
+        # which is how the earlier version crashed with DEBUG on and read every second as 0 with it off.
+        sql, params = compiler.compile(self.source_expressions[0])
+        seconds = f"CAST(ROUND((julianday(substr({sql}, 1, 19)) - 2440587.5) * 86400) AS INTEGER)"
+        fraction = f"CAST(ROUND(CAST(substr({sql}, 20) AS REAL) * 1000000) AS INTEGER)"
+        return f"({seconds} * 1000000 + {fraction})", (*params, *params)
 
 
 def session_columns(month: date) -> SessionColumns:

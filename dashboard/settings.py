@@ -108,6 +108,23 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The demo runs four processes on this one file (web, RQ worker, RQ cron, management commands), each
+    # writing. With SQLite's defaults a transaction starts DEFERRED and upgrades to a write lock at its first
+    # write; when another connection already writes, that upgrade fails at once with "database is locked"
+    # (the busy timeout is not applied to a lock upgrade, since waiting could deadlock). So:
+    # - transaction_mode IMMEDIATE: every atomic block takes the write lock at BEGIN, where the busy timeout
+    #   does apply: concurrent writers queue instead of failing (select_for_update is a no-op on SQLite; this
+    #   is what serialises its read-then-write services).
+    # - timeout 20 s (the busy timeout): how long a writer waits for the lock. Writes last milliseconds; the
+    #   few services that call Tencent inside a transaction (file delete, stream drop) hold it for that call.
+    # - WAL journal: readers never wait for the writer nor block it (pages keep rendering during writes);
+    #   synchronous=NORMAL is the safe setting with WAL (a power cut may lose the last commits, never corrupt).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The demo's SQLite cannot enforce NULLS NOT DISTINCT unique constraints (models.W047); PostgreSQL, which
 # production and the tests use, does. Only the embedded demo silences the warning.

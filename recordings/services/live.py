@@ -226,7 +226,6 @@ def stream_drop(*, stream_name: str, actor: Actor) -> None:
     cache.delete(ONLINE_CACHE_KEY)
 
 
-@transaction.atomic
 def live_pushes_reconcile(*, now: datetime | None = None) -> int:
     """Close the pushes callbacks left open that CSS no longer lists as online (their end callback was lost).
 
@@ -234,11 +233,14 @@ def live_pushes_reconcile(*, now: datetime | None = None) -> int:
     (advisory) list stays. Returns how many were closed; the session side has its own reconciliation.
     """
     now = now or timezone.now()
+    # Asked before any transaction: on SQLite a transaction holds the whole database's write lock, which
+    # every other writer would wait on for as long as CSS takes to answer (retries included).
     online = {s.stream_name for s in css.describe_live_stream_online_list()}
     stale = (
         StreamPush.objects.live().filter(started_at__lt=now - RECONCILE_GRACE).exclude(stream_name__in=online)
     )
-    closed = stale.update(ended_at=now, end_reason=NOT_ONLINE)  # its real end callback, if any, corrects it
+    # One UPDATE statement: atomic by itself. Its real end callback, if any, corrects it.
+    closed = stale.update(ended_at=now, end_reason=NOT_ONLINE)
     if closed:
         cache.delete(ONLINE_CACHE_KEY)
     return closed
