@@ -45,8 +45,16 @@ class PriceBook(models.Model):
     class Meta:
         ordering = ["-effective_from", "-version"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(version__gte=1), name="pricebook_version_positive"),
-            models.CheckConstraint(condition=models.Q(currency="USD"), name="pricebook_currency_usd"),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1),
+                name="pricebook_version_positive",
+                violation_error_message="The version is 1 or more.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency="USD"),
+                name="pricebook_currency_usd",
+                violation_error_message="Price books are in USD.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,13 +134,20 @@ class Budget(models.Model):
                 name="budget_one_recurring_per_app",
                 violation_error_message="This app already has an every-month budget.",
             ),
-            models.CheckConstraint(condition=models.Q(amount_usd__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_usd__gt=0),
+                name="budget_amount_positive",
+                violation_error_message="The amount must be more than 0.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(warning_percent__gte=1, warning_percent__lte=99),
                 name="budget_warning_1_99",
+                violation_error_message="The warning threshold is from 1 to 99 percent.",
             ),
             models.CheckConstraint(
-                condition=models.Q(month__isnull=True) | models.Q(month__day=1), name="budget_month_first_day"
+                condition=models.Q(month__isnull=True) | models.Q(month__day=1),
+                name="budget_month_first_day",
+                violation_error_message="A month's budget starts on the first day of that month.",
             ),
         ]
 

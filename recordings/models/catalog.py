@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +48,7 @@ domain_validator = RegexValidator(
     "Enter a domain name such as push.example.com (lowercase, no scheme, no path).",
 )
 css_app_name_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,32}$", "Use letters, digits, '-' and '_'.")
-tag_pattern = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+TAG_MAX_LENGTH = 32
 
 # The values a launch-parameter template may use; `Room.template_values` supplies each of them.
 LAUNCH_PLACEHOLDERS = (
@@ -85,16 +86,34 @@ def validate_launch_template(template: str) -> None:
         )
 
 
+def normalize_tag(text: str) -> str:
+    """One tag as it is stored and searched: NFC, trimmed, lowercase, inner spaces as '-' ('Live  Show' → 'live-show',
+    '直播' stays '直播'). The form, the API and the filters all go through this, so they agree."""
+    return re.sub(r"\s+", "-", unicodedata.normalize("NFC", text).strip().lower())
+
+
+def is_valid_tag(tag: str) -> bool:
+    """Letters of any script (with their combining marks), digits, '-' and '_'; starting with a letter or digit."""
+    if not tag or len(tag) > TAG_MAX_LENGTH or unicodedata.category(tag[0])[0] not in {"L", "N"}:
+        return False
+    return all(_is_tag_word_char(char) for char in tag)
+
+
+def _is_tag_word_char(char: str) -> bool:
+    return char in "-_" or unicodedata.category(char)[0] in {"L", "M", "N"}
+
+
 def normalize_tags(raw: str | list[str] | tuple[str, ...]) -> str:
-    """'Sports, Live  show,sports' → 'live-show,sports' (lowercase, deduplicated, sorted, spaces → '-')."""
+    """'Sports, Live  show,sports, 直播' → 'live-show,sports,直播' (normalize_tag each, deduplicated, sorted)."""
     items = raw.split(",") if isinstance(raw, str) else list(raw)
-    tags = {re.sub(r"\s+", "-", item.strip().lower()) for item in items}
+    tags = {normalize_tag(item) for item in items}
     tags.discard("")
-    bad = sorted(tag for tag in tags if not tag_pattern.match(tag))
+    bad = sorted(tag for tag in tags if not is_valid_tag(tag))
     if bad:
         raise ValidationError(
-            "Invalid tag %(tags)s: a tag has up to 32 letters, digits, '-' or '_'.",
-            params={"tags": ", ".join(bad)},
+            "Invalid tag %(tags)s: a tag has up to %(limit)d letters (of any language), digits, '-' or '_', "
+            "and starts with a letter or digit; separate tags with commas.",
+            params={"tags": ", ".join(bad), "limit": TAG_MAX_LENGTH},
         )
     return ",".join(sorted(tags))
 
@@ -205,17 +224,30 @@ class ClientApp(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="clientapp_name_not_empty"),
             models.CheckConstraint(
-                condition=~Q(kind=ClientAppKind.WEB) | ~Q(url=""), name="clientapp_web_needs_url"
+                condition=~Q(name=""),
+                name="clientapp_name_not_empty",
+                violation_error_message="A client app needs a name.",
             ),
             models.CheckConstraint(
-                condition=Q(frame_rate__gte=1, frame_rate__lte=120), name="clientapp_frame_rate_range"
+                condition=~Q(kind=ClientAppKind.WEB) | ~Q(url=""),
+                name="clientapp_web_needs_url",
+                violation_error_message="A WEB app needs the URL of its page.",
             ),
-            models.CheckConstraint(condition=Q(bitrate_kbps__gt=0), name="clientapp_bitrate_positive"),
+            models.CheckConstraint(
+                condition=Q(frame_rate__gte=1, frame_rate__lte=120),
+                name="clientapp_frame_rate_range",
+                violation_error_message="The frame rate is from 1 to 120 frames per second.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bitrate_kbps__gt=0),
+                name="clientapp_bitrate_positive",
+                violation_error_message="The bitrate must be more than 0 kbps.",
+            ),
             models.CheckConstraint(
                 condition=Q(max_recording_minutes__gte=1, max_recording_minutes__lte=RECORDING_MINUTES_LIMIT),
                 name="clientapp_max_minutes_range",
+                violation_error_message=f"The maximum recording length is from 1 to {RECORDING_MINUTES_LIMIT} minutes.",
             ),
         ]
 
@@ -239,6 +271,7 @@ class RoomQuerySet(models.QuerySet["Room"]):
 
     def with_tag(self, tag: str) -> RoomQuerySet:
         # Tags are stored normalised as "a,b,c", so a tag is a whole comma-separated item.
+        tag = normalize_tag(tag)
         return self.filter(
             Q(tags=tag)
             | Q(tags__startswith=f"{tag},")
@@ -316,12 +349,21 @@ class Room(models.Model):
     class Meta:
         ordering = ["name", "room_key"]
         constraints = [
-            models.CheckConstraint(condition=~Q(room_key=""), name="room_key_not_empty"),
-            models.CheckConstraint(condition=~Q(stream_name=""), name="room_stream_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(room_key=""),
+                name="room_key_not_empty",
+                violation_error_message="A room needs its room key.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stream_name=""),
+                name="room_stream_name_not_empty",
+                violation_error_message="A room needs a CSS stream name: enter one, or a valid room key to derive it from.",
+            ),
             models.CheckConstraint(
                 condition=Q(max_recording_minutes__isnull=True)
                 | Q(max_recording_minutes__gte=1, max_recording_minutes__lte=RECORDING_MINUTES_LIMIT),
                 name="room_max_minutes_range",
+                violation_error_message=f"The room's maximum recording length is empty or from 1 to {RECORDING_MINUTES_LIMIT} minutes.",
             ),
         ]
         indexes = [models.Index(fields=["is_active", "client_app"])]

@@ -111,7 +111,11 @@ class StreamPush(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["stream_name", "sequence"], name="streampush_unique_sequence")
+            models.UniqueConstraint(
+                fields=["stream_name", "sequence"],
+                name="streampush_unique_sequence",
+                violation_error_message="This push (stream name and sequence) is already stored.",
+            )
         ]
         indexes = [
             models.Index(
@@ -220,20 +224,31 @@ class RecordingFile(models.Model):
         ordering = ["-content_start", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["file_id"], condition=Q(storage="vod"), name="recordingfile_unique_vod_file_id"
+                fields=["file_id"],
+                condition=Q(storage="vod"),
+                name="recordingfile_unique_vod_file_id",
+                violation_error_message="A recording file with this VOD file id already exists.",
             ),
             models.UniqueConstraint(
-                fields=["cos_key"], condition=Q(storage="cos"), name="recordingfile_unique_cos_key"
+                fields=["cos_key"],
+                condition=Q(storage="cos"),
+                name="recordingfile_unique_cos_key",
+                violation_error_message="A recording file with this COS key already exists.",
             ),
             models.CheckConstraint(
                 condition=(Q(storage="vod") & ~Q(file_id="")) | (Q(storage="cos") & ~Q(cos_key="")),
                 name="recordingfile_storage_has_key",
+                violation_error_message="A VOD file needs its file id, a COS file its COS key.",
             ),
             models.CheckConstraint(
-                condition=Q(size_bytes__gte=0) & Q(duration_s__gte=0), name="recordingfile_sizes_positive"
+                condition=Q(size_bytes__gte=0) & Q(duration_s__gte=0),
+                name="recordingfile_sizes_positive",
+                violation_error_message="The size and the duration cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(content_end__gte=models.F("content_start")), name="recordingfile_ordered_times"
+                condition=Q(content_end__gte=models.F("content_start")),
+                name="recordingfile_ordered_times",
+                violation_error_message="The content ends before it starts.",
             ),
         ]
         # The browser lists newest first, optionally filtered by room, format or review status; each filter
@@ -285,7 +300,13 @@ class StreamScreenshot(models.Model):
 
     class Meta:
         ordering = ["-taken_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["pic_full_url"], name="streamscreenshot_unique_url")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pic_full_url"],
+                name="streamscreenshot_unique_url",
+                violation_error_message="This screenshot is already stored.",
+            )
+        ]
         indexes = [models.Index(fields=["stream_name", "-taken_at"], name="screenshot_stream_idx")]
 
     def __str__(self) -> str:
@@ -328,7 +349,11 @@ class PushAnomaly(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "anomaly_type"], name="pushanomaly_unique_per_event")
+            models.UniqueConstraint(
+                fields=["event", "anomaly_type"],
+                name="pushanomaly_unique_per_event",
+                violation_error_message="This anomaly is already recorded for that event.",
+            )
         ]
         indexes = [models.Index(fields=["stream_name", "-occurred_at"], name="anomaly_stream_idx")]
         verbose_name_plural = "push anomalies"

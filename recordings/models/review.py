@@ -74,7 +74,9 @@ class ReviewClaim(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(expires_at__gt=F("claimed_at")), name="reviewclaim_expires_after_claim"
+                condition=Q(expires_at__gt=F("claimed_at")),
+                name="reviewclaim_expires_after_claim",
+                violation_error_message="A claim must expire after it was taken.",
             )
         ]
 
@@ -127,21 +129,31 @@ class ReviewVerdict(models.Model):
     class Meta:
         ordering = ["file", "-revision"]
         constraints = [
-            models.UniqueConstraint(fields=["file", "revision"], name="reviewverdict_unique_revision"),
             models.UniqueConstraint(
-                fields=["file"], condition=Q(is_current=True), name="reviewverdict_one_current"
+                fields=["file", "revision"],
+                name="reviewverdict_unique_revision",
+                violation_error_message="Someone else gave a verdict on this file at the same time: reload it and try again.",
+            ),
+            models.UniqueConstraint(
+                fields=["file"],
+                condition=Q(is_current=True),
+                name="reviewverdict_one_current",
+                violation_error_message="This file already has a current verdict: reload it and try again.",
             ),
             models.CheckConstraint(
                 condition=~Q(decision="reject") | Q(reason__isnull=False),
                 name="reviewverdict_reject_has_reason",
+                violation_error_message="A rejection needs a reason.",
             ),
             models.CheckConstraint(
                 condition=~Q(decision="escalate") | Q(escalated_to__isnull=False),
                 name="reviewverdict_escalation_has_target",
+                violation_error_message="An escalation needs the person it goes to.",
             ),
             models.CheckConstraint(
                 condition=Q(decision="reject") | Q(hide_from_outputs=False),
                 name="reviewverdict_only_rejections_hide",
+                violation_error_message="Only a rejected file can be hidden from outputs.",
             ),
         ]
 
@@ -163,8 +175,16 @@ class ReviewNote(models.Model):
     class Meta:
         ordering = ["position_s", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(position_s__gte=0), name="reviewnote_position_positive"),
-            models.CheckConstraint(condition=~Q(text=""), name="reviewnote_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(position_s__gte=0),
+                name="reviewnote_position_positive",
+                violation_error_message="A note's position cannot be before the start of the file.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="reviewnote_text_not_empty",
+                violation_error_message="A note needs some text.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -221,6 +241,7 @@ class QaFlag(models.Model):
             models.CheckConstraint(
                 condition=Q(start_s__isnull=True) | Q(end_s__isnull=True) | Q(end_s__gte=F("start_s")),
                 name="qaflag_range_ordered",
+                violation_error_message="A flagged range ends before it starts.",
             )
         ]
         indexes = [models.Index(fields=["kind", "file"], name="qaflag_kind_file_idx")]
@@ -273,12 +294,15 @@ class InteractionEvent(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(room__isnull=False) | Q(session__isnull=False), name="interaction_has_owner"
+                condition=Q(room__isnull=False) | Q(session__isnull=False),
+                name="interaction_has_owner",
+                violation_error_message="An interaction event belongs to a room or a recording.",
             ),
             models.UniqueConstraint(
                 fields=["room", "session", "external_id"],
                 condition=~Q(external_id=""),
                 name="interaction_unique_external_id",
+                violation_error_message="An event with this id is already stored for this room or recording.",
                 nulls_distinct=False,
             ),
         ]
@@ -324,7 +348,9 @@ class TranscriptSegment(models.Model):
         ordering = ["start_s", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_s__gte=0) & Q(end_s__gte=F("start_s")), name="segment_range_ordered"
+                condition=Q(start_s__gte=0) & Q(end_s__gte=F("start_s")),
+                name="segment_range_ordered",
+                violation_error_message="A transcript segment starts at 0 s or later and ends after it starts.",
             )
         ]
 

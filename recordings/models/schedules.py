@@ -71,24 +71,32 @@ class Schedule(models.Model):
     class Meta:
         ordering = ["room__name", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="schedule_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1),
+                name="schedule_duration_positive",
+                violation_error_message="A window lasts at least 1 minute.",
+            ),
             models.CheckConstraint(
                 condition=~Q(kind=ScheduleKind.ONCE) | Q(starts_at__isnull=False),
                 name="schedule_once_has_start",
+                violation_error_message="A one-off window needs its start.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=ScheduleKind.WEEKLY) | (~Q(weekdays="") & Q(start_time__isnull=False)),
                 name="schedule_weekly_has_days_and_time",
+                violation_error_message="A weekly schedule needs its days and its start time.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=ScheduleKind.CRON) | ~Q(cron_expression=""),
                 name="schedule_cron_has_expression",
+                violation_error_message="A cron schedule needs its cron expression.",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
                 | Q(valid_until__isnull=True)
                 | Q(valid_until__gte=F("valid_from")),
                 name="schedule_validity_ordered",
+                violation_error_message="The last valid day is before the first.",
             ),
         ]
 

@@ -159,25 +159,33 @@ class RecordingSession(models.Model):
         ordering = ["-planned_start", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(planned_end__gt=F("planned_start")), name="session_end_after_start"
+                condition=Q(planned_end__gt=F("planned_start")),
+                name="session_end_after_start",
+                violation_error_message="A recording must end after it starts.",
             ),
             models.UniqueConstraint(
-                fields=["car_user_id"], condition=~Q(car_user_id=""), name="session_unique_car_user_id"
+                fields=["car_user_id"],
+                condition=~Q(car_user_id=""),
+                name="session_unique_car_user_id",
+                violation_error_message="Another recording already uses this CAR user id.",
             ),
             models.UniqueConstraint(
                 fields=["room", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="session_unique_idempotency_key",
+                violation_error_message="This room already has a recording with this idempotency key.",
             ),
             models.UniqueConstraint(
                 fields=["schedule", "planned_start"],
                 condition=Q(schedule__isnull=False),
                 name="session_unique_schedule_occurrence",
+                violation_error_message="This occurrence of the schedule already has a recording.",
             ),
             models.UniqueConstraint(
                 fields=["room"],
                 condition=Q(state__in=sorted(ACTIVE_STATES)),
                 name="session_one_active_per_room",
+                violation_error_message="This room is already being recorded: stop that recording first.",
             ),
         ]
         indexes = [models.Index(fields=["state", "planned_start"])]
@@ -259,7 +267,9 @@ class RecordTask(models.Model):
         ordering = ["start_time", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_time__gt=F("start_time")), name="recordtask_end_after_start"
+                condition=Q(end_time__gt=F("start_time")),
+                name="recordtask_end_after_start",
+                violation_error_message="A record task must end after it starts.",
             )
         ]
 
