@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 
@@ -234,6 +235,10 @@ def form_data(body: dict[str, Any], room: Room | None) -> dict[str, Any]:
         elif key == "tags" and isinstance(value, list):
             if not all(isinstance(tag, str) for tag in value):
                 raise ApiError(400, "The request body is invalid.", fields={"tags": ["Tags are strings."]})
+            if any("," in tag for tag in value):
+                raise ApiError(
+                    400, "The request body is invalid.", fields={"tags": ["A tag cannot contain a comma."]}
+                )
             data["tags"] = ",".join(value)
         else:
             data[key] = "" if value is None else value
@@ -256,6 +261,12 @@ def save_room(request: HttpRequest, body: dict[str, Any], room: Room | None) -> 
         return services.room_update(room=room, data=form.cleaned_data, actor=actor)
     except ValidationError as exc:
         raise invalid(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}) from exc
+    except IntegrityError as exc:  # validated, then beaten to the same key or stream name by another request
+        raise ApiError(
+            409,
+            "Another request created or changed a room with the same room key or stream name at the same time. "
+            "Read the rooms again and retry.",
+        ) from exc
 
 
 @api_operation(
@@ -295,7 +306,7 @@ def rooms_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     if params.get("q"):
         rooms = rooms.search(params["q"].strip())
     if params.get("tag"):
-        rooms = rooms.with_tag(params["tag"].strip().lower())
+        rooms = rooms.with_tag(params["tag"])  # normalised as the tags are stored
     limit = parse_int("limit", params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
     offset = parse_int("offset", params.get("offset"), 0, 10**9)
     page = rooms[offset : offset + limit]

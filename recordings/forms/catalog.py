@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
+from recordings.forms.limits import announce_length_limits
 from recordings.models import ClientApp, ClientAppKind, Room
 from recordings.models.catalog import normalize_tags, room_key_validator, suggest_stream_name
 
@@ -71,6 +72,10 @@ class ClientAppForm(InlineValidationMixin, forms.ModelForm):
 
     WIDE_FIELDS = ("url", "launch_parameters", "notes")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        announce_length_limits(self)
+
 
 class RoomForm(InlineValidationMixin, forms.ModelForm):
     class Meta:
@@ -96,6 +101,10 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
             "tags": forms.TextInput(attrs={"placeholder": "sports, vip"}),
         }
         labels = {"client_app": "Client app"}
+        help_texts = {
+            "tags": "Comma-separated, e.g. sports, vip, 直播: each up to 32 letters (any language), digits, "
+            "'-' or '_'. Stored in lowercase."
+        }
 
     WIDE_FIELDS = ("entry_parameters",)
     CSS_FIELDS = ("push_domain", "play_domain", "app_name")
@@ -112,6 +121,7 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
         self.fields["stream_name"].widget.attrs["placeholder"] = (
             self.stream_name_suggestion() or "derived from the room key"
         )
+        announce_length_limits(self)
 
     def stream_name_suggestion(self) -> str:
         """The stream name a new room gets when the field is left empty ('' before a usable room key)."""
