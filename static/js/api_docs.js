@@ -10,7 +10,9 @@
     domNode: target,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
-    deepLinking: true, // each operation has its own #/Tag/operationId link
+    // No deep links: Swagger UI puts them inside each operation's toggle button (nested interactive
+    // elements, which screen readers cannot reach). Each operation still has its id, operations-<tag>-<id>.
+    deepLinking: false,
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
     displayRequestDuration: true,
@@ -19,4 +21,16 @@
     // The document is behind login and served by this console: no call to swagger.io's validator.
     validatorUrl: null,
   });
+
+  // Swagger UI renders as the user expands operations; label what it leaves unnamed (the value pickers of
+  // "Try it out", e.g. a boolean's select) after the parameter they belong to.
+  function labelControls() {
+    for (const control of target.querySelectorAll("select:not([aria-label]), input:not([aria-label]), textarea:not([aria-label])")) {
+      if (control.labels && control.labels.length) continue;
+      const row = control.closest("tr");
+      const name = row && row.querySelector(".parameter__name");
+      control.setAttribute("aria-label", name ? name.textContent.replace("*", "").trim() : control.placeholder || "value");
+    }
+  }
+  new MutationObserver(labelControls).observe(target, { childList: true, subtree: true });
 })();
