@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from dashboard.models import Profile
 from recordings.health_chart import health_figure
 from recordings.review_chart import reviewed_per_day_figure
+from recordings.services import files
 from recordings.tests.media.support import make_file, make_room
 from tencent.results import PushSample
 
@@ -110,3 +111,30 @@ def test_live_page_says_until_when_in_the_console_zone_whatever_the_browsers(
     finally:
         context.close()
     assert re.fullmatch(r"Signed URLs valid until \d\d:\d\d:\d\d \+08; renewed automatically\.", text), text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_file_page_renews_its_expiry_line_in_the_console_zone(
+    browser: Any, live_server: Any, operator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "SIGNED_URL_REFRESH_S", 1)
+    recording = make_file(room=make_room(), file_id="5285890000000003", url="http://127.0.0.1:9/a/b/f.mp4")
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, timezone_id="America/Los_Angeles")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", operator.get_username())
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/files/{recording.pk}/")
+        first = page.inner_text("#file-player [data-role=expiry]")
+        page.wait_for_function("Number(document.getElementById('file-player').dataset.resigned || 0) >= 2")
+        text = page.inner_text("#file-player [data-role=expiry]")
+    finally:
+        context.close()
+    expiry_line = r"Signed URL valid until \d\d:\d\d:\d\d \+08; renewed automatically\."
+    assert re.fullmatch(expiry_line, first) and re.fullmatch(expiry_line, text), (first, text)
+    assert text != first  # the renewed URL's later expiry

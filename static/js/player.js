@@ -163,6 +163,8 @@
           media.currentTime = position;
           if (!paused) media.play().catch(() => undefined);
         }
+        const expiryBox = root.querySelector("[data-role=expiry]");
+        if (expiryBox) expiryBox.textContent = `Signed URL valid until ${signed.expires_at_display}; renewed automatically.`;
         root.dataset.resigned = String(Number(root.dataset.resigned || "0") + 1);
       } catch (error) {
         setStatus(statusBox, `Could not renew the signed URL (${error.message}).`);
