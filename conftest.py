@@ -149,7 +149,12 @@ def emulator(settings: Any) -> Iterator[Any]:
     from emulator.testing import running_emulator
 
     with running_emulator(
-        EMULATOR_FILE_DELAY_SECONDS=0,
+        # Strict, time-scaled: files come late, tasks take effect late, a UserId stays busy after a call.
+        EMULATOR_FILE_DELAY_SECONDS=0.3,
+        EMULATOR_RECORD_ACTIVATION_SECONDS=0.3,
+        EMULATOR_CAR_PROCESSING_SECONDS=0.2,
+        # The console's test settings send CAR_USER_IP=127.0.0.1, as its demo does.
+        EMULATOR_CAR_ALLOW_PRIVATE_USER_IP=1,
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_CALLBACK_URL="http://127.0.0.1:9/callbacks/css/",

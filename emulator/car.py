@@ -9,7 +9,9 @@ session that is never destroyed keeps its concurrency forever (CAR does not reap
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
+import re
 import time
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +22,9 @@ from emulator.params import STR, Action, RequestContext
 from emulator.state import Concurrency, EmulatorState
 
 RUN_WITHOUT_CLIENT = "RunWithoutClient"
+# CAR documents no charset for UserId, but it becomes the CSS StreamName of StartPublishStream, whose names
+# allow letters, digits, '-' and '_'; 64 characters is the harsher plausible bound.
+USER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class Pusher(Protocol):
@@ -50,6 +55,8 @@ class CarService:
         self.pusher = pusher
         # Where each UserId's push went (StartPublishStreamWithURL may choose another stream).
         self._push_targets: dict[str, tuple[str, str, str]] = {}
+        # When CreateSession / a push last took effect for a UserId: CAR is still processing it for a while.
+        self._processing: dict[tuple[str, str], float] = {}
 
     def actions(self) -> dict[str, Action]:
         return {
@@ -92,6 +99,7 @@ class CarService:
     # --- actions ---------------------------------------------------------------------------------------------
 
     def apply_concurrent(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        self._check_user(params)
         project_id = params["ProjectId"]
         if not project_id.startswith("cap-"):
             raise ApiError(
@@ -134,6 +142,7 @@ class CarService:
             raise ApiError(
                 "InvalidParameter", "ClientSession is required unless RunMode is RunWithoutClient."
             )
+        self._check_user(params)
         now = time.time()
         with self.state.mutate():
             self._release_idle(now)
@@ -143,7 +152,11 @@ class CarService:
                     "FailedOperation.LockTimeout",
                     "No concurrency is applied for this UserId (or it expired).",
                 )
-            if not held.server_session:
+            if held.server_session:
+                # The same UserId again (a reconnect) gets its session back, unless its cloud app is still
+                # being launched by the previous call.
+                self._check_not_processing("CreateSession", held.user_id, now)
+            else:
                 payload = {
                     "UserId": held.user_id,
                     "ProjectId": held.project_id,
@@ -153,6 +166,7 @@ class CarService:
                 held.server_session = base64.b64encode(json.dumps(payload).encode()).decode()
                 held.session_created_at = now
                 held.application_parameters = str(params.get("ApplicationParameters") or "")
+                self._processing[("CreateSession", held.user_id)] = now
             return {"ServerSession": held.server_session}
 
     def start_publish_stream(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -243,8 +257,32 @@ class CarService:
         """The emulator was reset: no UserId pushes any more."""
         with self.state.lock:
             self._push_targets.clear()
+            self._processing.clear()
 
     # --- helpers ---------------------------------------------------------------------------------------------
+
+    def _check_user(self, params: dict[str, Any]) -> None:
+        if not USER_ID.match(params["UserId"]):
+            raise ApiError(
+                "InvalidParameterValue",
+                "UserId must be 1-64 letters, digits, '-' or '_' (it becomes the push's StreamName).",
+            )
+        try:
+            address = ipaddress.ip_address(params["UserIp"])
+        except ValueError:
+            raise ApiError(
+                "InvalidParameterValue", f"UserIp {params['UserIp']!r} is not an IP address."
+            ) from None
+        if not address.is_global and not self.config.car_allow_private_user_ip:
+            raise ApiError(
+                "InvalidParameterValue",
+                f"UserIp {address} is not a public address; CAR schedules by the user's public IP.",
+            )
+
+    def _check_not_processing(self, action: str, user_id: str, now: float) -> None:
+        since = self._processing.get((action, user_id))
+        if since is not None and now - since < self.config.car_processing_seconds:
+            raise ApiError("FailedOperation.SlowDown", "This UserId's request is still being processed.")
 
     def _in_use(self, project_id: str) -> int:
         return sum(1 for held in self.state.concurrencies.values() if held.project_id == project_id)
@@ -263,12 +301,15 @@ class CarService:
 
     def _publish(self, held: Concurrency, target: tuple[str, str, str], *, stream_param: str) -> None:
         # The push starts outside the state lock: starting ffmpeg takes a moment and other calls must go on.
+        now = time.time()
         with self.state.mutate():
             previous = self._push_targets.get(held.user_id)
             domain_name, app_name, stream_name = target
             live = self.pusher.is_pushing(domain_name=domain_name, app_name=app_name, stream_name=stream_name)
+            if held.publishing and live:
+                self._check_not_processing("StartPublishStream", held.user_id, now)
             if held.publishing and previous == target and live:
-                return  # already pushing there: StartPublishStream is idempotent
+                return  # already pushing there (and settled): nothing to start
             self._push_targets[held.user_id] = target
             held.publishing = True
         if previous is not None:
@@ -288,6 +329,8 @@ class CarService:
                 self._push_targets.pop(held.user_id, None)
                 held.publishing = False
             raise ApiError("InternalError", f"The cloud application could not start pushing: {exc}") from exc
+        with self.state.lock:  # CAR keeps processing the new push for a while after answering
+            self._processing[("StartPublishStream", held.user_id)] = time.time()
 
     def _stop_push(self, held: Concurrency) -> None:
         with self.state.mutate():
@@ -305,3 +348,5 @@ class CarService:
         with self.state.mutate():
             if self.state.concurrencies.get(held.user_id) is held:
                 del self.state.concurrencies[held.user_id]
+            for action in ("CreateSession", "StartPublishStream"):
+                self._processing.pop((action, held.user_id), None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROFILES = ("strict", "chaos")
+PUSH_CODECS = ("h265", "h264")
 DEFAULT_CREDENTIALS = "AKIDemulatorDemoSecretId0000000000:emulatorDemoSecretKey00000000000"
 
 
@@ -58,7 +59,21 @@ class EmulatorConfig:
     # An applied concurrency that never got a session is released after this long (CAR: 90 s).
     car_idle_hold_seconds: float = 90.0
     callback_retry_seconds: float = 60.0
-    file_delay_seconds: float = 5.0
+    # From a recording's end to its files being visible and announced. Tencent gives no bound ("minutes" in
+    # practice); strict takes two minutes, so the console's finalizing must wait for late files.
+    file_delay_seconds: float = 120.0
+    # CreateRecordTask's answer comes before the task is in force (CSS: keep ≥ 3 s before pushing); a push
+    # that starts earlier is recorded only from the moment the task became active.
+    record_activation_seconds: float = 3.0
+    # A repeated CreateSession/StartPublishStream for a UserId whose previous one is still being processed
+    # answers FailedOperation.SlowDown ("该UserId请求正在处理中") for this long.
+    car_processing_seconds: float = 2.0
+    # CAR schedules by the user's public IP: a loopback/private/reserved UserIp is refused unless allowed
+    # (the demo and the console's tests, which send 127.0.0.1, allow it).
+    car_allow_private_user_ip: bool = False
+    # The codec of CAR's push: chosen from the client's capabilities, H.265 first; a session without a client
+    # has none to offer, so strict pushes H.265 ("h264" for a setup whose players need it).
+    push_codec: str = "h265"
     segment_seconds: float = 2.0
     screenshot_seconds: float = 10.0
     sample_seconds: float = 5.0  # how often push quality (DescribeStreamPushInfoList) is measured
@@ -117,10 +132,17 @@ class EmulatorConfig:
         size = get("VIDEO_SIZE")
         width, height = parse_size(size) if size else (defaults.video_width, defaults.video_height)
         credentials = get("CREDENTIALS")
-        enforce = get("ENFORCE_RATE_LIMITS")
         profile = text("PROFILE", defaults.profile).lower()
         if profile not in PROFILES:
             raise ValueError(f"EMULATOR_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+        codec = text("PUSH_CODEC", defaults.push_codec).lower()
+        if codec not in PUSH_CODECS:
+            raise ValueError(f"EMULATOR_PUSH_CODEC must be one of {', '.join(PUSH_CODECS)}, not {codec!r}")
+
+        def flag(name: str, default: bool) -> bool:
+            raw = get(name)
+            return default if raw is None else raw.lower() in {"1", "true", "yes", "on"}
+
         return cls(
             host=text("HOST", defaults.host),
             port=integer("PORT", defaults.port),
@@ -146,10 +168,14 @@ class EmulatorConfig:
             car_idle_hold_seconds=number("CAR_IDLE_HOLD_SECONDS", defaults.car_idle_hold_seconds),
             callback_retry_seconds=number("CALLBACK_RETRY_SECONDS", defaults.callback_retry_seconds),
             file_delay_seconds=number("FILE_DELAY_SECONDS", defaults.file_delay_seconds),
+            record_activation_seconds=number("RECORD_ACTIVATION_SECONDS", defaults.record_activation_seconds),
+            car_processing_seconds=number("CAR_PROCESSING_SECONDS", defaults.car_processing_seconds),
+            car_allow_private_user_ip=flag("CAR_ALLOW_PRIVATE_USER_IP", defaults.car_allow_private_user_ip),
+            push_codec=codec,
             segment_seconds=number("SEGMENT_SECONDS", defaults.segment_seconds),
             screenshot_seconds=number("SCREENSHOT_SECONDS", defaults.screenshot_seconds),
             sample_seconds=number("SAMPLE_SECONDS", defaults.sample_seconds),
-            enforce_rate_limits=(enforce or "1").lower() in {"1", "true", "yes", "on"},
+            enforce_rate_limits=flag("ENFORCE_RATE_LIMITS", True),
             profile=profile,
             chaos_rate=number("CHAOS_RATE", defaults.chaos_rate),
             video_width=width,

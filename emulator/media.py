@@ -1,9 +1,9 @@
-"""Real media for the emulator: a live test stream per push, and recordings assembled from its segments.
+"""Real media for the emulator: a live test stream per push (recording files from its segments: `assembly.py`).
 
 Design:
 - `LiveStream` runs ONE ffmpeg process (from imageio-ffmpeg) that renders testsrc2 with the title lines and a
-  running UTC clock (drawtext) plus a beeping sine tone, encodes H.264 (ultrafast/zerolatency, a forced keyframe at
-  every segment boundary so segments cut exactly) + AAC in real time (`-re`), and writes live HLS into
+  running UTC clock (drawtext) plus a beeping sine tone, encodes H.265 or H.264 (ultrafast/zerolatency, a forced
+  keyframe at every segment boundary so segments cut exactly) + AAC in real time (`-re`), and writes live HLS into
   `<root>/<app>/<stream>/live.m3u8` with `seg_NNNNNN.ts` segments (`temp_file`: a listed segment is complete).
 - Segment retention: the live playlist is a sliding window of 10 segments, but NO segment is deleted while the
   stream exists, and `stop()` keeps them too, because recordings are assembled from them when a record task or the
@@ -26,20 +26,21 @@ import atexit
 import contextlib
 import functools
 import logging
-import math
 import os
-import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-import imageio_ffmpeg
+# Re-exported: the emulator's other modules and tests import them from here.
+from emulator.probing import MediaError as MediaError
+from emulator.probing import MediaInfo as MediaInfo
+from emulator.probing import ffmpeg_exe as ffmpeg_exe
+from emulator.probing import inspect_media, parse_playlist, run_ffmpeg, tail
+from emulator.probing import probe as probe
 
 logger = logging.getLogger(__name__)
 
@@ -63,21 +64,11 @@ FONT_CANDIDATES = (
 # drawtext expands this at render time; colons inside the strftime format are escaped for %{gmtime:...}.
 CLOCK_TEXT = r"%{gmtime:%Y-%m-%d %H\:%M\:%S} UTC"
 FORMATS = ("mp4", "hls", "flv", "aac")
-
-
-class MediaError(RuntimeError):
-    """ffmpeg failed or produced something unusable."""
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    duration_s: float
-    size_bytes: int
-    width: int  # 0 for audio-only files
-    height: int
-    video_codec: str  # "" for audio-only files
-    audio_codec: str | None
-    bitrate_bps: int
+# hvc1 is the sample entry players (Safari) need for H.265 in MP4; x265 is kept quiet about its settings.
+VIDEO_ENCODERS = {
+    "h264": ["-c:v", "libx264"],
+    "h265": ["-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "log-level=error"],
+}
 
 
 @dataclass(frozen=True)
@@ -104,182 +95,11 @@ class PushSample:
 
 
 @functools.cache
-def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-@functools.cache
 def find_font() -> Path | None:
     for candidate in FONT_CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
     return None
-
-
-# --- probing ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Inspection:
-    duration_s: float
-    width: int
-    height: int
-    video_codec: str
-    audio_codec: str | None
-    video_bytes: int
-    audio_bytes: int
-    frames: int
-
-
-_VIDEO_STREAM = re.compile(r"Stream #\d+:\d+\S*: Video: (\w+).*?(\d{2,5})x(\d{2,5})")
-_AUDIO_STREAM = re.compile(r"Stream #\d+:\d+\S*: Audio: (\w+)")
-_HEADER_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_STREAM_BYTES = re.compile(r"video:(\d+)(KiB|kB) audio:(\d+)(KiB|kB)")
-_FRAMES = re.compile(r"frame=\s*(\d+)")
-_TIME = re.compile(r"time=(\d+):(\d\d):(\d\d(?:\.\d+)?)")
-
-
-def _seconds(match: re.Match[str]) -> float:
-    hours, minutes, seconds = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-
-
-def _inspect(source: str, *, cwd: Path | None = None) -> _Inspection:
-    """Stream-copy `source` into the null muxer and read what ffmpeg reports about it."""
-    result = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-i",
-            source,
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        cwd=cwd,
-        timeout=120,
-    )
-    output = result.stderr
-    if result.returncode != 0:
-        raise MediaError(f"ffmpeg could not read {source}: {_tail(output)}")
-    # The header describes the input; the statistics after "Stream mapping" describe what was copied.
-    header = output.split("Stream mapping:", 1)[0]
-    video = _VIDEO_STREAM.search(header)
-    audio = _AUDIO_STREAM.search(header)
-    duration = _HEADER_DURATION.search(header)
-    times = list(_TIME.finditer(output))
-    if duration and "Estimating duration from bitrate" not in output:
-        duration_s = _seconds(duration)
-    elif times:
-        duration_s = _seconds(times[-1])
-    else:
-        raise MediaError(f"ffmpeg reported no duration for {source}")
-    unit = {"KiB": 1024, "kB": 1000}
-    stream_bytes = list(_STREAM_BYTES.finditer(output))
-    video_bytes = audio_bytes = 0
-    if stream_bytes:
-        last = stream_bytes[-1]
-        video_bytes = int(last.group(1)) * unit[last.group(2)]
-        audio_bytes = int(last.group(3)) * unit[last.group(4)]
-    frames = list(_FRAMES.finditer(output))
-    return _Inspection(
-        duration_s=duration_s,
-        width=int(video.group(2)) if video else 0,
-        height=int(video.group(3)) if video else 0,
-        video_codec=video.group(1) if video else "",
-        audio_codec=audio.group(1) if audio else None,
-        video_bytes=video_bytes,
-        audio_bytes=audio_bytes,
-        frames=int(frames[-1].group(1)) if frames and video else 0,
-    )
-
-
-def probe(path: Path) -> MediaInfo:
-    """Duration, size, resolution, codecs and overall bitrate; a playlist's size includes its segments."""
-    path = Path(path)
-    inspection = _inspect(str(path))
-    size = path.stat().st_size
-    if path.suffix == ".m3u8":
-        size += sum((path.parent / entry.uri).stat().st_size for entry in _parse_playlist(path.read_text()))
-    duration = inspection.duration_s
-    return MediaInfo(
-        duration_s=duration,
-        size_bytes=size,
-        width=inspection.width,
-        height=inspection.height,
-        video_codec=inspection.video_codec,
-        audio_codec=inspection.audio_codec,
-        bitrate_bps=int(size * 8 / duration) if duration > 0 else 0,
-    )
-
-
-def _tail(text: str, lines: int = 8) -> str:
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
-
-
-# --- playlists --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _PlaylistEntry:
-    uri: str
-    duration_s: float
-    program_date_time: float | None
-
-
-def _parse_program_date_time(value: str) -> float:
-    # ffmpeg writes e.g. 2026-11-25T12:16:50.622+0000
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        with contextlib.suppress(ValueError):
-            return datetime.strptime(value, fmt).timestamp()
-    return datetime.fromisoformat(value).timestamp()
-
-
-def _parse_playlist(text: str) -> list[_PlaylistEntry]:
-    entries: list[_PlaylistEntry] = []
-    duration: float | None = None
-    program_date_time: float | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#EXTINF:"):
-            duration = float(line[len("#EXTINF:") :].split(",", 1)[0])
-        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
-            program_date_time = _parse_program_date_time(line.split(":", 1)[1])
-        elif line and not line.startswith("#") and duration is not None:
-            entries.append(_PlaylistEntry(uri=line, duration_s=duration, program_date_time=program_date_time))
-            duration = program_date_time = None
-    return entries
-
-
-def _write_vod_playlist(path: Path, parts: list[tuple[str, Segment]]) -> None:
-    """A finished (VOD) playlist; a wall-clock gap between segments is marked as a discontinuity."""
-    target = max(1, math.ceil(max(segment.duration_s for _, segment in parts)))
-    lines = [
-        "#EXTM3U",
-        "#EXT-X-VERSION:3",
-        f"#EXT-X-TARGETDURATION:{target}",
-        "#EXT-X-MEDIA-SEQUENCE:0",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
-    ]
-    previous: Segment | None = None
-    for name, segment in parts:
-        if previous is None or segment.started_at - previous.ended_at > 1.0:
-            if previous is not None:
-                lines.append("#EXT-X-DISCONTINUITY")
-            stamp = datetime.fromtimestamp(segment.started_at).astimezone().isoformat(timespec="milliseconds")
-            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{stamp}")
-        lines += [f"#EXTINF:{segment.duration_s:.6f},", name]
-        previous = segment
-    lines.append("#EXT-X-ENDLIST")
-    path.write_text("\n".join(lines) + "\n")
 
 
 # --- live stream ------------------------------------------------------------------------------------------------
@@ -313,7 +133,11 @@ class LiveStream:
         video_kbps: int = 2500,
         segment_seconds: float = 2.0,
         die_after_s: float | None = None,
+        codec: str = "h264",
     ) -> None:
+        if codec not in VIDEO_ENCODERS:
+            raise ValueError(f"unknown push codec {codec!r}; expected one of {', '.join(VIDEO_ENCODERS)}")
+        self.codec = codec
         self.app = app
         self.stream = stream
         self.title_lines = list(title_lines)
@@ -408,7 +232,7 @@ class LiveStream:
         """Bitrates, frame rate and resolution measured from the most recent segments."""
         recent = self._recent_segments(SAMPLE_SEGMENTS)
         source = "concat:" + "|".join(segment.path.name for segment in recent)
-        inspection = _inspect(source, cwd=self.directory)
+        inspection = inspect_media(source, cwd=self.directory)
         duration = sum(segment.duration_s for segment in recent)
         return PushSample(
             at=time.time(),
@@ -428,7 +252,7 @@ class LiveStream:
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".part")
         frame_args = ["-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1"]
-        _run_ffmpeg(["-i", str(latest.path), *frame_args, str(partial)])
+        run_ffmpeg(["-i", str(latest.path), *frame_args, str(partial)])
         partial.replace(out)
         return out
 
@@ -513,8 +337,7 @@ class LiveStream:
             "-i",
             "sine=frequency=440:beep_factor=4:sample_rate=48000",
             *self._video_filter(),
-            "-c:v",
-            "libx264",
+            *VIDEO_ENCODERS[self.codec],
             "-preset",
             "ultrafast",
             "-tune",
@@ -568,7 +391,7 @@ class LiveStream:
             time.sleep(0.05)
         log = (self.directory / LOG_FILE).read_text(errors="replace")
         self.stop()
-        raise MediaError(f"live stream {self.app}/{self.stream} produced no segment: {_tail(log)}")
+        raise MediaError(f"live stream {self.app}/{self.stream} produced no segment: {tail(log)}")
 
     def _owns_directory(self) -> bool:
         """False once a newer push of the same stream name took the directory over."""
@@ -589,7 +412,7 @@ class LiveStream:
             return
         with self._lock:
             previous = next(reversed(self._segments.values()), None)
-            for entry in _parse_playlist(text):
+            for entry in parse_playlist(text):
                 if entry.uri in self._segments:
                     previous = self._segments[entry.uri]
                     continue
@@ -628,72 +451,3 @@ class LiveStream:
         with _live_streams_lock:
             if process.poll() is not None:
                 _live_streams.discard(self)
-
-
-# --- recordings -------------------------------------------------------------------------------------------------
-
-
-def _run_ffmpeg(args: list[str], *, stdin_files: list[Path] | None = None) -> None:
-    """Run ffmpeg with `args`, feeding `stdin_files` concatenated on stdin; raise MediaError on failure."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
-            stdin=subprocess.PIPE if stdin_files is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        if process.stdin is not None:
-            with contextlib.suppress(BrokenPipeError), process.stdin:
-                for path in stdin_files or []:
-                    with path.open("rb") as source:
-                        shutil.copyfileobj(source, process.stdin, 1 << 20)
-        returncode = process.wait()
-        if returncode != 0:
-            errors.seek(0)
-            raise MediaError(f"ffmpeg failed ({returncode}): {_tail(errors.read().decode(errors='replace'))}")
-
-
-_REMUX_ARGS = {
-    "mp4": ["-map", "0", "-c", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "mp4"],
-    "flv": ["-map", "0", "-c", "copy", "-bsf:a", "aac_adtstoasc", "-f", "flv"],
-    "aac": ["-map", "0:a", "-c", "copy", "-f", "adts"],
-}
-
-
-def assemble_recording(
-    *, segments: list[Segment], out_dir: Path, basename: str, fmt: str
-) -> tuple[list[Path], MediaInfo]:
-    """Build a recording file from live segments (stream copy, no re-encoding).
-
-    mp4/flv/aac: one file, remuxed from the segments concatenated as one MPEG-TS (segments of one push have
-    continuous timestamps; assemble each push separately). hls: a VOD playlist plus the segments (hard links
-    where possible, otherwise copies), the playlist first. MediaInfo covers all parts.
-    """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown recording format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if not segments:
-        raise ValueError("a recording needs at least one segment")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if fmt == "hls":
-        playlist = out_dir / f"{basename}.m3u8"
-        parts: list[tuple[str, Segment]] = []
-        for index, segment in enumerate(segments):
-            name = f"{basename}_{index:05d}.ts"
-            target = out_dir / name
-            target.unlink(missing_ok=True)
-            try:
-                os.link(segment.path, target)
-            except OSError:
-                shutil.copyfile(segment.path, target)
-            parts.append((name, segment))
-        _write_vod_playlist(playlist, parts)
-        return [playlist, *(out_dir / name for name, _ in parts)], probe(playlist)
-    out = out_dir / f"{basename}.{fmt}"
-    partial = out_dir / f".{basename}.{fmt}.part"
-    _run_ffmpeg(
-        ["-f", "mpegts", "-i", "pipe:0", *_REMUX_ARGS[fmt], str(partial)],
-        stdin_files=[s.path for s in segments],
-    )
-    partial.replace(out)
-    return [out], probe(out)

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.assembly import assemble_recording
 from emulator.config import EmulatorConfig
 from emulator.cos import CosService
-from emulator.media import LiveStream, Segment, assemble_recording
+from emulator.media import LiveStream, Segment
 from emulator.state import EmulatorState, Push
 from emulator.vod import VodService
 
@@ -121,7 +122,9 @@ class Recorder:
         started: list[_Recording] = []
         with self.state.lock:
             for task in self.state.record_tasks.values():
-                if task.stopped or not task.start_time <= now < task.end_time:
+                # A new task is in force only after the activation delay (CSS: push ≥ 3 s after creating it).
+                active_from = max(task.start_time, task.created_at + self.config.record_activation_seconds)
+                if task.stopped or not active_from <= now < task.end_time:
                     continue
                 live = lives.get((task.domain_name, task.app_name, task.stream_name))
                 if live is None or (task.task_id, live[0].sequence) in self._recordings:
@@ -131,8 +134,9 @@ class Recorder:
                     task_id=task.task_id,
                     push=push,
                     live=stream,
-                    # From the push's first frame when the task was already active, else from StartTime.
-                    started_at=max(task.start_time, push.started_at),
+                    # From the push's first frame when the task was already active; a push started earlier
+                    # loses what came before the task was in force.
+                    started_at=max(active_from, push.started_at),
                     until=task.end_time,
                     template_id=task.template_id,
                     extension=task.extension,

@@ -117,6 +117,7 @@ class Pushes:
                 height=self.config.video_height,
                 segment_seconds=self.config.segment_seconds,
                 die_after_s=self.faults.push_die_after_s,
+                codec=self.config.push_codec,
             )
             try:
                 stream.start()

@@ -14,7 +14,10 @@ from emulator.tests.sdk import Clients, make_clients
 @pytest.fixture(scope="module")
 def module_emulator() -> Iterator[RunningEmulator]:
     with running_emulator(
+        # Strict, time-scaled: the delays of Tencent's answers taking effect, in tenths of seconds.
         EMULATOR_FILE_DELAY_SECONDS=0,
+        EMULATOR_RECORD_ACTIVATION_SECONDS=0.3,
+        EMULATOR_CAR_PROCESSING_SECONDS=0.2,
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused",

@@ -43,11 +43,11 @@ def test_faults_set_through_admin_reach_the_api(emu: RunningEmulator, clients: C
         {"actions": {"CreateSession": {"error_code": "ResourceUnavailable.Initialization", "count": 1}}},
     )
     assert status == 200
-    call(clients.car, "ApplyConcurrent", UserId="u1", UserIp="10.0.0.1", ProjectId="cap-admin01")
+    call(clients.car, "ApplyConcurrent", UserId="u1", UserIp="125.127.178.221", ProjectId="cap-admin01")
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "CreateSession", UserId="u1", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+        call(clients.car, "CreateSession", UserId="u1", UserIp="125.127.178.221", RunMode="RunWithoutClient")
     assert excinfo.value.code == "ResourceUnavailable.Initialization"
-    call(clients.car, "CreateSession", UserId="u1", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    call(clients.car, "CreateSession", UserId="u1", UserIp="125.127.178.221", RunMode="RunWithoutClient")
 
     status, state = admin(emu, "GET", "state")
     assert status == 200 and [item["user_id"] for item in state["concurrencies"]] == ["u1"]
@@ -73,8 +73,8 @@ def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
         first.app.cos.stage(key="record/keep/a.mp4", path=tmp_path / "upload.mp4")
         first.app.cos.publish("record/keep/a.mp4")
         clients = make_clients(first)
-        call(clients.car, "ApplyConcurrent", UserId="keep", UserIp="10.0.0.1", ProjectId="cap-snap0001")
-        call(clients.car, "CreateSession", UserId="keep", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+        call(clients.car, "ApplyConcurrent", UserId="keep", UserIp="125.127.178.221", ProjectId="cap-snap0001")
+        call(clients.car, "CreateSession", UserId="keep", UserIp="125.127.178.221", RunMode="RunWithoutClient")
         task_id = call(
             clients.live,
             "CreateRecordTask",

@@ -17,7 +17,7 @@ PROJECT = "cap-test0001"
 
 
 def apply(clients: Clients, user_id: str, project: str = PROJECT) -> dict:
-    return call(clients.car, "ApplyConcurrent", UserId=user_id, UserIp="10.0.0.1", ProjectId=project)
+    return call(clients.car, "ApplyConcurrent", UserId=user_id, UserIp="125.127.178.221", ProjectId=project)
 
 
 def error_code(excinfo: pytest.ExceptionInfo[TencentCloudSDKException]) -> str:
@@ -27,7 +27,7 @@ def error_code(excinfo: pytest.ExceptionInfo[TencentCloudSDKException]) -> str:
 def test_apply_create_destroy_cycle_counts_concurrencies(clients: Clients) -> None:
     assert apply(clients, "room-1")["RequestId"]
     session = call(
-        clients.car, "CreateSession", UserId="room-1", UserIp="10.0.0.1", RunMode="RunWithoutClient"
+        clients.car, "CreateSession", UserId="room-1", UserIp="125.127.178.221", RunMode="RunWithoutClient"
     )
     assert session["ServerSession"]
     count = call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)
@@ -56,7 +56,7 @@ def test_no_idle_concurrency_when_project_is_full(clients: Clients) -> None:
 
 def test_create_session_needs_an_applied_user(clients: Clients) -> None:
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "CreateSession", UserId="ghost", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+        call(clients.car, "CreateSession", UserId="ghost", UserIp="125.127.178.221", RunMode="RunWithoutClient")
     assert error_code(excinfo) == "FailedOperation.LockTimeout"
 
 
@@ -67,13 +67,13 @@ def test_applied_concurrency_without_session_is_released_after_the_hold(
     emu.state.concurrencies["room-1"].applied_at = time.time() - emu.config.car_idle_hold_seconds - 1
     assert call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)["Running"] == 0
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "CreateSession", UserId="room-1", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+        call(clients.car, "CreateSession", UserId="room-1", UserIp="125.127.178.221", RunMode="RunWithoutClient")
     assert error_code(excinfo) == "FailedOperation.LockTimeout"
 
 
 def test_session_is_never_reaped(clients: Clients, emu: RunningEmulator) -> None:
     apply(clients, "room-1")
-    call(clients.car, "CreateSession", UserId="room-1", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    call(clients.car, "CreateSession", UserId="room-1", UserIp="125.127.178.221", RunMode="RunWithoutClient")
     emu.state.concurrencies["room-1"].applied_at = time.time() - 3600
     assert call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)["Running"] == 1
 
@@ -87,7 +87,7 @@ def test_publish_and_destroy_need_a_session(clients: Clients) -> None:
 
 def test_parameter_validation(clients: Clients) -> None:
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "ApplyConcurrent", UserId="room-1", UserIp="10.0.0.1")
+        call(clients.car, "ApplyConcurrent", UserId="room-1", UserIp="125.127.178.221")
     assert error_code(excinfo) == "MissingParameter"
     with pytest.raises(TencentCloudSDKException) as excinfo:
         apply(clients, "room-1", project="not-a-project")
@@ -179,7 +179,7 @@ def test_get_requests_are_signed_and_typed_like_posts(emu: RunningEmulator) -> N
 
     profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod="GET"))
     client = car_client.CarClient(sdk_credential(emu), "ap-singapore", profile)
-    call(client, "ApplyConcurrent", UserId="room-get", UserIp="10.0.0.1", ProjectId=PROJECT)
+    call(client, "ApplyConcurrent", UserId="room-get", UserIp="125.127.178.221", ProjectId=PROJECT)
     count = call(client, "DescribeConcurrentCount", ProjectId=PROJECT)
     assert (count["Total"], count["Running"]) == (4, 1)
 

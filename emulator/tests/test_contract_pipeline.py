@@ -59,6 +59,8 @@ class Receiver:
 def pipeline_emulator() -> Iterator[RunningEmulator]:
     with running_emulator(
         EMULATOR_FILE_DELAY_SECONDS=0,
+        EMULATOR_RECORD_ACTIVATION_SECONDS=0.3,
+        EMULATOR_CAR_PROCESSING_SECONDS=0.2,
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_SAMPLE_SECONDS=1,
@@ -83,13 +85,14 @@ def sdk(pipeline_emulator: RunningEmulator, receiver: Receiver) -> Clients:
 
 
 def start_push(sdk: Clients, user_id: str) -> None:
-    call(sdk.car, "ApplyConcurrent", UserId=user_id, UserIp="10.0.0.1", ProjectId=PROJECT)
-    call(sdk.car, "CreateSession", UserId=user_id, UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    call(sdk.car, "ApplyConcurrent", UserId=user_id, UserIp="125.127.178.221", ProjectId=PROJECT)
+    call(sdk.car, "CreateSession", UserId=user_id, UserIp="125.127.178.221", RunMode="RunWithoutClient")
     call(sdk.car, "StartPublishStream", UserId=user_id, PublishStreamArgs="room=1")
 
 
 def create_task(sdk: Clients, emu: RunningEmulator, stream: str, template_id: int) -> str:
-    return str(
+    """Create a record task and wait until it is in force, as CSS asks before pushing (≥ 3 s, time-scaled)."""
+    task_id = str(
         call(
             sdk.live,
             "CreateRecordTask",
@@ -101,6 +104,8 @@ def create_task(sdk: Clients, emu: RunningEmulator, stream: str, template_id: in
             Extension="{}",
         )["TaskId"]
     )
+    time.sleep(emu.config.record_activation_seconds)
+    return task_id
 
 
 def play_url(emu: RunningEmulator, stream: str, *, key: str | None = None, expires_in: int = 600) -> str:
@@ -347,8 +352,8 @@ def test_start_publish_stream_with_url_checks_the_push_secret(
 
     emu = pipeline_emulator
     domain = emu.config.css_push_domain
-    call(sdk.car, "ApplyConcurrent", UserId="room-url", UserIp="10.0.0.1", ProjectId=PROJECT)
-    call(sdk.car, "CreateSession", UserId="room-url", UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    call(sdk.car, "ApplyConcurrent", UserId="room-url", UserIp="125.127.178.221", ProjectId=PROJECT)
+    call(sdk.car, "CreateSession", UserId="room-url", UserIp="125.127.178.221", RunMode="RunWithoutClient")
     tx_time = format(int(time.time()) + 600, "X")
 
     def url(key: str) -> str:
@@ -374,7 +379,7 @@ def test_the_pushed_picture_names_the_app_the_room_and_the_user_id(
         sdk.car,
         "ApplyConcurrent",
         UserId=user_id,
-        UserIp="10.0.0.1",
+        UserIp="125.127.178.221",
         ProjectId=PROJECT,
         ApplicationId="app-caption01",
     )
@@ -382,7 +387,7 @@ def test_the_pushed_picture_names_the_app_the_room_and_the_user_id(
         sdk.car,
         "CreateSession",
         UserId=user_id,
-        UserIp="10.0.0.1",
+        UserIp="125.127.178.221",
         RunMode="RunWithoutClient",
         ApplicationParameters="--room=lobby-7",
     )

@@ -24,8 +24,8 @@ def test_settings_point_at_the_emulator(emulator: Any) -> None:
 
 def test_gateway_round_trip_through_the_emulator(emulator: Any) -> None:
     project = settings.CAR_PROJECT_ID
-    car.apply_concurrent(user_id="room-gw", user_ip="10.0.0.1", project_id=project)
-    assert car.create_session(user_id="room-gw", user_ip="10.0.0.1")
+    car.apply_concurrent(user_id="room-gw", user_ip="125.127.178.221", project_id=project)
+    assert car.create_session(user_id="room-gw", user_ip="125.127.178.221")
     assert car.describe_concurrent_count(project_id=project).running == 1
     car.start_publish_stream(user_id="room-gw")
     assert css.describe_live_stream_state(stream_name="room-gw") == "active"
@@ -54,5 +54,5 @@ def test_gateway_round_trip_through_the_emulator(emulator: Any) -> None:
 def test_gateway_sees_injected_errors(emulator: Any) -> None:
     emulator.inject_fault("ApplyConcurrent", code="ResourceNotFound.NoIdle")
     with pytest.raises(TencentError) as excinfo:
-        car.apply_concurrent(user_id="room-x", user_ip="10.0.0.1", project_id=settings.CAR_PROJECT_ID)
+        car.apply_concurrent(user_id="room-x", user_ip="125.127.178.221", project_id=settings.CAR_PROJECT_ID)
     assert excinfo.value.is_code("ResourceNotFound.NoIdle")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from emulator import media
-from emulator.media import LiveStream, MediaError, assemble_recording, probe
+from emulator.assembly import assemble_recording
+from emulator.media import LiveStream, MediaError, probe
 
 pytestmark = pytest.mark.slow
 

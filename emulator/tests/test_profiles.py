@@ -19,8 +19,8 @@ PROJECT = "cap-test0001"
 
 
 def start_session(clients: Clients, user_id: str) -> None:
-    call(clients.car, "ApplyConcurrent", UserId=user_id, UserIp="10.0.0.1", ProjectId=PROJECT)
-    call(clients.car, "CreateSession", UserId=user_id, UserIp="10.0.0.1", RunMode="RunWithoutClient")
+    call(clients.car, "ApplyConcurrent", UserId=user_id, UserIp="125.127.178.221", ProjectId=PROJECT)
+    call(clients.car, "CreateSession", UserId=user_id, UserIp="125.127.178.221", RunMode="RunWithoutClient")
 
 
 def test_stop_publish_stream_without_a_running_push_is_an_error(clients: Clients) -> None:

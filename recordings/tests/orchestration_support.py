@@ -17,9 +17,13 @@ from recordings.services.orchestrator import session_advance
 
 @pytest.fixture
 def orch_emulator(settings: Any) -> Iterator[RunningEmulator]:
-    """An emulator that delivers files at once; callbacks go nowhere (tests drive the hooks themselves)."""
+    """An emulator that delivers files soon; callbacks go nowhere (tests drive the hooks themselves)."""
     with running_emulator(
-        file_delay_seconds=0,
+        # Strict, time-scaled (see conftest.py's `emulator`); the console sends CAR_USER_IP=127.0.0.1.
+        file_delay_seconds=0.3,
+        record_activation_seconds=0.3,
+        car_processing_seconds=0.2,
+        car_allow_private_user_ip=True,
         callback_retry_seconds=0.2,
         segment_seconds=1,
         callback_url="http://127.0.0.1:9/callbacks/css/",

@@ -30,7 +30,11 @@ def chaos_emulator(settings: Any) -> Iterator[RunningEmulator]:
     with running_emulator(
         EMULATOR_PROFILE="chaos",
         EMULATOR_CHAOS_RATE="0.2",
-        file_delay_seconds=0,
+        # Strict, time-scaled (see conftest.py's `emulator`); the console sends CAR_USER_IP=127.0.0.1.
+        file_delay_seconds=0.3,
+        record_activation_seconds=0.3,
+        car_processing_seconds=0.2,
+        car_allow_private_user_ip=True,
         callback_retry_seconds=0.2,
         segment_seconds=1,
         car_concurrency=BATCH,

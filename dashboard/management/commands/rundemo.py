@@ -85,6 +85,10 @@ class Command(BaseCommand):
         env.setdefault("NO_PROXY", "127.0.0.1,localhost")
         # The demo database survives restarts, so the emulator's cloud state (media, record tasks) must too.
         env.setdefault("EMULATOR_SNAPSHOT", str(var / "emulator" / "state.json"))
+        # The demo's CAR_USER_IP is 127.0.0.1 (the console has no public address here), and its players must
+        # work in any browser: tell the strict emulator so, as a real account's setup would decide these.
+        env.setdefault("EMULATOR_CAR_ALLOW_PRIVATE_USER_IP", "1")
+        env.setdefault("EMULATOR_PUSH_CODEC", "h264")
         job_level = "INFO" if job_logs else "WARNING"
         # rq.cron logs through the root logger (the console's LOGGING), so only the cron process's LOG_LEVEL
         # quiets it; that process runs nothing but the scheduler. The worker keeps LOG_LEVEL for the jobs'

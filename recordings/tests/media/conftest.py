@@ -17,7 +17,11 @@ from recordings.tests.media.support import CALLBACK_URL
 def media_emulator(settings: Any, live_server: Any) -> Iterator[RunningEmulator]:
     """An emulator whose callbacks reach the console under test, with the console pointed at it."""
     with running_emulator(
-        EMULATOR_FILE_DELAY_SECONDS=0,
+        # Strict, time-scaled (see conftest.py's `emulator`); the console sends CAR_USER_IP=127.0.0.1.
+        EMULATOR_FILE_DELAY_SECONDS=0.3,
+        EMULATOR_RECORD_ACTIVATION_SECONDS=0.3,
+        EMULATOR_CAR_PROCESSING_SECONDS=0.2,
+        EMULATOR_CAR_ALLOW_PRIVATE_USER_IP=1,
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_SAMPLE_SECONDS=1,
