@@ -155,6 +155,8 @@ def emulator(settings: Any) -> Iterator[Any]:
         EMULATOR_CAR_PROCESSING_SECONDS=0.2,
         # The console's test settings send CAR_USER_IP=127.0.0.1, as its demo does.
         EMULATOR_CAR_ALLOW_PRIVATE_USER_IP=1,
+        # Browser tests play its recordings: the setup pushes H.264 (H.265 gets the live page's warning).
+        EMULATOR_PUSH_CODEC="h264",
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_CALLBACK_URL="http://127.0.0.1:9/callbacks/css/",

@@ -71,10 +71,19 @@ class ClientAppForm(InlineValidationMixin, forms.ModelForm):
         }
 
     WIDE_FIELDS = ("url", "launch_parameters", "notes")
+    # CAR's CreateSession documents it: ApplicationParameters take effect for multi-app shared projects and for
+    # single-app exclusive projects with pre-launch off, and are ignored when pre-launch is on.
+    PRELAUNCH_WARNING = (
+        " <strong>CAR ignores them for a single-app exclusive project with pre-launch on</strong>: every room would "
+        "then record whatever the pre-launched app shows. Turn pre-launch off in the CAR project (or use a "
+        "multi-app shared project)."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         announce_length_limits(self)
+        launch = self.fields["launch_parameters"]
+        launch.help_text = f"{launch.help_text}{self.PRELAUNCH_WARNING}"
 
 
 class RoomForm(InlineValidationMixin, forms.ModelForm):

@@ -22,6 +22,9 @@ def media_emulator(settings: Any, live_server: Any) -> Iterator[RunningEmulator]
         EMULATOR_RECORD_ACTIVATION_SECONDS=0.3,
         EMULATOR_CAR_PROCESSING_SECONDS=0.2,
         EMULATOR_CAR_ALLOW_PRIVATE_USER_IP=1,
+        # A browser plays these pushes and files: the setup pushes H.264, as one whose players must work
+        # everywhere would (an H.265 push gets the live page's warning instead).
+        EMULATOR_PUSH_CODEC="h264",
         EMULATOR_CALLBACK_RETRY_SECONDS=0.2,
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_SAMPLE_SECONDS=1,

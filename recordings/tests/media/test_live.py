@@ -34,14 +34,16 @@ def online(*names: str) -> Any:
     return lambda **_: [OnlineStream(name, "live", "push.example.com", []) for name in names]
 
 
-def sample(seconds_ago: int, *, fps: float = 25.0, resolution: str = "1280*720") -> PushSample:
+def sample(
+    seconds_ago: int, *, fps: float = 25.0, resolution: str = "1280*720", codec: str = "h264"
+) -> PushSample:
     return PushSample(
         time=timezone.now() - timedelta(seconds=seconds_ago),
         resolution=resolution,
         video_fps=fps,
         video_bps=2_500_000,
         audio_bps=128_000,
-        video_codec="h264",
+        video_codec=codec,
         audio_codec="aac",
         bandwidth_mbps=2.6,
         flux_mb=1.0,
@@ -280,6 +282,21 @@ def test_live_page_plays_the_stream_and_charts_its_health(
     page.wait_for_function(f"{video}.currentTime > 0 && !{video}.paused", timeout=30_000)
     switched = page.evaluate(f"{video}.currentTime")
     page.wait_for_function(f"{video}.currentTime > {switched} + 2", timeout=30_000)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("codec", "warned"), [("hevc", True), ("h264", False)])
+def test_live_page_warns_when_car_pushes_h265(
+    client_as: Any, moderator: Any, monkeypatch: pytest.MonkeyPatch, codec: str, warned: bool
+) -> None:
+    # CAR picks H.265 first for a session without a client, and StartPublishStream cannot ask for H.264.
+    room = make_room(stream_name="main")
+    live_push("main", room=room)
+    monkeypatch.setattr(live.css, "describe_stream_push_info_list", lambda **_: [sample(5, codec=codec)])
+
+    html = client_as(moderator).get(f"/live/rooms/{room.pk}/").content.decode()
+
+    assert ("This stream is H.265 (HEVC)" in html) is warned
 
 
 @pytest.mark.django_db
