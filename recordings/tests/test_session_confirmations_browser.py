@@ -5,7 +5,6 @@ the room page's button leads to the estimate, and only its confirmation starts a
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -72,7 +71,7 @@ def test_every_section_follows_the_recording_then_polling_stops(
 
     polls: list[str] = []
     page.on("request", lambda req: polls.append(req.url) if "?v=" in req.url else None)
-    time.sleep(4.5)  # two poll periods
+    page.wait_for_timeout(4_500)  # two poll periods (and Playwright delivers its events meanwhile)
     assert polls == [], "the page still polls a finished recording"
 
 
@@ -94,8 +93,11 @@ def test_stop_asks_first_by_mouse_and_keyboard(
     expect(dialog.locator("[data-elapsed]")).to_have_text(ELAPSED)
     expect(dialog).to_contain_text("What was recorded so far is kept")
     assert_inside_viewport(page, dialog)
-    time.sleep(2.5)  # a poll swaps the status meanwhile: the dialog stays
-    expect(dialog).to_be_visible()
+    RecordingSession.objects.filter(pk=session.pk).update(last_error="CSS answered slowly.")
+    expect(page.locator("#session-status")).to_contain_text(
+        "CSS answered slowly.", timeout=SECTION_TIMEOUT_MS
+    )
+    expect(dialog).to_be_visible()  # a poll swapped the status under it: the dialog stays
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     assert RecordingSession.objects.get().state == S.RECORDING
