@@ -7,6 +7,7 @@ Nothing here asserts: callers decide what a failure is (any 5xx; a CSV that does
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections import Counter, deque
@@ -129,3 +130,32 @@ def failures(visits: list[Visit]) -> list[Visit]:
         if visit.status >= 500
         or (visit.found_on and urlsplit(visit.url).path.endswith(".csv") and visit.status != 200)
     ]
+
+
+SAMPLE_ARGUMENTS = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def route_samples(patterns: Iterable[Any] | None = None, prefix: str = "") -> list[str]:
+    """One URL per route of the URLconf (path() routes only; arguments filled with 1 or "x"), linked from a
+    page or not: for a visitor who may see none of them (anonymous), each must still answer without a 5xx."""
+    from django.urls import URLResolver, get_resolver
+    from django.urls.resolvers import RoutePattern
+
+    found: list[str] = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            continue  # a regex route (a few of the admin's): no sample to build
+        route = re.sub(
+            r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_ARGUMENTS.get(m.group(1) or "str", "x"), str(entry.pattern)
+        )
+        if isinstance(entry, URLResolver):
+            found += route_samples(entry.url_patterns, prefix + route)
+        else:
+            found.append("/" + prefix + route)
+    return [url for url in dict.fromkeys(found) if same_site(url, "/") is not None]

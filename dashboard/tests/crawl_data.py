@@ -85,10 +85,10 @@ def _session(
     return session
 
 
-def seed_crawl_data(*, now: datetime) -> date:
+def seed_crawl_data(*, now: datetime, month: date | None = None) -> date:
     """Add the sessions (idempotent: nothing is added when the rooms already have sessions). Returns the past
-    month whose cost figures are compared."""
-    month = previous_month(now)
+    month (the one before `now` unless given) whose cost figures are compared."""
+    month = month or previous_month(now)
     rooms = {room.room_key: room for room in Room.objects.all()}
     if RecordingSession.objects.exists():
         return month
