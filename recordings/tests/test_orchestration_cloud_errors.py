@@ -101,6 +101,8 @@ def test_a_failing_stop_publish_stream_never_blocks_the_release(
     assert 1 <= calls(session, "StopPublishStream") <= 12  # bounded: the gateway's and the engine's tries
     assert calls(session, "DestroySession") == 1
     orch_emulator.clear_faults()
+    assert orch_emulator.wait_idle(30)  # the files arrive late; finalizing then completes
+    clock = drive(session, until={S.COMPLETED, S.FAILED}, now=clock)
     assert_clean(orch_emulator, clock)
 
 
