@@ -57,9 +57,19 @@ def visible_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # a section whose app has not shipped it yet
             continue
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": active})
+        sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": False})
+    entries = [entry for section in sections.values() for entry in section]
+    current = active_url(request.path, [entry["url"] for entry in entries])
+    for entry in entries:
+        entry["active"] = entry["url"] == current
     return [{"name": name, "items": items} for name, items in sections.items()]
+
+
+def active_url(path: str, urls: list[str]) -> str | None:
+    """The one navigation URL a page belongs to: the longest that prefixes its path ("/" only on itself), so
+    /costs/capacity/ highlights Capacity and not also Cost reports."""
+    matching = [url for url in urls if (path == url if url == "/" else path.startswith(url))]
+    return max(matching, key=len, default=None)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

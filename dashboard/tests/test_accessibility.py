@@ -1,0 +1,46 @@
+"""Every page each role can reach passes axe-core's WCAG 2 A/AA rules, fits a desktop viewport and highlights
+exactly its own sidebar item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from dashboard.tests.browser_crawl import (
+    ROLES,
+    crawl_as,
+    describe_violations,
+    overflow_problem,
+    run_axe,
+    seed_demo_data,
+    sidebar_problem,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def desktop_checks(page: Any, label: str, path: str) -> Iterable[str | None]:
+    yield from describe_violations(label, run_axe(page))
+    yield overflow_problem(page, label)
+    yield sidebar_problem(page, label, path)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("accessibility-crawl")
+def test_every_reachable_page_passes_axe_for_every_role(browser, live_server):
+    seed_demo_data()
+    problems: list[str] = []
+    for role in ROLES:
+        crawled, found = crawl_as(
+            browser,
+            live_server,
+            role,
+            width=1360,
+            per_pattern=2 if role == ROLES[0] else 1,
+            check=desktop_checks,
+        )
+        assert len(crawled) > 10, f"[{role}] the crawl reached only {[entry.path for entry in crawled]}"
+        problems.extend(found)
+    assert not problems, "\n".join(problems)
