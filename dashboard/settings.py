@@ -139,7 +139,8 @@ RQ_QUEUES = {
 RQ_SHOW_ADMIN_LINK = True
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis's cache with an outage read as a miss: every cached value can be recomputed.
+        "BACKEND": "dashboard.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cnr",
     }

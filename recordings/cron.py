@@ -1,14 +1,17 @@
-"""Periodic jobs of the orchestration, loaded by `manage.py rqcron recordings.cron` (started by `rundemo`).
+"""Periodic jobs of the orchestration, loaded by `manage.py rqcron recordings.cron` (started by `rundemo`; in
+production run it as `manage.py supervise rqcron recordings.cron`: RQ's cron scheduler exits when Redis goes
+away, and the supervisor restarts it with back-off).
 
-The tick fires schedules and picks up sessions whose next step is due (jobs lost with a worker); the
-reconciliation compares the database with the cloud every minute.
+The tick fires schedules and picks up sessions whose next step is due (jobs lost with a worker or with Redis) or
+whose worker died mid-pass (a lapsed lease); the reconciliation compares the database with the cloud every minute.
 """
 
 from rq import cron
 
 from recordings import file_jobs, jobs
 
-TICK_SECONDS = 10
+# With the lease (orchestrator.LEASE, 9 s), a dead worker's session is resumed within about LEASE + TICK.
+TICK_SECONDS = 5
 
 cron.register(
     jobs.tick, queue_name=jobs.QUEUE, interval=TICK_SECONDS, job_timeout=120, name="recordings-tick"

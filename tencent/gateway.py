@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import redis
 from django.conf import settings
 from django.utils import timezone
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
@@ -73,12 +72,8 @@ def _acquire_slot(action: str) -> None:
         limiter_for(settings.REDIS_URL).acquire(
             action, per_second=per_second, max_wait_s=settings.TENCENT_RATE_LIMIT_WAIT_SECONDS
         )
-    except RateLimitTimeout as exc:
+    except RateLimitTimeout as exc:  # RateLimiterUnavailable too: without Redis the limiter fails closed
         raise TencentError(code=LOCAL_RATE_LIMIT_CODE, message=str(exc), action=action) from exc
-    except redis.RedisError:
-        # Without Redis the console cannot coordinate workers; calling unthrottled beats not calling at all,
-        # and Tencent's own throttling (retried with back-off) is the safety net.
-        logger.warning("Rate limiter unavailable (Redis error); calling %s without waiting", action)
 
 
 def execute(

@@ -4,6 +4,11 @@ Each action has a sorted set of the grant times of its last second. A Lua script
 timed by the server's own clock so workers on different hosts agree) drops entries older than the window and
 either grants a slot or says how long until the oldest entry leaves the window. Callers sleep that long and
 try again, up to a bound; Tencent's documented per-second limits are thus never exceeded by the console.
+
+Without Redis the limiter fails closed: the call is refused with `RateLimiterUnavailable`, which the gateway
+reports as a transient throttling error, so the orchestration retries it later instead of calling Tencent
+unthrottled from every worker at once. Nothing runs jobs while Redis is down anyway (the queues live there);
+only a pass already in flight, or a page asking Tencent, meets the refusal.
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ class RateLimitTimeout(Exception):
     """No slot became free within the caller's bound."""
 
 
+class RateLimiterUnavailable(RateLimitTimeout):
+    """Redis could not be asked for a slot: treated as no slot (fail closed), transient like throttling."""
+
+
 @dataclass(frozen=True)
 class Grant:
     at: float  # Redis server time of the grant, unix seconds
@@ -62,7 +71,13 @@ class RateLimiter:
         started = time.monotonic()
         key = f"{self._prefix}:{action}"
         while True:
-            granted, value = self._script(keys=[key], args=[per_second, WINDOW_MS, uuid.uuid4().hex])
+            try:
+                granted, value = self._script(keys=[key], args=[per_second, WINDOW_MS, uuid.uuid4().hex])
+            except redis.RedisError as exc:
+                logger.warning("Rate limiter unavailable (Redis: %s); %s not called", exc, action)
+                raise RateLimiterUnavailable(
+                    f"{action}: not called, the rate limiter's Redis is unavailable ({exc}); retry later"
+                ) from exc
             if granted:
                 return Grant(at=int(value) / 1_000_000, waited_s=time.monotonic() - started)
             # A little jitter so waiters woken together do not all race for the same freed slot.

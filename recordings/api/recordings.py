@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
+from recordings import jobs
 from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA, files_payload
 from recordings.api.rooms import NO_ROOM, find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
@@ -125,6 +126,13 @@ START_REFUSED = ErrorDoc(
 )
 
 
+# The database is the source of truth: the change is committed, only its wake-up job is missing.
+QUEUE_DOWN = (
+    "Accepted while the job queue (Redis) is unavailable: the change is saved and the recording in its "
+    "current state is returned; the console's periodic tick carries it out once the queue is back."
+)
+
+
 def recording_json(session: RecordingSession) -> dict[str, Any]:
     return {
         "id": session.pk,
@@ -191,7 +199,10 @@ def refused(exc: services.StartRefused) -> ApiError:
     ),
     request_example={"duration_minutes": 60, "idempotency_key": "show-2026-12-02-evening"},
     response_example={**RECORDING_EXAMPLE, "state": "starting", "live_at": None},
-    other_success={200: "A repeated `idempotency_key`: the recording it started the first time."},
+    other_success={
+        200: "A repeated `idempotency_key`: the recording it started the first time.",
+        202: QUEUE_DOWN,
+    },
     errors={400: START_REFUSED, 404: NO_ROOM, 409: ALREADY_RECORDING},
 )
 def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -> HttpResponse:
@@ -205,16 +216,18 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
     if not form.is_valid():
         raise form_error(form)
     try:
-        session, created = services.session_start_now(
-            room=room,
-            actor=current_user(request),
-            trigger=Trigger.API,
-            duration_minutes=form.cleaned_data["duration_minutes"],
-            idempotency_key=form.cleaned_data["idempotency_key"] or "",
-        )
+        with jobs.watch_deferred() as deferred:
+            session, created = services.session_start_now(
+                room=room,
+                actor=current_user(request),
+                trigger=Trigger.API,
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                idempotency_key=form.cleaned_data["idempotency_key"] or "",
+            )
     except services.StartRefused as exc:
         raise refused(exc) from exc
-    return json_response(recording_json(find_recording(session.pk)), status=201 if created else 200)
+    status = 202 if deferred else 201 if created else 200
+    return json_response(recording_json(find_recording(session.pk)), status=status)
 
 
 @api_operation(
@@ -230,11 +243,13 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
         "has not started is cancelled. Stopping a recording that has already ended changes nothing."
     ),
     response_example=STOPPED_EXAMPLE,
+    other_success={202: QUEUE_DOWN},
     errors={404: NO_RECORDING},
 )
 def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
-    session = services.session_stop(session=find_recording(pk), actor=current_user(request))
-    return json_response(recording_json(find_recording(session.pk)))
+    with jobs.watch_deferred() as deferred:
+        session = services.session_stop(session=find_recording(pk), actor=current_user(request))
+    return json_response(recording_json(find_recording(session.pk)), status=202 if deferred else 200)
 
 
 @api_operation(

@@ -1,8 +1,9 @@
 """The engine that drives one recording session through its states, one idempotent step at a time.
 
 `session_advance` is what every RQ job, the reconciler and the tests call. It takes the session's lease (a
-compare-and-set on `lease_until`, so two workers never act on the same session at once and a dead worker's
-lease simply expires), then runs as many steps as it can right now and says when to look again.
+compare-and-set on `lease_until`, so two workers never act on the same session at once; renewed by a heartbeat
+while the pass runs, so a dead worker's short lease soon lapses and the tick resumes the session), then runs as
+many steps as it can right now and says when to look again.
 
 Every step is safe to run twice: its completion is written only after Tencent answered, and a re-run finds
 the cloud already in the wanted state (ApplyConcurrent with the same UserId takes the same concurrency over,
@@ -13,6 +14,7 @@ user's stop that changes the state meanwhile wins and the engine re-reads.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,7 +49,10 @@ from tencent.errors import TencentError
 S = SessionState
 T = TypeVar("T")
 
-LEASE = timedelta(seconds=120)
+# A worker holds its session's lease for LEASE and renews it every LEASE_RENEW while a pass runs (however long
+# a Tencent call takes), so a worker killed mid-call frees its session within LEASE; the tick then resumes it.
+LEASE = timedelta(seconds=9)
+LEASE_RENEW = timedelta(seconds=3)
 BUSY_RETRY = timedelta(seconds=2)
 NOIDLE_RETRY = timedelta(seconds=5)
 LIVE_POLL = timedelta(seconds=1)
@@ -80,6 +85,46 @@ def release_lease(session_id: int, token: str, **fields: Any) -> None:
     )
 
 
+def renew_lease(session_id: int, token: str) -> bool:
+    """Push the lease's end on; False when it is no longer ours (lapsed and taken by another worker)."""
+    until = timezone.now() + LEASE
+    return bool(RecordingSession.objects.filter(pk=session_id, lease_token=token).update(lease_until=until))
+
+
+class LeaseHeartbeat:
+    """Renews a held lease from a background thread until the pass ends.
+
+    Not started inside an outer transaction (the tests' own): the renewal comes from another connection and
+    would wait on the row this transaction already updated. Workers run passes outside any transaction."""
+
+    def __init__(self, session_id: int, token: str) -> None:
+        self.session_id = session_id
+        self.token = token
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> LeaseHeartbeat:
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=LEASE.total_seconds())
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(LEASE_RENEW.total_seconds()):
+                if not renew_lease(self.session_id, self.token):
+                    return
+        except Exception:  # a database hiccup: the lease then lapses and another worker resumes the session
+            return
+        finally:
+            connection.close()  # this thread's own connection
+
+
 # --- entry point -------------------------------------------------------------------------------------------------
 
 
@@ -92,21 +137,27 @@ def session_advance(*, session_id: int, now: datetime | None = None) -> Outcome:
         return Outcome(state or "", now + BUSY_RETRY, busy=True)
     outcome = None
     try:
-        for _ in range(10):  # each pass either settles or moves the state forward; bounded for safety
-            session = RecordingSession.objects.select_related("room__client_app").get(pk=session_id)
-            try:
-                outcome = drive(session, now)
-            except StateChanged:
-                continue
-            if outcome is not None:
-                return outcome
-        outcome = Outcome(session.state, now + BUSY_RETRY)
+        with LeaseHeartbeat(session_id, token):
+            outcome = drive_passes(session_id, now)
         return outcome
     finally:
         if outcome is None:  # an exception: look again soon rather than never
             release_lease(session_id, token)
         else:
             release_lease(session_id, token, next_attempt_at=outcome.retry_at, updated_at=timezone.now())
+
+
+def drive_passes(session_id: int, now: datetime) -> Outcome:
+    """Pass after pass over the session (under its lease) until one settles."""
+    for _ in range(10):  # each pass either settles or moves the state forward; bounded for safety
+        session = RecordingSession.objects.select_related("room__client_app").get(pk=session_id)
+        try:
+            outcome = drive(session, now)
+        except StateChanged:
+            continue
+        if outcome is not None:
+            return outcome
+    return Outcome(session.state, now + BUSY_RETRY)
 
 
 def drive(session: RecordingSession, now: datetime) -> Outcome | None:

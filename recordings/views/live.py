@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.cache import redis_unavailable
 from dashboard.listing import render_list
 from recordings.health_chart import health_figure
 from recordings.models import PushAnomaly, RecordingSession, Room, StreamPush
@@ -18,8 +19,11 @@ from tencent.errors import TencentError
 
 @requires(Capability.VIEW_RECORDINGS)
 def live_board(request: HttpRequest) -> HttpResponse:
+    entries = live.live_board()
     context = {
-        "entries": live.live_board(),
+        "entries": entries,
+        # Without Redis the board still shows what callbacks reported; it says why CSS did not confirm it.
+        "redis_down": redis_unavailable(),
         "can_audit": has_capability(request.user, Capability.VIEW_AUDIT),
     }
     return render_list(request, "recordings/live_board.html", context)

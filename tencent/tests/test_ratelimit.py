@@ -88,8 +88,17 @@ def test_the_gateway_reports_a_full_queue_as_a_retryable_tencent_error(
 
 
 @pytest.mark.django_db
-def test_without_redis_calls_still_go_out(fake: FakeTencent, settings: Any) -> None:
+def test_without_redis_calls_are_refused_as_transient_not_sent_unthrottled(
+    fake: FakeTencent, settings: Any
+) -> None:
     fake.answer("StopPublishStream", Reply())
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.TENCENT_RETRY_BASE_SECONDS = 0.01
 
-    assert car.stop_publish_stream(user_id="u1").request_id
+    with pytest.raises(TencentError) as caught:
+        car.stop_publish_stream(user_id="u1")
+
+    # Fail closed: the orchestration retries it later (transient), Tencent never saw an unthrottled call.
+    assert caught.value.code == LOCAL_RATE_LIMIT_CODE and caught.value.retryable
+    assert "rate limiter's Redis is unavailable" in caught.value.message
+    assert fake.actions() == []
