@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
 .PHONY: demo test install install-test static lint format typecheck services chromium \
-        bench bench-callbacks bench-orchestration bench-costs clean
+        bench bench-callbacks bench-orchestration bench-costs clean cloud-smoke
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -26,6 +26,11 @@ test: install-test services chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## cloud-smoke: with real TENCENT_* credentials in the environment, one 60 s recording end to end and its
+## clean-up, each step printed (costs a few cents); skipped without credentials
+cloud-smoke: install
+	$(BIN)/python scripts/cloud_smoke.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -233,8 +233,14 @@ CSS_APP_NAME = env_str("CSS_APP_NAME", "live")
 CSS_PUSH_KEY = env_str("CSS_PUSH_KEY", emulator_default("emulatorpushkey"))
 CSS_PLAY_KEY = env_str("CSS_PLAY_KEY", emulator_default("emulatorplaykey"))
 CSS_CALLBACK_KEY = env_str("CSS_CALLBACK_KEY", emulator_default("emulatorcallbackkey"))
-# The emulator ships template 1 = MP4 + HLS to VOD and template 2 = MP4 to COS; 0 means no template (HLS to VOD).
-CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 1)
+# The record template of every task. The demo's is 1 (`tencent_setup --apply` creates MP4 + HLS to VOD there);
+# a real account must name its own (a system check says so): Tencent records a task without a known template as
+# HLS in the VOD main application, kept forever. The template must record CSS_RECORD_FORMATS into VOD
+# (VOD_SUBAPP_ID) or, with CSS_RECORD_STORAGE=cos, into COS_BUCKET under COS_RECORD_PATH (its CosBucketPath).
+CSS_RECORD_TEMPLATE_ID = env_int("CSS_RECORD_TEMPLATE_ID", 1 if USING_EMULATOR else 0)
+CSS_RECORD_FORMATS = env_str("CSS_RECORD_FORMATS", "mp4,hls")
+CSS_RECORD_STORAGE = env_str("CSS_RECORD_STORAGE", "vod")
+COS_RECORD_PATH = env_str("COS_RECORD_PATH", "/record/{StreamID}/")
 # Where the browser fetches play URLs. Real CSS play domains are served over https; the emulator serves
 # them itself, so in the demo the play base is the emulator's own address.
 CSS_PLAY_BASE_URL = env_str("CSS_PLAY_BASE_URL", f"http://{_EMULATED}" if TENCENT_API_ENDPOINT else "")
@@ -260,7 +266,8 @@ CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
 # --- Recording orchestration (recordings/services/orchestrator.py, reconcile.py) ---
 # The UserIp CAR wants with ApplyConcurrent/CreateSession; a session without a client has no viewer, so the
 # console sends its own address.
-CAR_USER_IP = env_str("CAR_USER_IP", "127.0.0.1")
+# CAR picks the instance nearest this public address: a real account must set it (a system check says so).
+CAR_USER_IP = env_str("CAR_USER_IP", "127.0.0.1" if USING_EMULATOR else "")
 # How long a start waits for a free CAR concurrency (ResourceNotFound.NoIdle) before it fails.
 RECORDING_NOIDLE_WAIT_SECONDS = env_int("RECORDING_NOIDLE_WAIT_SECONDS", 300)
 # CSS wants ≥ 3 s between CreateRecordTask and the push.

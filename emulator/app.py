@@ -85,6 +85,7 @@ class Emulator:
         }
         # The latest API requests with their outcome, for the admin view and for tests counting calls.
         self.requests: deque[ApiRequest] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._provision()
         self._stopping = threading.Event()
         self._ticker = threading.Thread(target=self._tick_forever, name="emulator-ticker", daemon=True)
         self._ticker.start()
@@ -201,6 +202,11 @@ class Emulator:
         self.state.reset()
         self.requests.clear()
         self._remove_data(TRANSIENT_DIRS + STORED_DIRS)
+        self._provision()
+
+    def _provision(self) -> None:
+        if self.config.provisioned and not self.state.record_templates:
+            self.css.account.provision_defaults()
 
     def _remove_data(self, names: tuple[str, ...]) -> None:
         for name in names:

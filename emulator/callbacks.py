@@ -164,6 +164,11 @@ class CallbackSender:
         with self._changed:
             self._url = url
 
+    def bind(self, url: str, key: str) -> None:
+        """Send to `url`, signed with `key` (a callback rule bound a template to the push domain)."""
+        with self._changed:
+            self._url, self._key = url, key
+
     def set_faults(self, faults: CallbackFaults) -> None:
         with self._changed:
             self._faults = replace(faults)

@@ -86,6 +86,9 @@ class EmulatorConfig:
     video_width: int = 1280
     video_height: int = 720
     play_base_url: str = ""
+    # Start with the record templates `tencent_setup --apply` would create (tests); the demo starts bare and
+    # is provisioned by the seed, through the APIs, like a real account.
+    provisioned: bool = False
 
     @property
     def background_error_rate(self) -> float:
@@ -181,4 +184,5 @@ class EmulatorConfig:
             video_width=width,
             video_height=height,
             play_base_url=text("PLAY_BASE_URL", defaults.play_base_url),
+            provisioned=(get("PROVISIONED") or "0").lower() in {"1", "true", "yes", "on"},
         )

@@ -3,7 +3,8 @@
 A recording runs while its task is active and its stream is live. When the task stops, reaches its EndTime or the
 push ends, the segments covering it are assembled (one file per format of the task's template) in a worker
 thread, stored, and after `file_delay_seconds` made visible and announced — one event 100 per file, then 332
-record_ended. Template 1 = MP4 + HLS to VOD, 2 = MP4 to COS (`record/<stream>/`), anything else = HLS to VOD.
+record_ended. The task's record template (`emulator.record_outputs`) decides the formats and VOD or COS; none = HLS
+to VOD.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ from emulator.assembly import assemble_recording
 from emulator.config import EmulatorConfig
 from emulator.cos import CosService
 from emulator.media import LiveStream, Segment
+from emulator.record_outputs import cos_key, template_outputs
 from emulator.state import EmulatorState, Push
 from emulator.vod import VodService
 
 logger = logging.getLogger("emulator")
 
-TEMPLATES: dict[int, list[tuple[str, str]]] = {1: [("mp4", "vod"), ("hls", "vod")], 2: [("mp4", "cos")]}
-DEFAULT_TEMPLATE = [("hls", "vod")]
 FORMAT_CODES = {"flv": 1, "hls": 2, "mp4": 3, "aac": 4, "mp3": 5}
 Send = Callable[[dict[str, Any]], None]
 
@@ -189,12 +189,22 @@ class Recorder:
         publishers: list[Callable[[], None]] = []
         try:
             cover = self._cover(recording, work)
-            for fmt, storage in TEMPLATES.get(recording.template_id, DEFAULT_TEMPLATE):
+            for output in template_outputs(self.state, recording.template_id):
+                fmt = output.fmt
                 paths, info = assemble_recording(
                     segments=segments, out_dir=work / fmt, basename=basename, fmt=fmt
                 )
-                if storage == "cos":
-                    key = f"record/{push.stream_name}/{paths[0].name}"
+                if output.storage == "cos":
+                    key = cos_key(
+                        output,
+                        basename=basename,
+                        extension=paths[0].suffix.lstrip("."),
+                        stream_name=push.stream_name,
+                        domain_name=push.domain_name,
+                        app_name=push.app_name,
+                        task_id=recording.task_id,
+                        at=content_start,
+                    )
                     self.cos.stage(key=key, path=paths[0])
                     publishers.append(functools.partial(self.cos.publish, key))
                     file_id, video_url = "", self.cos.object_url(key)
@@ -303,12 +313,12 @@ class Recorder:
             self._pending.condition.notify_all()
 
     def _record_status(self, recording: _Recording, record_event: str) -> dict[str, Any]:
-        formats = TEMPLATES.get(recording.template_id, DEFAULT_TEMPLATE)
+        formats = template_outputs(self.state, recording.template_id)
         return {
             **stream_fields(self.config.appid, recording.push),
             "event_type": 332,
             "event_time": int(time.time()),
             "task_id": recording.task_id,
             "record_event": record_event,
-            "record_detail": {"file_format": FORMAT_CODES[formats[0][0]]},
+            "record_detail": {"file_format": FORMAT_CODES[formats[0].fmt]},
         }

@@ -143,6 +143,10 @@ class EmulatorState:
         self.media: dict[str, VodMedia] = {}
         self.cos_objects: dict[str, CosObject] = {}
         self.usage = Usage()
+        # The account's CSS setup, in Tencent's response shapes (RecordTemplateInfo, CallBackTemplateInfo, …).
+        self.record_templates: dict[int, dict[str, Any]] = {}
+        self.callback_templates: dict[int, dict[str, Any]] = {}
+        self.callback_rules: list[dict[str, Any]] = []
         self.counter = 0
         if snapshot_path is not None and snapshot_path.exists():
             self._load(json.loads(snapshot_path.read_text()))
@@ -199,6 +203,9 @@ class EmulatorState:
                 "pushes": [asdict(item) for item in self.pushes],
                 "media": [asdict(item) for item in self.media.values()],
                 "cos_objects": [asdict(item) for item in self.cos_objects.values()],
+                "record_templates": list(self.record_templates.values()),
+                "callback_templates": list(self.callback_templates.values()),
+                "callback_rules": list(self.callback_rules),
                 "usage": {
                     "upstream_bytes": self.usage.upstream_bytes,
                     "downstream_bytes": self.usage.downstream_bytes,
@@ -232,6 +239,9 @@ class EmulatorState:
         self.push_samples = [PushSample(**item) for item in data.get("push_samples", [])]
         self.media = {item["file_id"]: VodMedia(**item) for item in data.get("media", [])}
         self.cos_objects = {item["key"]: CosObject(**item) for item in data.get("cos_objects", [])}
+        self.record_templates = {item["TemplateId"]: item for item in data.get("record_templates", [])}
+        self.callback_templates = {item["TemplateId"]: item for item in data.get("callback_templates", [])}
+        self.callback_rules = list(data.get("callback_rules", []))
         usage = data.get("usage", {})
         self.usage = Usage(
             upstream_bytes=_int_keys(usage.get("upstream_bytes", {})),

@@ -92,6 +92,8 @@ def _config(overrides: dict[str, object], data_dir: Path) -> EmulatorConfig:
     env = {key: str(value) for key, value in overrides.items() if key.startswith(_ENV_PREFIX)}
     env.setdefault("EMULATOR_DATA_DIR", str(data_dir))
     env.setdefault("EMULATOR_VIDEO_SIZE", "320x180")
+    # Record templates 1 and 2 exist from the start, as `tencent_setup --apply` makes them.
+    env.setdefault("EMULATOR_PROVISIONED", "1")
     config = EmulatorConfig.from_env(env).replace(port=0)
     fields = {key: value for key, value in overrides.items() if not key.startswith(_ENV_PREFIX)}
     return config.replace(**fields) if fields else config

@@ -89,6 +89,10 @@ class VodService:
                 self.delete_media,
             ),
             "DescribeStorageData": Action({"SubAppId": (INT, False)}, self.describe_storage_data),
+            "DescribeSubAppIds": Action(
+                {"Name": (STR, False), "Tags": (LIST, False), "Offset": (INT, False), "Limit": (INT, False)},
+                self.describe_sub_app_ids,
+            ),
         }
 
     # --- actions ---------------------------------------------------------------------------------------------
@@ -291,6 +295,32 @@ class VodService:
         ]
         body = ("\n".join(lines) + "\n").encode()
         return Reply(200, {"Content-Type": "application/vnd.apple.mpegurl", **CORS}, body)
+
+    def describe_sub_app_ids(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """The account's applications: the configured sub-application when there is one (Tencent lists the
+        applications of the account; the emulator's account has at most that one)."""
+        limit = 200 if params.get("Limit") is None else params["Limit"]
+        if not 1 <= limit <= 200:
+            raise ApiError("InvalidParameterValue.Limit", "Limit must be 1 to 200.")
+        apps = []
+        if self.config.vod_subapp_id:
+            name = "cnr-recordings"
+            apps.append(
+                {
+                    "SubAppId": self.config.vod_subapp_id,
+                    "SubAppIdName": name,
+                    "Name": name,
+                    "Description": "",
+                    "CreateTime": "2024-01-01T00:00:00+08:00",
+                    "Status": "On",
+                    "Mode": "fileid",
+                    "StorageRegions": [self.config.cos_region],
+                    "Tags": [],
+                }
+            )
+        apps = [app for app in apps if params.get("Name") in (None, "", app["SubAppIdName"])]
+        offset = params.get("Offset") or 0
+        return {"SubAppIdInfoSet": apps[offset : offset + limit], "TotalCount": len(apps)}
 
     # --- helpers ---------------------------------------------------------------------------------------------
 

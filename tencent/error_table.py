@@ -226,6 +226,22 @@ CSS_TABLES: dict[str, dict[str, Rule]] = {
     "DescribePushBandwidthAndFluxList": {**_CSS_BASE},
     "DescribeBillBandwidthAndFluxList": {**_CSS_BASE},
     "DescribeConcurrentRecordStreamNum": {**_CSS_BASE},
+    # The setup doctor (tencent/setup.py): reads, and creates the user asked for; nothing to retry beyond the base.
+    **{
+        action: {**_CSS_BASE}
+        for action in (
+            "DescribeLiveDomains",
+            "DescribeLivePushAuthKey",
+            "DescribeLivePlayAuthKey",
+            "DescribeLiveRecordTemplates",
+            "CreateLiveRecordTemplate",
+            "DescribeLiveCallbackTemplates",
+            "CreateLiveCallbackTemplate",
+            "DescribeLiveCallbackRules",
+            "CreateLiveCallbackRule",
+            "DeleteLiveCallbackRule",
+        )
+    },
 }
 
 _VOD_BASE = _rules(
@@ -241,6 +257,7 @@ VOD_TABLES: dict[str, dict[str, Rule]] = {
     "SearchMedia": {**_VOD_BASE},
     "DescribeMediaInfos": {**_VOD_BASE},
     "DescribeStorageData": {**_VOD_BASE},
+    "DescribeSubAppIds": {**_VOD_BASE},
     "DeleteMedia": {
         **_VOD_BASE,
         **_rules(G, SDK_VOD + ": RESOURCENOTFOUND_FILENOTEXIST", "ResourceNotFound.FileNotExist"),

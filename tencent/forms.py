@@ -43,3 +43,14 @@ class CallFilterForm(forms.Form):
         if data["until"]:
             calls = calls.filter(started_at__lte=datetime.combine(data["until"], time.max, tzinfo=tz))
         return calls
+
+
+class CloudSetupForm(forms.Form):
+    """`tencent_setup --apply [--force]` from the Cloud setup page."""
+
+    force = forms.BooleanField(
+        required=False,
+        label="Also replace what exists but is wrong",
+        help_text="A new record or callback template is created and the push domain's callback rule re-bound; "
+        "nothing existing is edited.",
+    )

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from dashboard.access import Capability, requires
+from dashboard.access import Capability, current_user, requires
 from dashboard.listing import paginate, render_list
-from tencent.forms import CallFilterForm
+from tencent.forms import CallFilterForm, CloudSetupForm
 from tencent.models import ApiCall
+from tencent.setup import tencent_setup_run
 
 
 @requires(Capability.VIEW_AUDIT)
@@ -15,3 +19,18 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render_list(
         request, "tencent/call_list.html", {"form": form, "page": paginate(request, calls, 50)}
     )
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_http_methods(["GET", "POST"])
+def cloud_setup(request: HttpRequest) -> HttpResponse:
+    """The setup doctor: GET checks the account, POST creates what is missing (then shows the checks again)."""
+    form = CloudSetupForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "tencent/cloud_setup.html", {"form": form, "report": None}, status=400)
+        report = tencent_setup_run(apply=True, force=form.cleaned_data["force"], actor=current_user(request))
+        created = [f"{check.name}: {check.created}" for check in report.checks if check.created]
+        messages.success(request, f"Created {'; '.join(created)}." if created else "Nothing was missing.")
+        return redirect("tencent:cloud_setup")
+    return render(request, "tencent/cloud_setup.html", {"form": form, "report": tencent_setup_run()})

@@ -6,7 +6,8 @@ in VOD/COS, and `usage.py` answers the usage APIs.
 
 `CssService` is what the rest of the emulator sees; it wires parts that share the `EmulatorState`: `pushes`
 (the push lifecycle CAR drives, with `probes` sampling and screenshotting each push), `record_tasks`, `streams`
-(stream queries and DropLiveStream) and `playback` (live HLS/FLV and the screenshots' files).
+(stream queries and DropLiveStream), `playback` (live HLS/FLV and the screenshots' files) and `account` (domains,
+auth keys, record and callback templates and rules).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from emulator.callbacks import CallbackSender
 from emulator.config import EmulatorConfig
 from emulator.cos import CosService
+from emulator.css.account import Account
 from emulator.css.playback import Playback
 from emulator.css.pushes import Pushes
 from emulator.css.record_tasks import RecordTasks
@@ -40,19 +42,21 @@ class CssService:
         vod: VodService,
         cos: CosService,
     ) -> None:
+        self.account = Account(config=config, state=state, bind_callbacks=callbacks.bind)
         self.pushes = Pushes(config=config, state=state, callbacks=callbacks, faults=faults, vod=vod, cos=cos)
         self.record_tasks = RecordTasks(
             config=config,
             state=state,
             recorder=self.pushes.recorder,
             start_due_recordings=self.pushes.start_due_recordings,
+            has_template=self.account.has_record_template,
         )
         self.streams = StreamQueries(config=config, state=state, end_push=self.pushes.end_push)
         self.playback = Playback(config=config, state=state, live_stream=self.pushes.live_stream)
         self.push_ended_listeners: list[Callable[..., None]] = self.pushes.push_ended_listeners
 
     def actions(self) -> dict[str, Action]:
-        return {**self.record_tasks.actions(), **self.streams.actions()}
+        return {**self.record_tasks.actions(), **self.streams.actions(), **self.account.actions()}
 
     # --- pushes (called by CAR) ------------------------------------------------------------------------------
 

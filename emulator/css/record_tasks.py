@@ -16,9 +16,34 @@ from emulator.config import EmulatorConfig
 from emulator.css.streams import check_push_domain
 from emulator.envelope import ApiError
 from emulator.params import INT, STR, Action, RequestContext
+from emulator.record_outputs import template_outputs
 from emulator.recorder import Recorder
 from emulator.state import EmulatorState, RecordTask
 
+# Regions the CSS API is served in (Tencent's region list); anything else is refused like an unsupported region.
+CSS_REGIONS = frozenset(
+    {
+        "ap-guangzhou",
+        "ap-shanghai",
+        "ap-nanjing",
+        "ap-beijing",
+        "ap-chengdu",
+        "ap-chongqing",
+        "ap-hongkong",
+        "ap-singapore",
+        "ap-jakarta",
+        "ap-bangkok",
+        "ap-mumbai",
+        "ap-seoul",
+        "ap-tokyo",
+        "na-siliconvalley",
+        "na-ashburn",
+        "na-toronto",
+        "sa-saopaulo",
+        "eu-frankfurt",
+        "eu-moscow",
+    }
+)
 MAX_TASK_SPAN_S = 24 * 3600
 MAX_TASK_AHEAD_S = 7 * 24 * 3600
 MAX_OVERLAPPING_TASKS = 3
@@ -34,7 +59,9 @@ class RecordTasks:
         state: EmulatorState,
         recorder: Recorder,
         start_due_recordings: Callable[[], None],
+        has_template: Callable[[int], bool],
     ) -> None:
+        self.has_template = has_template
         self.config = config
         self.state = state
         self.recorder = recorder
@@ -72,7 +99,10 @@ class RecordTasks:
         }
 
     def create_record_task(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        if ctx.region not in CSS_REGIONS:
+            raise ApiError("UnsupportedRegion", f"CSS is not served in region {ctx.region!r}.")
         check_push_domain(self.config, params["DomainName"])
+        self._check_template(params.get("TemplateId") or 0)
         now = int(time.time())
         start = params.get("StartTime") or now
         end = params["EndTime"]
@@ -117,6 +147,23 @@ class RecordTasks:
             )
         self.start_due_recordings()  # a stream already live is recorded from now on
         return {"TaskId": task_id}
+
+    def _check_template(self, template_id: int) -> None:
+        """The template must exist, and the VOD sub-application it records into too (an unknown template would
+        silently record HLS into the VOD main application on Tencent; the strict emulator refuses it)."""
+        if not template_id:
+            return
+        if not self.has_template(template_id):
+            raise ApiError(
+                "ResourceNotFound.TemplateNotExists", f"Record template {template_id} does not exist."
+            )
+        for output in template_outputs(self.state, template_id):
+            sub_app = output.vod_sub_app_id
+            if output.storage == "vod" and sub_app and sub_app != self.config.vod_subapp_id:
+                raise ApiError(
+                    "ResourceUnavailable.InvalidVodStatus",
+                    f"The template records into VOD sub-application {sub_app}, which does not exist.",
+                )
 
     def stop_record_task(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         with self.state.mutate():

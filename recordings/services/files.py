@@ -1,7 +1,7 @@
 """Recording files: short-lived signed URLs, deletion from VOD/COS, and the sync that catches lost callbacks.
 
 Callbacks are hints (they can be lost), so `recording_files_sync` asks VOD (SearchMedia by stream ids and creation
-time) and COS (listing under the record prefix) for what was recorded and adds the files the console does not know.
+time) and COS (listing under the record template's CosBucketPath, settings.COS_RECORD_PATH) for what was recorded and adds the files the console does not know.
 Both paths upsert on the same unique keys (VOD FileId, COS key), so a file found by both is stored once.
 """
 
@@ -32,7 +32,7 @@ from recordings.models import (
 from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 from recordings.services.callbacks import session_for_stream
-from tencent import cos, signing, vod
+from tencent import cos, setup_cos_path, signing, vod
 from tencent.errors import TencentError
 from tencent.results import CosObject, VodMedia
 
@@ -41,8 +41,6 @@ logger = logging.getLogger(__name__)
 SIGNED_URL_TTL = timedelta(minutes=15)
 # The player asks for a fresh URL at 80 % of its lifetime, so playback never hits an expired one.
 SIGNED_URL_REFRESH_S = int(SIGNED_URL_TTL.total_seconds() * 0.8)
-# Where the COS record templates write (CosBucketPath of the template; the emulator's template 2 uses it too).
-COS_RECORD_PREFIX = "record/"
 # SearchMedia takes a bounded list of StreamIds per call; ten keeps each request small.
 STREAM_IDS_PER_SEARCH = 10
 SEARCH_PAGE_SIZE = 100
@@ -130,7 +128,7 @@ def recording_files_sync(*, since: datetime, until: datetime | None = None) -> S
         for media in _search_vod(streams[start : start + STREAM_IDS_PER_SEARCH], since, until):
             report.vod_seen += 1
             _record_sync_result(report, _upsert_vod(media))
-    for obj in cos.list_all_objects(prefix=COS_RECORD_PREFIX):
+    for obj in cos.list_all_objects(prefix=setup_cos_path.listing_prefix()):
         if not (since <= obj.last_modified <= until) or _cos_format(obj.key) is None:
             continue
         report.cos_seen += 1
@@ -249,10 +247,8 @@ def _cos_format(key: str) -> str | None:
 
 
 def _cos_stream(key: str) -> str:
-    """`record/<stream>/<file>` → `<stream>` (the record prefix CSS writes under)."""
-    relative = key[len(COS_RECORD_PREFIX) :] if key.startswith(COS_RECORD_PREFIX) else key
-    parts = PurePosixPath(relative).parts
-    return parts[0] if len(parts) > 1 else ""
+    """The stream of a COS recording, read out of its key by the template's CosBucketPath."""
+    return setup_cos_path.stream_of_key(key)
 
 
 def _cos_url(key: str) -> str:

@@ -41,7 +41,7 @@ from recordings.services.session_steps import (
     write,
 )
 from recordings.services.stopping import drive_stopping
-from tencent import car, cos, css, vod
+from tencent import car, cos, css, setup_cos_path, vod
 from tencent.context import api_call_context
 from tencent.error_table import Kind
 from tencent.errors import TencentError
@@ -562,5 +562,6 @@ def count_cloud_files(session: RecordingSession) -> int:
     )
     if page.total:
         return page.total
-    listing = cos.list_objects(prefix=f"record/{session.car_user_id}/", max_keys=100)
-    return len(listing.objects)
+    prefix = setup_cos_path.listing_prefix(stream_name=session.car_user_id)
+    listing = cos.list_objects(prefix=prefix, max_keys=100)
+    return sum(setup_cos_path.stream_of_key(obj.key) == session.car_user_id for obj in listing.objects)

@@ -179,3 +179,21 @@ class Command(BaseCommand):
             lines.append("Log in with your own users (demo logins are shown only in demo mode).")
         self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
         self.stdout.flush()
+    def provision(self, manage: list[str], env: dict[str, str]) -> None:
+        """Set the emulator's account up the way a real user does: `tencent_setup --apply` (record template,
+        callback template and rule pointing at this console; nothing when the snapshot already has them)."""
+        result = subprocess.run(
+            [*manage, "tencent_setup", "--apply"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+        )
+        created = [line.strip() for line in result.stdout.splitlines() if "(created " in line]
+        for line in created:
+            self.stdout.write(f"cloud setup: {line}")
+        if result.returncode != 0:
+            self.stderr.write(
+                f"cloud setup failed (see Cloud setup in the console):\n{result.stdout}{result.stderr}"
+            )
+
