@@ -136,6 +136,8 @@ class Command(BaseCommand):
                 if pending and not stopping:
                     pending = {name: check for name, check in pending.items() if not check()}
                     if not pending:
+                        if "emulator" in dict(children):
+                            self.provision(manage, env)
                         self.announce(addr)
                     elif not warned and time.monotonic() - started > READY_WARNING_SECONDS:
                         warned = True
