@@ -181,6 +181,7 @@ class Command(BaseCommand):
             lines.append("Log in with your own users (demo logins are shown only in demo mode).")
         self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
         self.stdout.flush()
+
     def provision(self, manage: list[str], env: dict[str, str]) -> None:
         """Set the emulator's account up the way a real user does: `tencent_setup --apply` (record template,
         callback template and rule pointing at this console; nothing when the snapshot already has them)."""
@@ -198,4 +199,3 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"cloud setup failed (see Cloud setup in the console):\n{result.stdout}{result.stderr}"
             )
-
