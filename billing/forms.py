@@ -20,6 +20,7 @@ from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPEC
 from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import Budget
+from dashboard.params import MomentField
 from dashboard.timezones import zone_description, zone_label
 from recordings.models import ClientApp
 
@@ -92,7 +93,7 @@ class PlanForm(forms.Form):
 
 
 class RecordingForm(forms.Form):
-    start = forms.DateTimeField(
+    start = MomentField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Without an offset, the console's time zone.",
     )
@@ -118,6 +119,12 @@ class RecordingForm(forms.Form):
         start = self.fields["start"]
         start.label = f"Start ({zone_label()})"
         start.help_text = f"In {zone_description()} unless it carries an offset."
+
+    def clean_formats(self) -> list[str]:
+        formats: list[str] = self.cleaned_data["formats"]
+        if len(set(formats)) != len(formats):
+            raise forms.ValidationError("Name each format once.")
+        return formats
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,7 +8,6 @@ URL into one Django view.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +22,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from dashboard.access import Capability, has_capability
+from dashboard.jsonbody import BadJsonBody, loads_object, request_body
 from dashboard.models import ApiToken
+from dashboard.params import QueryError
 
 ApiView = Callable[..., HttpResponse]
 
@@ -81,15 +82,11 @@ def authenticate_token(request: HttpRequest) -> User | None:
 
 
 def parse_json_body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
-        return {}
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError(400, "The body must be a JSON object.")
-    return data
+        body = request_body(request)
+        return loads_object(body) if body else {}
+    except BadJsonBody as exc:
+        raise ApiError(400, str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -199,6 +196,8 @@ def api_operation(
                 return view(request, body, **kwargs)
             except ApiError as exc:
                 return error_response(exc.status, exc.message, exc.fields)
+            except QueryError as exc:
+                return error_response(400, "Invalid query parameter.", {exc.field: [exc.message]})
 
         return wrapper
 
@@ -219,6 +218,11 @@ def by_method(**views: ApiView) -> ApiView:
 
     dispatch.api_methods = sorted(views)  # type: ignore[attr-defined]  # the reference test checks them
     return dispatch
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return error_response(404, "No API operation has this path (an id must be a whole number).")
 
 
 def _path_params(path: str) -> list[str]:

@@ -20,9 +20,16 @@ class DashboardConfig(AppConfig):
     verbose_name = "Console"
 
     def ready(self) -> None:
+        from dashboard import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="dashboard.ensure_role_groups")
         from django.contrib.auth.signals import user_logged_in
 
         from dashboard.middleware import remember_time_zone_at_login
 
         user_logged_in.connect(remember_time_zone_at_login, dispatch_uid="dashboard.remember_time_zone")
+        from axes.signals import user_locked_out
+
+        from dashboard.audit import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="dashboard.audit_lockout")

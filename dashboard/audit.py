@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from dashboard.middleware import current_ip
 from dashboard.models import AuditEntry
@@ -40,6 +44,7 @@ def record(
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     object_repr: str = "",
+    ip: str | None = None,
 ) -> AuditEntry:
     user = actor if isinstance(actor, User) else None
     return AuditEntry.objects.create(
@@ -50,5 +55,43 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         changes=changes or {},
-        ip=current_ip.get(),
+        ip=valid_ip(ip or current_ip.get()),
     )
+
+
+def valid_ip(value: str | None) -> str | None:
+    """The address, or None when it is not one (X-Forwarded-For is whatever the client sent)."""
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+def record_lockout(*, username: str | None, ip_address: str | None) -> AuditEntry | None:
+    """One audit row per lockout (django-axes signals again on every refused attempt while it lasts)."""
+    since = timezone.now() - (get_cool_off() or timedelta(0))
+    name = (username or "")[:150]
+    if AuditEntry.objects.filter(
+        action="auth.lockout", object_repr=name, ip=valid_ip(ip_address), at__gte=since
+    ).exists():
+        return None
+    user = User.objects.filter(username=name).first() if name else None
+    return record(
+        actor=None,
+        action="auth.lockout",
+        obj=user,
+        object_repr=name,
+        changes={"username": name, "ip": ip_address or ""},
+        ip=ip_address,
+    )
+
+
+def on_user_locked_out(
+    sender: Any,
+    *,
+    request: Any = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
+    record_lockout(username=username, ip_address=ip_address)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from dashboard.models import AuditEntry
+from dashboard.params import DayField
 from dashboard.timezones import zone_names
 
 
@@ -15,8 +16,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False)
     action = forms.ChoiceField(required=False)
     object_type = forms.ChoiceField(required=False, label="Object type")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

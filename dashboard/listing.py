@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -33,4 +34,14 @@ def render_list(
     target = request.headers.get("HX-Target", "") if request.htmx else ""  # type: ignore[attr-defined]
     if target == partial:
         return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
+    return render(request, template, context, status=filter_status(context.get("form")))
+
+
+def filter_status(form: Any) -> int:
+    """400 for a full page whose filter form was refused (it shows the form's errors and the unfiltered list).
+
+    Only full pages: htmx does not swap a 4xx answer, so its partial keeps 200 and shows the list.
+    """
+    if isinstance(form, forms.BaseForm) and form.is_bound and not form.is_valid():
+        return 400
+    return 200

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_rq",
+    "axes",
     "dashboard",
     "tencent",
     "recordings",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.RequestContextMiddleware",
     "dashboard.middleware.TimeZoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -155,6 +158,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login throttling (django-axes; failed attempts are rows in the database, unlocked in the admin) ---
+# API tokens never pass through Django's authenticate(), so they are never counted or locked out.
+AUTHENTICATION_BACKENDS = [
+    "dashboard.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Failures older than this no longer count, and a lockout lifts after it.
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+# Each comma-separated entry locks on its own: too many failures for one username (from anywhere) or from one
+# address (for any username); "a+b" counts the pair. The demo (DEBUG on + emulator) counts username+address:
+# every demo visitor is 127.0.0.1, so an address lockout would lock all its public logins at once.
+_DEMO_DEFAULTS = DEBUG and not os.environ.get("TENCENT_SECRET_ID")
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env_list(
+        "AXES_LOCKOUT_PARAMETERS", "username+ip_address" if _DEMO_DEFAULTS else "username,ip_address"
+    )
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "dashboard.auth_backends.login_client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Singapore")

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from dashboard import views
+from dashboard.api import api_not_found
 from dashboard.demo_mode import demo_logins
 
 handler403 = "dashboard.views.permission_denied"
@@ -31,4 +32,6 @@ urlpatterns = [
     path("", include("recordings.urls")),
     path("", include("billing.urls")),
     path("", include("tencent.urls")),
+    # Last: an API path no operation matched (e.g. /api/v1/files/abc) answers JSON, not the HTML 404 page.
+    re_path(r"^api/", api_not_found),
 ]

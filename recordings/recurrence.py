@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,10 @@ def _starts(rule: Rule, since: datetime, zone: ZoneInfo) -> Iterator[datetime]:
     if rule.kind == "cron":
         iterator = croniter(rule.cron, (since - timedelta(seconds=1)).astimezone(zone))
         while True:
-            yield iterator.get_next(datetime).astimezone(UTC)
-        return
+            try:
+                yield iterator.get_next(datetime).astimezone(UTC)
+            except CroniterBadDateError:  # never fires again (0 0 31 2 *): no more occurrences
+                return
     raise ValueError(f"Unknown schedule kind {rule.kind!r}.")
 
 
@@ -95,6 +97,15 @@ def occurrences(rule: Rule, *, start: datetime, end: datetime, limit: int = 1000
 
 def is_valid_cron(expression: str) -> bool:
     return bool(expression.strip()) and croniter.is_valid(expression.strip())
+
+
+def cron_ever_fires(expression: str) -> bool:
+    """False for a valid expression naming a day that does not exist, such as 31 February (0 0 31 2 *)."""
+    try:
+        croniter(expression.strip(), datetime.now(UTC)).get_next(datetime)
+    except (CroniterBadDateError, ValueError, KeyError):
+        return False
+    return True
 
 
 def split_window(window: Window, max_length: timedelta) -> list[Window]:

@@ -22,6 +22,7 @@ from billing.forms import (
 )
 from billing.services import NoPriceBookError, PricedEstimate, estimate_plan
 from dashboard.access import Capability, requires
+from dashboard.params import ascii_int
 
 PREFIX = "rec"
 
@@ -64,9 +65,9 @@ def with_row_edits(post: QueryDict) -> QueryDict:
     except ValueError:
         total = 0
     keep = list(range(total))
-    removed = post.get("remove_row", "")
-    if removed.isdigit() and int(removed) in keep:
-        keep.remove(int(removed))
+    removed = ascii_int(post.get("remove_row"))
+    if removed is not None and removed in keep:
+        keep.remove(removed)
     values: dict[str, list[str]] = {
         key: post.getlist(key)
         for key in post

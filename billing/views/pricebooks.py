@@ -14,6 +14,7 @@ from billing.list_prices import LIST_PRICES_2024
 from billing.models import PriceBook
 from billing.services import price_book_create
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.params import ascii_int
 
 
 @requires(Capability.VIEW_COSTS)
@@ -59,10 +60,10 @@ def pricebook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Capability.EDIT_PRICES)
 def pricebook_create(request: HttpRequest) -> HttpResponse:
-    base_pk = request.GET.get("from", "")
+    base_pk = ascii_int(request.GET.get("from"))
     base = (
-        get_object_or_404(PriceBook, pk=int(base_pk))
-        if base_pk.isdigit()
+        get_object_or_404(PriceBook, pk=base_pk)
+        if base_pk is not None
         else PriceBook.objects.in_effect(timezone.localdate())
     )
     initial = {"name": base.name if base else "", "effective_from": timezone.localdate().replace(day=1)}

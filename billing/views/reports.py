@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,6 +26,7 @@ from billing.report_data import PricedReport, UsageResult, cloud_usage, cost_rep
 from billing.reports import GroupRow, MonthReport, daily_components
 from billing.services import NoPriceBookError, billing_month
 from dashboard.access import Capability, requires
+from dashboard.csv_export import csv_writer
 
 TOP_ROOMS = 25
 TOP_ROOMS_CHARTED = 10
@@ -197,7 +197,7 @@ def report_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="costs-{month:%Y-%m}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(CSV_COLUMNS)
     for app in priced.report.by_app:
         writer.writerow(csv_row(priced, "app", app))

@@ -11,10 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dashboard.access import Capability
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
+from dashboard.params import query_id, query_moment
 from recordings.api.rooms import parse_int
 from recordings.models import RecordingFile, RecordingSession, Room, files_visible_to
 from recordings.services import files as file_services
@@ -162,16 +162,11 @@ def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         if room is None:
             raise ApiError(404, f"No room has the key “{params['room']}”.")
         files = files.filter(room=room)
-    if params.get("session"):
-        if not params["session"].isdigit():
-            raise ApiError(400, "Invalid query parameter.", fields={"session": ["A recording id."]})
-        files = files.filter(session_id=int(params["session"]))
-    if params.get("since"):
-        since = parse_datetime(params["since"])
-        if since is None:
-            raise ApiError(400, "Invalid query parameter.", fields={"since": ["An ISO 8601 date-time."]})
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
+    session_id = query_id(params, "session", "A recording id")
+    if session_id is not None:
+        files = files.filter(session_id=session_id)
+    since = query_moment(params, "since")
+    if since is not None:
         files = files.filter(discovered_at__gte=since)
     limit = parse_int("limit", params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
     offset = parse_int("offset", params.get("offset"), 0, 10**9)

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
+from dashboard.params import parse_moment, query_int
 from recordings import jobs
 from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA, files_payload
 from recordings.api.rooms import NO_ROOM, find_room
@@ -269,15 +268,9 @@ def recording_read(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpR
 
 
 def parse_since(raw: str) -> datetime:
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is not None:
-            moment = datetime(day.year, day.month, day.day)
+    moment = parse_moment(raw)
     if moment is None:
         raise ApiError(400, "Invalid query parameter.", fields={"since": ["An ISO date or date-time."]})
-    if moment.tzinfo is None:
-        moment = timezone.make_aware(moment)
     return moment
 
 
@@ -325,11 +318,8 @@ def recording_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         sessions = sessions.filter(state=params["state"])
     if params.get("since"):
         sessions = sessions.filter(planned_start__gte=parse_since(params["since"]))
-    try:
-        limit = min(int(params.get("limit") or 50), MAX_LIMIT)
-        offset = max(int(params.get("offset") or 0), 0)
-    except ValueError as exc:
-        raise ApiError(400, "Invalid query parameter.", fields={"limit": ["A whole number."]}) from exc
+    limit = query_int(params, "limit", default=50, maximum=MAX_LIMIT)
+    offset = query_int(params, "offset", default=0, maximum=10**9)
     page = sessions[offset : offset + limit]
     return json_response({"count": sessions.count(), "results": [recording_json(s) for s in page]})
 

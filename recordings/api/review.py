@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
+from dashboard.params import parse_moment
 from recordings.api.rooms import NO_ROOM, find_room, parse_int
 from recordings.models import InteractionEvent, RecordingSession
 from recordings.models.review import INTERACTION_KIND_PATTERN, INTERACTION_KIND_REGEX
@@ -119,12 +118,9 @@ EVENT_FIELDS = {"at", "kind", "text", "payload", "id"}
 
 
 def _parse_time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str):
-        return None
-    parsed = parse_datetime(raw)
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    if not isinstance(raw, str) or ("T" not in raw.upper() and " " not in raw):
+        return None  # a date-time, not a bare date
+    return parse_moment(raw)
 
 
 def parse_events(body: dict[str, Any]) -> list[InteractionInput]:

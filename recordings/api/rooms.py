@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
+from dashboard.params import ascii_int, query_int
 from recordings.forms.catalog import RoomForm
 from recordings.models import ClientApp, Room
 from recordings.models.catalog import default_css_app_name, default_play_domain, default_push_domain
@@ -175,8 +176,9 @@ def room_json(room: Room) -> dict[str, Any]:
 def find_app(value: Any) -> ClientApp | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return ClientApp.objects.filter(pk=int(value)).first()
+    pk = ascii_int(value)
+    if pk is not None:
+        return ClientApp.objects.filter(pk=pk).first()
     if isinstance(value, str):
         return ClientApp.objects.filter(name=value).first()
     return None
@@ -198,13 +200,7 @@ def parse_bool(name: str, raw: str) -> bool:
 
 
 def parse_int(name: str, raw: str | None, default: int, maximum: int) -> int:
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or int(raw) > maximum:
-        raise ApiError(
-            400, "Invalid query parameter.", fields={name: [f"A whole number from 0 to {maximum}."]}
-        )
-    return int(raw)
+    return query_int({name: raw}, name, default=default, maximum=maximum)
 
 
 def form_data(body: dict[str, Any], room: Room | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dashboard.params import DayField
 from recordings.models import ClientApp, Room
 
 RecordingsQuerySet = TypeVar("RecordingsQuerySet", bound=QuerySet[Any])
@@ -19,8 +20,8 @@ class RecordingWindowFilterForm(forms.Form):
 
     app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
     room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="Any room")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter_window(self, queryset: RecordingsQuerySet) -> RecordingsQuerySet:
         """Narrow a queryset of rows with `room` and `content_start` by app, room and whole local days.

@@ -15,9 +15,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dashboard.params import MomentField
 from recordings.forms.limits import announce_length_limits
 from recordings.models import Room, Schedule, ScheduleKind
 from recordings.models.schedules import MAX_SCHEDULE_MINUTES, WEEKDAY_NAMES
+from recordings.recurrence import cron_ever_fires, is_valid_cron
 
 # The fields only some kinds use; the kind's own fields are required by the browser when JavaScript shows them.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,7 +41,7 @@ class KindGroup:
 
 
 class ScheduleForm(forms.ModelForm):
-    starts_at_local = forms.DateTimeField(
+    starts_at_local = MomentField(
         label="Starts at (local time)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -157,6 +159,9 @@ class ScheduleForm(forms.ModelForm):
         self.instance.weekdays = ",".join(str(d) for d in sorted(data.get("weekday_list") or []))
         if kind == ScheduleKind.WEEKLY and not data.get("weekday_list"):
             self.add_error("weekday_list", "Pick at least one day.")
+        cron = data.get("cron_expression") or ""
+        if kind == ScheduleKind.CRON and is_valid_cron(cron) and not cron_ever_fires(cron):
+            self.add_error("cron_expression", "This expression never fires (no such day, e.g. 31 February).")
         return data
 
     def _ignore_other_kinds(self, kind: str, data: dict[str, Any]) -> None:

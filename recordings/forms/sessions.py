@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from dashboard.params import DayField
 from recordings.lifecycle import SessionState, Trigger
 from recordings.models import ClientApp, Room
 
@@ -51,8 +52,8 @@ class SessionFilterForm(forms.Form):
         required=False, widget=forms.TextInput(attrs={"placeholder": "Room name or key"}), label="Room"
     )
     trigger = forms.ChoiceField(choices=[("", "Any trigger"), *Trigger.choices], required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def since_at(self) -> datetime | None:
         day = self.cleaned_data.get("since")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.audit import Actor
+from dashboard.jsonbody import BadJsonBody, loads_object
 from recordings.models import (
     CallbackEventType,
     CallbackState,
@@ -48,11 +50,13 @@ from recordings.models import (
 from recordings.models.sessions import session_pk_from_user_id
 from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
+from tencent.signing import CALLBACK_CLOCK_SKEW_SECONDS, CALLBACK_VALIDITY_SECONDS
 
 logger = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 SIGNATURE_FIELDS = ("t", "sign")
+EVENT_TYPE_TEXT = re.compile(r"-?[0-9]{1,10}")
 # End reasons of a push closed before its own end callback arrived: because a later push of its stream started,
 # or because the reconciliation found CSS no longer lists it. Its real end, when it comes, replaces them.
 SUPERSEDED = "superseded by a later push"
@@ -65,20 +69,18 @@ class MalformedCallback(ValueError):
 
 def parse_body(body: bytes) -> Payload:
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedCallback(f"The body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise MalformedCallback("The body must be a JSON object.")
-    return payload
+        return loads_object(body)
+    except BadJsonBody as exc:
+        raise MalformedCallback(str(exc)) from exc
 
 
 def event_type_of(payload: Payload) -> int | None:
     value = payload.get("event_type")
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, str) and EVENT_TYPE_TEXT.fullmatch(value.strip()):
+        value = int(value)
+    # Stored in an integer column: anything else (Unicode digits, 1e20) is an unknown type, kept as None.
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
     return None
 
 
@@ -109,6 +111,36 @@ def natural_key(payload: Payload) -> str:
 
 def dedupe_key(payload: Payload) -> str:
     return hashlib.sha256(natural_key(payload).encode()).hexdigest()
+
+
+class SignatureReused(Exception):
+    """A (t, sign) pair already accepted with another body, later than its siblings could arrive."""
+
+
+# CSS signs every callback it sends in one second with the same t (send time + 600 s), so the first use of a
+# pair is followed within seconds by its genuine siblings with other bodies; a retry is re-signed with a new t.
+SIBLING_GRACE = timedelta(seconds=30)
+
+
+def refuse_reused_signature(payload: Payload, *, now: datetime | None = None) -> None:
+    """Raise SignatureReused when this (t, sign) pair was accepted with a different body over SIBLING_GRACE ago.
+
+    CSS's sign covers only the key and t, not the body, so a captured pair could carry any forged body until t
+    passes (10 minutes). Refused: a different body under a pair first used more than SIBLING_GRACE ago, which
+    CSS itself never sends. The same body again is the documented retry (answered idempotently by the dedupe).
+    The stored events are the record of seen pairs (the database, not Redis, which may be down). The refusal is
+    not a 200, so a genuine sibling delayed past the grace is retried by CSS with a fresh t.
+    """
+    sign, t = payload.get("sign"), str(payload.get("t"))
+    now = now or timezone.now()
+    lifetime = timedelta(seconds=CALLBACK_VALIDITY_SECONDS + CALLBACK_CLOCK_SKEW_SECONDS)
+    body = canonical_json(payload)
+    seen = CssCallbackEvent.objects.filter(
+        received_at__gte=now - lifetime, received_at__lt=now - SIBLING_GRACE, payload__sign=sign
+    ).only("payload")
+    for event in seen:
+        if str(event.payload.get("t")) == t and canonical_json(event.payload) != body:
+            raise SignatureReused(f"t/sign already used by callback event #{event.pk} with a different body")
 
 
 def css_callback_receive(*, payload: Payload, raw_body: str) -> tuple[CssCallbackEvent, bool]:

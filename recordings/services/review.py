@@ -350,6 +350,9 @@ def review_note_add(
     recording = _locked_file(file_pk)
     if not may_decide(actor, recording):
         raise ReviewError("Your role may not add notes to this file.")
+    # The same rule as for verdicts: a note on a file someone else holds would land in the middle of their review.
+    _refuse_if_claimed_by_other(recording, actor, now)
+    _refuse_if_escalated_to_other(recording, actor)
     text = text.strip()
     if not text:
         raise ReviewError("Write the note first.")

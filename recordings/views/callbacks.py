@@ -11,7 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.jsonbody import BadJsonBody, request_body
 from dashboard.listing import paginate, render_list
+from dashboard.observability import metrics
 from recordings.models import CallbackEventType, CallbackState, CssCallbackEvent
 from recordings.services import callbacks
 from tencent.signing import CallbackRejected, verify_css_callback
@@ -19,15 +21,20 @@ from tencent.signing import CallbackRejected, verify_css_callback
 
 @csrf_exempt
 @require_POST
+@metrics.counted_callbacks
 def css_callback(request: HttpRequest) -> HttpResponse:
     try:
-        payload = callbacks.parse_body(request.body)
-    except callbacks.MalformedCallback as exc:
+        payload = callbacks.parse_body(request_body(request))
+    except (BadJsonBody, callbacks.MalformedCallback) as exc:
         return JsonResponse({"code": 400, "message": str(exc)}, status=400)
     try:
         verify_css_callback(payload=payload, key=settings.CSS_CALLBACK_KEY)
     except CallbackRejected as exc:
         return JsonResponse({"code": 403, "message": str(exc)}, status=403)
+    try:
+        callbacks.refuse_reused_signature(payload)
+    except callbacks.SignatureReused as exc:
+        return JsonResponse({"code": 409, "message": str(exc)}, status=409)
     event, created = callbacks.css_callback_receive(
         payload=payload, raw_body=request.body.decode("utf-8", errors="replace")
     )

@@ -16,6 +16,7 @@ from billing.services import current_budget_status
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
 from dashboard.models import AuditEntry
+from dashboard.params import ascii_int
 from recordings.forms.catalog import (
     VALIDATE_PARAM,
     AppFilterForm,
@@ -276,8 +277,9 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.MANAGE_CATALOG)
 def room_create(request: HttpRequest) -> HttpResponse:
     initial = {}
-    if request.GET.get("app", "").isdigit():  # "Add a room" from an app's page preselects that app
-        initial["client_app"] = int(request.GET["app"])
+    preselected = ascii_int(request.GET.get("app"))  # "Add a room" from an app's page preselects that app
+    if preselected is not None:
+        initial["client_app"] = preselected
     form = RoomForm(request.POST or None, initial=initial)
     return form_page(
         request,

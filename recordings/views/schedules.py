@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.params import ascii_int
 from dashboard.timezones import format_local
 from recordings.estimates import recording_estimate
 from recordings.forms.schedules import ScheduleForm
@@ -121,8 +122,9 @@ def schedule_estimate(request: HttpRequest, pk: int | None = None) -> HttpRespon
 @requires(Capability.OPERATE_RECORDINGS)
 def schedule_create(request: HttpRequest) -> HttpResponse:
     schedule = Schedule(time_zone=timezone.get_current_timezone_name())
-    if request.GET.get("room", "").isdigit():
-        schedule.room_id = int(request.GET["room"])
+    room_pk = ascii_int(request.GET.get("room"), maximum=2**31 - 1)
+    if room_pk is not None:
+        schedule.room_id = room_pk
     return schedule_form(request, schedule)
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
+from dashboard.params import ascii_int
 from recordings.estimates import recording_estimate
 from recordings.forms.sessions import SessionFilterForm, StartForm
 from recordings.lifecycle import OPEN_STATES, Trigger
@@ -150,7 +151,7 @@ def planned_minutes(request: HttpRequest, room: Room) -> int:
     """The duration asked for in the request (the room page's field, the start form), within the room's
     maximum; the default when absent or not a positive number."""
     raw = (request.POST or request.GET).get("duration_minutes", "")
-    minutes = int(raw) if raw.isdigit() and int(raw) > 0 else default_minutes(room)
+    minutes = ascii_int(raw) or default_minutes(room)
     return min(minutes, room.effective_max_recording_minutes)
 
 
