@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q, Sum
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
+from dashboard.access import Capability, has_capability
 from dashboard.timezones import format_local
 
 
@@ -35,6 +38,27 @@ class CallbackState(models.TextChoices):
 class CssCallbackEventQuerySet(models.QuerySet["CssCallbackEvent"]):
     def listing(self) -> CssCallbackEventQuerySet:
         return self.defer("raw_body").order_by("-received_at", "-id")
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> CssCallbackEventQuerySet:
+        """The events `user` may read: a recording-file event of a file hidden by review (its FileId and URL
+        are in the body) only for those who see reviews, like the file itself (RecordingFile.visible_to)."""
+        if sees_hidden_files(user):
+            return self
+        hidden = RecordingFile.objects.hidden_from_outputs()
+        reporting_hidden = (
+            CssCallbackEvent.objects.filter(event_type=CallbackEventType.RECORDING_FILE)
+            .alias(
+                reported_id=KeyTextTransform("file_id", "payload"),
+                reported_record_id=KeyTextTransform("record_file_id", "payload"),
+                reported_url=KeyTextTransform("video_url", "payload"),
+            )
+            .filter(
+                Q(reported_id__in=hidden.exclude(file_id="").values("file_id"))
+                | Q(reported_record_id__in=hidden.exclude(file_id="").values("file_id"))
+                | Q(reported_url__in=hidden.exclude(url="").values("url"))
+            )
+        )
+        return self.exclude(pk__in=reporting_hidden.values("pk"))
 
 
 class CssCallbackEvent(models.Model):
@@ -155,9 +179,29 @@ class FileSource(models.TextChoices):
     SYNC = "sync", "Periodic sync"
 
 
+def sees_hidden_files(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Moderators and managers (whoever sees reviews) see files a rejection hid; nobody else does."""
+    return has_capability(user, Capability.VIEW_REVIEWS)
+
+
 class RecordingFileQuerySet(models.QuerySet["RecordingFile"]):
     def present(self) -> RecordingFileQuerySet:
         return self.filter(deleted_at__isnull=True)
+
+    def hidden_from_outputs(self) -> RecordingFileQuerySet:
+        """Rejected files whose current verdict hides them from outputs (one filter(): the same verdict row)."""
+        return self.filter(
+            review_status=ReviewStatus.REJECTED,
+            review_verdicts__is_current=True,
+            review_verdicts__hide_from_outputs=True,
+        )
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> RecordingFileQuerySet:
+        """The files `user` may see anywhere (pages, callback log, API, search): all of them for moderators and
+        managers, the others without the files hidden by review."""
+        if sees_hidden_files(user):
+            return self
+        return self.exclude(pk__in=RecordingFile.objects.hidden_from_outputs().values("pk"))
 
     def listing(self) -> RecordingFileQuerySet:
         return self.present().select_related("room__client_app", "session").order_by("-content_start", "-id")

@@ -14,12 +14,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from dashboard.access import Capability, has_capability
 from dashboard.timezones import format_local
-from recordings.models.media import RecordingFile, ReviewStatus
+from recordings.models.media import RecordingFile, RecordingFileQuerySet
 
 CLAIM_TTL = timedelta(minutes=30)
 INTERACTION_KIND_REGEX = r"^[a-z][a-z0-9_]{0,31}$"
@@ -30,15 +29,12 @@ interaction_kind_validator = RegexValidator(
 
 
 def files_visible_to(
-    user: AbstractBaseUser | AnonymousUser, queryset: models.QuerySet[RecordingFile] | None = None
-) -> models.QuerySet[RecordingFile]:
-    """The recording files `user` may see in the outputs browser: rejected files whose verdict hides them
-    are visible only to those who see reviews (moderators and managers)."""
+    user: AbstractBaseUser | AnonymousUser, queryset: RecordingFileQuerySet | None = None
+) -> RecordingFileQuerySet:
+    """The recording files `user` may see (`RecordingFileQuerySet.visible_to`, the one rule): rejected files
+    whose verdict hides them are visible only to those who see reviews (moderators and managers)."""
     files = RecordingFile.objects.all() if queryset is None else queryset
-    if has_capability(user, Capability.VIEW_REVIEWS):
-        return files
-    hidden = ReviewVerdict.objects.filter(file=OuterRef("pk"), is_current=True, hide_from_outputs=True)
-    return files.exclude(Q(review_status=ReviewStatus.REJECTED) & Exists(hidden))
+    return files.visible_to(user)
 
 
 class RejectReasonQuerySet(models.QuerySet["RejectReason"]):

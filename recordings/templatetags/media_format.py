@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from recordings.models import PushAnomaly, RecordingFile, RecordingSession, RecordStatusChange
+from recordings.models import PushAnomaly, RecordingSession, RecordStatusChange
 
 register = template.Library()
 
@@ -24,9 +24,9 @@ def hms(seconds: float | int | None) -> str:
 
 @register.simple_tag
 def session_outputs(session: RecordingSession) -> dict[str, Any]:
-    """What CSS reported for a session: its files, push anomalies and record status changes (three queries)."""
+    """What CSS reported for a session: push anomalies and record status changes (two queries). Its files come
+    from the view, which knows who looks (files hidden by review: RecordingFile.visible_to)."""
     return {
-        "files": list(RecordingFile.objects.of_session(session.pk)),
         "anomalies": list(PushAnomaly.objects.filter(session=session).order_by("-occurred_at")[:20]),
         "record_status": list(RecordStatusChange.objects.filter(session=session).order_by("at", "id")),
     }

@@ -56,7 +56,7 @@ class CallbackFilterForm(forms.Form):
 @requires(Capability.VIEW_AUDIT)
 def callback_event_list(request: HttpRequest) -> HttpResponse:
     form = CallbackFilterForm(request.GET or None)
-    events = CssCallbackEvent.objects.listing()
+    events = CssCallbackEvent.objects.listing().visible_to(request.user)
     if form.is_valid():
         data = form.cleaned_data
         if data["event_type"] is not None:
@@ -74,7 +74,7 @@ def callback_event_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_AUDIT)
 def callback_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(CssCallbackEvent, pk=pk)
+    event = get_object_or_404(CssCallbackEvent.objects.visible_to(request.user), pk=pk)
     can_operate = has_capability(request.user, Capability.OPERATE_RECORDINGS)
     return render(request, "recordings/callback_event.html", {"event": event, "can_operate": can_operate})
 
@@ -82,7 +82,7 @@ def callback_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.OPERATE_RECORDINGS)
 @require_POST
 def callback_event_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(CssCallbackEvent, pk=pk)
+    event = get_object_or_404(CssCallbackEvent.objects.visible_to(request.user), pk=pk)
     event = callbacks.css_callback_replay(event_id=event.pk, actor=current_user(request))
     messages.success(request, f"Event #{event.pk} applied again: {event.get_state_display().lower()}.")
     return redirect("recordings:callback_event_detail", pk=event.pk)

@@ -69,7 +69,9 @@ def file_signed_url(request: HttpRequest, pk: int) -> JsonResponse:
 @requires(Capability.OPERATE_RECORDINGS)
 @require_http_methods(["GET", "POST"])
 def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    recording = get_object_or_404(RecordingFile.objects.select_related("room"), pk=pk)
+    recording = get_object_or_404(
+        files_visible_to(request.user, RecordingFile.objects.select_related("room")), pk=pk
+    )
     if recording.is_deleted:
         messages.info(request, "This file was already deleted.")
         return redirect("recordings:file_detail", pk=pk)

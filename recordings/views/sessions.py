@@ -22,7 +22,7 @@ from dashboard.params import ascii_int
 from recordings.estimates import recording_estimate
 from recordings.forms.sessions import SessionFilterForm, StartForm
 from recordings.lifecycle import OPEN_STATES, Trigger
-from recordings.models import Attention, RecordingSession, Room
+from recordings.models import Attention, RecordingFile, RecordingSession, Room
 from recordings.services import sessions as services
 from tencent.models import ApiCall
 
@@ -66,6 +66,8 @@ def session_context(request: HttpRequest, session: RecordingSession) -> dict[str
         "transitions": session.transitions.select_related("actor"),
         "record_tasks": session.record_tasks.all(),
         "calls": ApiCall.objects.for_session(session.pk)[:CALLS_SHOWN],
+        # Files hidden by review stay off the page for those who may not see them (RecordingFile.visible_to).
+        "files": list(RecordingFile.objects.of_session(session.pk).visible_to(request.user)),
     }
 
 
