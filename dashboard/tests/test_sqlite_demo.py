@@ -235,7 +235,10 @@ def test_concurrent_api_writes_on_the_demo_database_all_succeed(
         return lambda: api.patch(f"{base}{path}", json=body, timeout=60)
 
     first = (
-        [post("/rooms", {"name": f"Load {i}", "room_key": f"load-{i}", "app": 1}) for i in range(8)]
+        [
+            post("/rooms", {"name": f"Load {i}", "room_key": f"load-{i}", "app": "Bullet comments overlay"})
+            for i in range(8)
+        ]
         + [patch(f"/rooms/{key}", {"tags": f"edited,round-{i}"}) for i, key in enumerate(idle_rooms * 2)]
         + [
             post("/rooms/live-1003/interactions", {"events": [{"at": at, "kind": "gift", "text": f"g{i}"}]})
