@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard.observability.logcontext import logging_config as _logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CNR_VAR_DIR", BASE_DIR / "var"))
 
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before host checks and the HTTPS redirect (probes use the
+    # pod's address over plain HTTP); see dashboard/observability/.
+    "dashboard.observability.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.RequestContextMiddleware",
+    # The request id (X-Request-ID in and out), the user and the URL's room or recording on every log line.
+    "dashboard.observability.middleware.RequestIdMiddleware",
     "dashboard.middleware.TimeZoneMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -227,13 +234,17 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off), readable text in the
+# demo; both carry the request id, user, recording, room and Tencent RequestId bound where they apply.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+LOGGING = _logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"))
+
+# --- Operations: /healthz, /readyz, /metrics (dashboard/observability/) ---
+# /metrics answers a bearer token (Authorization: Bearer $METRICS_TOKEN) or a peer address in the allowlist.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+# /readyz fails when the RQ cron process has not reported for this long (it reports every ≤ 10 s).
+READYZ_CRON_MAX_AGE_SECONDS = env_int("READYZ_CRON_MAX_AGE_SECONDS", 120)
 
 # --- Tencent Cloud (see tencent/ and README "Real Tencent Cloud") ---
 # Without TENCENT_SECRET_ID everything points at the local emulator (`python -m emulator`, started by

@@ -27,6 +27,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models.sql import InsertQuery
 from django.db.utils import load_backend
 
+from dashboard.observability import metrics
 from tencent.models import ApiCall
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def _write_in_caller_transaction(call: ApiCall) -> None:
 
 
 def record(**fields: Any) -> None:
+    metrics.tencent_call(fields)
     call = ApiCall(**fields)
     try:
         if _in_rollbackable_transaction() and connections["default"].vendor != "sqlite":

@@ -17,6 +17,7 @@ from django.utils import timezone
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from dashboard.observability import metrics
 from tencent import calllog, clients, policy
 from tencent.context import current_session_id
 from tencent.errors import TencentError
@@ -69,11 +70,12 @@ def _acquire_slot(action: str) -> None:
     if per_second is None:
         return
     try:
-        limiter_for(settings.REDIS_URL).acquire(
+        grant = limiter_for(settings.REDIS_URL).acquire(
             action, per_second=per_second, max_wait_s=settings.TENCENT_RATE_LIMIT_WAIT_SECONDS
         )
     except RateLimitTimeout as exc:  # RateLimiterUnavailable too: without Redis the limiter fails closed
         raise TencentError(code=LOCAL_RATE_LIMIT_CODE, message=str(exc), action=action) from exc
+    metrics.throttle_wait(action=action, seconds=grant.waited_s)
 
 
 def execute(
