@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -106,14 +107,20 @@ def role_user(role: str) -> User:
 
 def login_context(browser: Any, live_server: Any, user: User, *, width: int, height: int = 900) -> Any:
     """A browser context logged in as `user` through a server-side session (no login page round trip)."""
-    client = Client()
-    client.force_login(user)
     context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(30_000)
+    log_in(context, live_server, user)
+    return context
+
+
+def log_in(context: Any, live_server: Any, user: User) -> None:
+    """Make the context's session that of `user` (and no one else's)."""
+    client = Client()
+    client.force_login(user)
+    context.clear_cookies()
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
-    return context
 
 
 def view_name(path: str) -> str | None:
@@ -187,34 +194,50 @@ class Crawl:
         return crawled
 
 
-def crawl_as(
+def crawl_as_each_role(
     browser: Any,
     live_server: Any,
-    role: str,
     *,
     width: int,
-    per_pattern: int,
+    per_pattern: Callable[[str], int],
     check: Callable[[Any, str, str], Iterable[str | None]],
-) -> tuple[list[CrawledPage], list[str]]:
-    """Crawl as `role` at `width`; `check(page, label, path)` names the problems of each page (None = fine)."""
-    context = login_context(browser, live_server, role_user(role), width=width)
+) -> list[str]:
+    """Crawl as each of ROLES at `width`, `per_pattern(role)` URLs per URL pattern; `check(page, label, path)`
+    names the problems of each page (None = fine). One browser context for all roles keeps its HTTP cache."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(30_000)
     problems: list[str] = []
-
-    def visit(page: Any, crawled: CrawledPage) -> None:
-        found = check(page, f"[{role}] {crawled.path}", crawled.path)
-        problems.extend(problem for problem in found if problem)
-
     try:
-        crawled = Crawl(live_server.url, per_pattern=per_pattern).run(context.new_page(), visit)
+        for role in ROLES:
+            log_in(context, live_server, role_user(role))
+
+            def visit(page: Any, crawled: CrawledPage, role: str = role) -> None:
+                found = check(page, f"[{role}] {crawled.path}", crawled.path)
+                problems.extend(problem for problem in found if problem)
+
+            page = context.new_page()
+            crawled = Crawl(live_server.url, per_pattern=per_pattern(role)).run(page, visit)
+            page.close()
+            if len(crawled) < 10:
+                problems.append(f"[{role}] the crawl reached only {[entry.path for entry in crawled]}")
     finally:
         context.close()
-    return crawled, problems
+    return problems
+
+
+@cache
+def _axe_source() -> str:
+    with open(AXE_PATH, encoding="utf-8") as source:
+        return source.read()
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.0/2.1 A and AA violations on the current page."""
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the current page.
+
+    axe is evaluated through the DevTools protocol, which the console's Content-Security-Policy does not govern
+    (`add_script_tag` would insert an inline script, which the policy rightly refuses)."""
     if not page.evaluate("() => Boolean(window.axe)"):
-        page.add_script_tag(path=AXE_PATH)
+        page.evaluate("() => {\n" + _axe_source() + "\n}")
     result: dict[str, Any] = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         AXE_TAGS,

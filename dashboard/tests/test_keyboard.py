@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from dashboard.tests.browser_crawl import login_context, role_user, run_axe, seed_demo_data
 
@@ -70,14 +71,14 @@ def test_the_phone_menu_opens_from_the_keyboard_and_its_links_are_hidden_while_c
 
     page.keyboard.press("Enter")
     assert page.get_attribute("[data-menu-toggle]", "aria-expanded") == "true"
-    page.wait_for_function("document.activeElement.closest('.sidebar') !== null")
+    expect(page.locator(".sidebar a").first).to_be_focused()
     page.get_by_role("link", name="Schedules").wait_for(state="visible")
     assert not run_axe(page)
 
     page.keyboard.press("Escape")
-    page.wait_for_function("document.activeElement.matches('[data-menu-toggle]')")
+    expect(page.locator("[data-menu-toggle]")).to_be_focused()
     assert page.get_attribute("[data-menu-toggle]", "aria-expanded") == "false"
-    page.wait_for_function("getComputedStyle(document.getElementById('sidebar')).visibility === 'hidden'")
+    page.locator("#sidebar").wait_for(state="hidden")  # visibility: hidden, once it has slid away
     # Closed, the sidebar's links are out of the tab order: the next stops are the page's own, all visible.
     stops = tab_through(page, 8)
     assert not any(stop["hidden"] for stop in stops), stops
