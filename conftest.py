@@ -107,6 +107,22 @@ def api_token(db: None) -> Callable[[User], str]:
     return build
 
 
+class CspBypassingBrowser:
+    """The browser, whose contexts bypass the console's Content-Security-Policy unless told otherwise:
+    Playwright evaluates `wait_for_function`'s predicate with eval, which script-src 'self' forbids.
+    dashboard/tests/test_csp.py opens its contexts with bypass_csp=False and checks the policy itself."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
@@ -115,7 +131,7 @@ def browser() -> Iterator[Any]:
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
+        yield CspBypassingBrowser(instance)
         instance.close()
 
 

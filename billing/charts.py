@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from django.utils.html import format_html, json_script
 
 COMPONENT_COLOURS = {
     "CAR packs": "#3e63dd",
@@ -123,11 +126,15 @@ def push_days_chart(rows: Sequence[PushDayRow], min_peak_mbps: Decimal) -> go.Fi
 
 
 def figure_html(fig: go.Figure) -> str:
-    """A figure as an embeddable <div> + script; plotly.js itself is loaded once by the page."""
-    return str(
-        fig.to_html(
-            include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True}
-        )
+    """A figure as an empty <div> and its JSON in a data block, which static/js/charts.js draws (the CSP allows
+    no inline script, so plotly's own to_html cannot be used); plotly.js itself is loaded once by the page."""
+    chart_id = f"chart-{uuid.uuid4().hex[:12]}"
+    figure = {**json.loads(fig.to_json()), "config": {"displaylogo": False, "responsive": True}}
+    return format_html(
+        '<div id="{}" class="plotly-graph-div" data-plotly-figure="{}"></div>{}',
+        chart_id,
+        f"{chart_id}-figure",
+        json_script(figure, f"{chart_id}-figure"),
     )
 
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     # pod's address over plain HTTP); see dashboard/observability/.
     "dashboard.observability.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (dashboard/csp.py adds the players' media origins).
+    "dashboard.csp.ConsoleCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +235,30 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp; dashboard/csp.py) ---
+# No inline script, no eval: every script is a static file. Styles allow 'unsafe-inline' because plotly.js and
+# Swagger UI set style attributes and insert <style> rules at run time; scripts stay strict, which is what
+# stops injected markup from running. media-src, connect-src and img-src also get the play, VOD and COS
+# origins derived from the settings below (per response); CSP_MEDIA_ORIGINS adds custom (CDN) domains.
+CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        # blob: is what hls.js and mpegts.js hand the <video> (MediaSource) and start their workers from.
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # One JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off), readable text in the
 # demo; both carry the request id, user, recording, room and Tencent RequestId bound where they apply.
