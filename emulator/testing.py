@@ -85,6 +85,10 @@ class RunningEmulator:
             "COS_BUCKET": config.cos_bucket,
             "COS_REGION": config.cos_region,
             "COS_ENDPOINT": self.endpoint,
+            # Setting TENCENT_SECRET_ID switches the console's defaults to a real account's (no template, no
+            # UserIp): a console process started with these must still record into the provisioned template 1.
+            "CSS_RECORD_TEMPLATE_ID": 1,
+            "CAR_USER_IP": "127.0.0.1",
         }
 
 
