@@ -34,10 +34,9 @@ def bound(**fields: Any) -> Iterator[None]:
 
 
 def bind(**fields: Any) -> None:
-    """Add fields to the current context until its block ends (e.g. the Tencent RequestId of the last call)."""
+    """Add fields to the current request's or job's context until it ends (e.g. the last Tencent RequestId)."""
     current = _bound.get()
-    if current is None:  # outside any bound() block: a fresh dict, so no other context is changed
-        _bound.set({k: v for k, v in fields.items() if v not in (None, "")})
+    if current is None:  # outside any request or job nothing is bound, so nothing lingers after it
         return
     current.update({k: v for k, v in fields.items() if v not in (None, "")})
 
