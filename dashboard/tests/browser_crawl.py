@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db.models import Model
@@ -30,7 +31,7 @@ from recordings.models import ClientApp, ClientAppKind, CssCallbackEvent, Room
 from recordings.tests.review.support import make_file, make_session
 from tencent.models import ApiCall
 
-AXE_PATH = "node_modules/axe-core/axe.min.js"
+AXE_PATH = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # The superuser reaches every page and goes first with two URLs per pattern; each role then re-checks one per
 # pattern for what only it sees (its buttons, its empty states), which keeps the crawl within a minute or so.
@@ -218,6 +219,9 @@ def crawl_as_each_role(
             page = context.new_page()
             crawled = Crawl(live_server.url, per_pattern=per_pattern(role)).run(page, visit)
             page.close()
+            problems.extend(
+                f"[{role}] {entry.path} answered {entry.status}" for entry in crawled if entry.status >= 400
+            )
             if len(crawled) < 10:
                 problems.append(f"[{role}] the crawl reached only {[entry.path for entry in crawled]}")
     finally:
