@@ -2,7 +2,8 @@
 
 Everything the console caches (CSS's online list, push samples, cost figures) can be recomputed, so while Redis
 is down a read misses and a write is dropped, and the page is built from the database and Tencent directly. The
-time of the last failure is kept so a page can say why it is slower or less complete (`redis_unavailable`).
+time of the last failure (cleared by the next read that succeeds) is kept so a page can say why it is slower or
+less complete (`redis_unavailable`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def _failed(operation: str, exc: RedisError) -> None:
     _last_failure = time.monotonic()
 
 
+def _answered() -> None:
+    global _last_failure
+    _last_failure = 0.0
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = {"socket_connect_timeout": 2, "socket_timeout": 5, **params.get("OPTIONS", {})}
@@ -41,10 +47,12 @@ class ResilientRedisCache(RedisCache):
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
-            return super().get(key, default, version)
+            value = super().get(key, default, version)
         except RedisError as exc:
             _failed("get", exc)
             return default
+        _answered()  # Redis is back: pages stop saying it is away
+        return value
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         try:

@@ -1,5 +1,6 @@
 """Run the whole demo in one foreground process group: embedded Redis, the Tencent Cloud emulator, the web
-console and an RQ worker with its scheduler. Ctrl-C (or SIGTERM) stops every child cleanly.
+console and an RQ worker with its scheduler. A child that exits (a crash, or the RQ processes giving up while
+Redis is away) is restarted with back-off and the restart is said; only Ctrl-C (or SIGTERM) stops every child.
 
 Once every service answers (web and emulator over HTTP, worker and cron registered in Redis) it prints the URL
 and the demo logins, so they are the last thing on screen. The worker's and cron's routine INFO lines (a tick
@@ -21,9 +22,10 @@ from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from redis import Redis
+from redis import Redis, RedisError
 
 from dashboard.demo_mode import demo_logins
+from dashboard.supervision import Supervised
 
 READY_WARNING_SECONDS = 120  # a service not up by then is named once (it may still come up)
 
@@ -42,16 +44,19 @@ def http_answers(url: str) -> Callable[[], bool]:
     return check
 
 
-def registered(kind: str, connection: Redis, pid: int) -> Callable[[], bool]:
-    """The worker or cron scheduler of this pid has registered its birth in Redis: it is consuming/enqueuing."""
+def registered(kind: str, connection: Redis, child: Supervised) -> Callable[[], bool]:
+    """The worker or cron scheduler (its current pid) has registered its birth in Redis: it is consuming/enqueuing."""
     from rq import Worker
     from rq.cron import CronScheduler
 
     hostname = socket.gethostname()
 
     def check() -> bool:
-        found = Worker.all(connection=connection) if kind == "worker" else CronScheduler.all(connection)
-        return any(item.pid == pid and item.hostname == hostname for item in found)
+        try:
+            found = Worker.all(connection=connection) if kind == "worker" else CronScheduler.all(connection)
+        except RedisError:
+            return False
+        return any(item.pid == child.pid and item.hostname == hostname for item in found)
 
     return check
 
@@ -89,6 +94,7 @@ class Command(BaseCommand):
         # work in any browser: tell the strict emulator so, as a real account's setup would decide these.
         env.setdefault("EMULATOR_CAR_ALLOW_PRIVATE_USER_IP", "1")
         env.setdefault("EMULATOR_PUSH_CODEC", "h264")
+        env.setdefault("WEBHOOKS_ALLOW_PRIVATE_URLS", "1")  # demo receivers run on this machine
         job_level = "INFO" if job_logs else "WARNING"
         # rq.cron logs through the root logger (the console's LOGGING), so only the cron process's LOG_LEVEL
         # quiets it; that process runs nothing but the scheduler. The worker keeps LOG_LEVEL for the jobs'
@@ -105,13 +111,27 @@ class Command(BaseCommand):
             ("web", [*manage, "runserver", addr, "--noreload"], env),
             (
                 "worker",
-                [*manage, "rqworker", *queues, "--with-scheduler", "--verbosity", "1" if job_logs else "0"],
+                [
+                    *manage,
+                    "rqworker",
+                    *queues,
+                    "--with-scheduler",
+                    "--worker-class",
+                    "recordings.workers.Worker",  # reconnects within seconds once Redis is back
+                    "--verbosity",
+                    "1" if job_logs else "0",
+                ],
                 env,
             ),
+            # Webhook deliveries on their own worker: a slow receiver never holds up a recording's job.
+            ("webhooks", [*manage, "rqworker", "webhooks", "--worker-class", "recordings.workers.Worker"], env),
             # Periodic jobs (schedules tick, reconciliation): RQ's cron scheduler enqueues them.
             ("cron", [*manage, "rqcron", "recordings.cron", "--logging-level", job_level], cron_env),
         ]
-        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        children = [
+            Supervised(name, command, env=child_env, cwd=settings.BASE_DIR, say=self.stderr.write)
+            for name, command, child_env in commands
+        ]
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -121,22 +141,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            for name, command, child_env in commands:
-                children.append((name, subprocess.Popen(command, env=child_env, cwd=settings.BASE_DIR)))
-                self.stdout.write(f"started {name} (pid {children[-1][1].pid})")
+            for child in children:
+                child.start()
+                self.stdout.write(f"started {child.name} (pid {child.pid})")
             self.stdout.write(f"CNR Console is starting at http://{addr}/ …")
-            pending = self.readiness_checks(addr, env["REDIS_URL"], embedded, dict(children))
+            by_name = {child.name: child for child in children}
+            pending = self.readiness_checks(addr, env["REDIS_URL"], embedded, by_name)
             started = time.monotonic()
             warned = False
             while not stopping:
-                for name, child in children:
-                    if child.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {child.returncode}; stopping the demo.")
-                        stopping = True
+                for child in children:
+                    child.check()  # an exited child is restarted after its back-off, and said so
                 if pending and not stopping:
                     pending = {name: check for name, check in pending.items() if not check()}
                     if not pending:
-                        if "emulator" in dict(children):
+                        if "emulator" in by_name:
                             self.provision(manage, env)
                         self.announce(addr)
                     elif not warned and time.monotonic() - started > READY_WARNING_SECONDS:
@@ -144,15 +163,11 @@ class Command(BaseCommand):
                         self.stderr.write(f"Still waiting for: {', '.join(pending)}.")
                 time.sleep(0.5)
         finally:
-            for _name, child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                child.terminate()
             deadline = time.monotonic() + 10
-            for _name, child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            for child in children:
+                child.wait(deadline)
             if embedded is not None:
                 embedded.shutdown(save=True)
             self.stdout.write("Demo stopped.")
@@ -162,25 +177,15 @@ class Command(BaseCommand):
         addr: str,
         redis_url: str,
         embedded: Redis | None,
-        children: dict[str, subprocess.Popen[bytes]],
+        children: dict[str, Supervised],
     ) -> dict[str, Callable[[], bool]]:
         connection = embedded if embedded is not None else Redis.from_url(redis_url)
         checks = {"web": http_answers(f"http://{addr}/accounts/login/")}
         if "emulator" in children:
             checks["emulator"] = http_answers(f"http://127.0.0.1:{settings.EMULATOR_PORT}/_emulator/faults")
-        checks["worker"] = registered("worker", connection, children["worker"].pid)
-        checks["cron"] = registered("cron", connection, children["cron"].pid)
+        checks["worker"] = registered("worker", connection, children["worker"])
+        checks["cron"] = registered("cron", connection, children["cron"])
         return checks
-
-    def announce(self, addr: str) -> None:
-        lines = [f"CNR Console is ready at http://{addr}/  (Ctrl-C stops it)"]
-        logins = demo_logins()
-        if logins:
-            lines += ["Demo logins:", *(f"  {login.line()}" for login in logins)]
-        else:
-            lines.append("Log in with your own users (demo logins are shown only in demo mode).")
-        self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
-        self.stdout.flush()
 
     def provision(self, manage: list[str], env: dict[str, str]) -> None:
         """Set the emulator's account up the way a real user does: `tencent_setup --apply` (record template,
@@ -199,3 +204,13 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"cloud setup failed (see Cloud setup in the console):\n{result.stdout}{result.stderr}"
             )
+
+    def announce(self, addr: str) -> None:
+        lines = [f"CNR Console is ready at http://{addr}/  (Ctrl-C stops it)"]
+        logins = demo_logins()
+        if logins:
+            lines += ["Demo logins:", *(f"  {login.line()}" for login in logins)]
+        else:
+            lines.append("Log in with your own users (demo logins are shown only in demo mode).")
+        self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
+        self.stdout.flush()
