@@ -8,9 +8,11 @@ export no_proxy := 127.0.0.1,localhost,::1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cnr
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
+PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium \
-        bench bench-callbacks bench-orchestration bench-costs clean cloud-smoke
+        bench bench-callbacks bench-orchestration bench-costs clean cloud-smoke prod-smoke
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -24,8 +26,17 @@ test: install-test services chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) \
+		$(BIN)/python scripts/prod_smoke.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## prod-smoke: README "Scaling out" run for real (gunicorn 2 workers, 2 RQ workers, cron; DEBUG=0, PostgreSQL,
+## Redis, JSON logs) against the emulator: 20 recordings through the API, /readyz, /metrics checked against the
+## database, one RQ worker and one gunicorn worker SIGKILLed, readiness and every recording recover (~50 s)
+prod-smoke: install services
+	PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) \
+		$(BIN)/python scripts/prod_smoke.py
 
 ## cloud-smoke: with real TENCENT_* credentials in the environment, one 60 s recording end to end and its
 ## clean-up, each step printed (costs a few cents); skipped without credentials

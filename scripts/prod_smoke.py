@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cnr_prod_smoke"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
-QUEUES = ["default", "orchestration", "media"]
 T0 = time.monotonic()
 
 
@@ -131,6 +131,8 @@ class Deployment:
         return process
 
     def start_all(self) -> None:
+        from django.conf import settings
+
         manage = [sys.executable, str(ROOT / "manage.py")]
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.start(
@@ -152,7 +154,7 @@ class Deployment:
                 [
                     *manage,
                     "rqworker",
-                    *QUEUES,
+                    *settings.RQ_QUEUES,  # every queue: /readyz wants a live worker on each
                     *(["--with-scheduler"] if i == 1 else []),
                     "--worker-class",
                     "dashboard.observability.rq_worker.Worker",
@@ -189,7 +191,6 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("PROD_SMOKE_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--keep-logs", action="store_true", help="print where the logs are and keep them")
     args = parser.parse_args()
-    n = args.recordings
 
     os.environ.update(
         DATABASE_URL=args.database_url,
@@ -205,14 +206,10 @@ def main() -> int:
     django.setup()
     import redis
     from django.core.management import call_command
-    from django.db import connection
 
     from dashboard.access import Role
     from dashboard.services import api_token_create
-    from emulator.testing import running_emulator
-    from recordings.lifecycle import SessionState
-    from recordings.models import ClientApp, CssCallbackEvent, RecordingSession, Room
-    from tencent.models import ApiCall
+    from recordings.models import ClientApp, Room
 
     redis.Redis.from_url(args.redis_url).flushdb()
     call_command("migrate", verbosity=0)
@@ -224,9 +221,6 @@ def main() -> int:
     logs = workdir / "logs"
     logs.mkdir()
     (workdir / "static").mkdir()  # the API serves no static file; collectstatic is a release step
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    metrics_token = secrets.token_urlsafe(24)
 
     from django.contrib.auth.models import Group, User
 
@@ -236,9 +230,44 @@ def main() -> int:
     app = ClientApp.objects.create(name="smoke", kind="APK", car_project_id="cap-smoke0001")
     rooms = Room.objects.bulk_create(
         Room(name=f"Smoke {i}", room_key=f"smoke-{i}", stream_name=f"smoke{i}", client_app=app)
-        for i in range(n)
+        for i in range(args.recordings)
     )
 
+    try:
+        smoke(args, workdir=workdir, logs=logs, metrics_dir=metrics_dir, api_token=api_token, rooms=rooms)
+    except (AssertionError, SystemExit) as exc:
+        for log in sorted(logs.iterdir()):
+            print(f"--- last lines of {log.name}:\n" + "\n".join(log.read_text().splitlines()[-15:]))
+        say(f"prod-smoke FAILED: {exc!r}; logs kept in {logs}")
+        return 1
+    if args.keep_logs:
+        say(f"logs kept in {logs}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    say("prod-smoke passed")
+    return 0
+
+
+def smoke(
+    args: argparse.Namespace,
+    *,
+    workdir: Path,
+    logs: Path,
+    metrics_dir: Path,
+    api_token: str,
+    rooms: list[Any],
+) -> None:
+    from django.db import connection
+
+    from emulator.testing import running_emulator
+    from recordings.lifecycle import SessionState
+    from recordings.models import CssCallbackEvent, RecordingSession
+    from tencent.models import ApiCall
+
+    n = args.recordings
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    metrics_token = secrets.token_urlsafe(24)
     with ExitStack() as stack:
         emu = stack.enter_context(
             running_emulator(
@@ -282,7 +311,11 @@ def main() -> int:
         def ready() -> bool:
             return http(f"{base}/readyz")[0] == 200
 
-        wait_until("/readyz answers 200", ready, args.timeout)
+        try:
+            wait_until("/readyz answers 200", ready, 90)
+        except SystemExit:
+            say(f"/readyz: {http(f'{base}/readyz')}")
+            raise
         say(f"/readyz: 200 {json.loads(http(f'{base}/readyz')[1])['checks']}")
         status, _ = http(f"{base}/metrics")
         assert status == 403, f"/metrics without the token answered {status}"
@@ -414,10 +447,6 @@ def main() -> int:
         assert traced, "no JSON worker log line names a recording and a Tencent RequestId"
         say(f"worker log, e.g.: {json.dumps(traced[-1])[:300]}")
         say(f"files in PROMETHEUS_MULTIPROC_DIR: {len(list(metrics_dir.iterdir()))}")
-    if args.keep_logs:
-        say(f"logs kept in {logs}")
-    say("prod-smoke passed")
-    return 0
 
 
 if __name__ == "__main__":
