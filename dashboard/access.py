@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     REVIEW = "review", "Review recorded material"
     VIEW_REVIEWS = "view_reviews", "See review verdicts and the moderation queue"
     VIEW_AUDIT = "view_audit", "Read the audit log and the Tencent API call log"
+    MANAGE_WEBHOOKS = "manage_webhooks", "Manage outgoing webhooks and see their deliveries"
 
 
 OPERATOR, MANAGER, MODERATOR = Role.OPERATOR, Role.MANAGER, Role.MODERATOR
@@ -52,6 +53,7 @@ PERMISSION_MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.REVIEW: frozenset({MODERATOR}),
     Capability.VIEW_REVIEWS: frozenset({MODERATOR, MANAGER}),
     Capability.VIEW_AUDIT: frozenset({OPERATOR, MANAGER}),
+    Capability.MANAGE_WEBHOOKS: frozenset({OPERATOR}),
 }
 
 

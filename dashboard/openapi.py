@@ -88,7 +88,17 @@ TAGS = [
     {"name": "Files", "description": "Recording files, with freshly signed URLs to play or download them."},
     {"name": "Interactions", "description": "Timed events shown as markers on the review timeline."},
     {"name": "Costs", "description": "What-if cost estimates, the same as the console's calculator."},
+    {
+        "name": "Webhooks",
+        "description": "Endpoints the console posts signed events to, and their deliveries.",
+    },
 ]
+# The OpenAPI `webhooks` section: the payloads the console sends, registered by the modules that send them.
+WEBHOOK_PAYLOADS: dict[str, dict[str, Any]] = {}
+
+
+def document_webhook(name: str, entry: dict[str, Any]) -> None:
+    WEBHOOK_PAYLOADS[name] = entry
 
 
 def error_example(status: int, doc: ErrorDoc) -> dict[str, Any]:
@@ -185,6 +195,7 @@ def openapi_document() -> dict[str, Any]:
         "tags": TAGS,
         "security": [{"bearerAuth": []}],
         "paths": paths,
+        "webhooks": dict(sorted(WEBHOOK_PAYLOADS.items())),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {

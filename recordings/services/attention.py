@@ -6,6 +6,7 @@ from datetime import datetime
 
 from dashboard import audit
 from recordings.models import Attention, AttentionKind, RecordingSession
+from webhooks import events as webhook_events
 
 
 def attention(
@@ -21,6 +22,7 @@ def attention(
     item = Attention.objects.create(
         kind=kind, session=session, subject=subject, message=message, action_taken=action_taken, at=now
     )
+    webhook_events.attention_raised(item)
     audit.record(
         actor=None,
         action=f"recording.attention.{kind}",

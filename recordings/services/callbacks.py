@@ -51,6 +51,7 @@ from recordings.models.sessions import session_pk_from_user_id
 from recordings.review_jobs import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 from tencent.signing import CALLBACK_CLOCK_SKEW_SECONDS, CALLBACK_VALIDITY_SECONDS
+from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +291,7 @@ def _recording_file(event: CssCallbackEvent) -> None:
             **lookup, **values, session=session, room=room, source=FileSource.CALLBACK
         )
         enqueue_qa_checks(recording.pk)
+        webhook_events.file_changed(recording)
     else:
         # The periodic sync found it first (or a replay): the callback knows more, fill in what is missing.
         for name, value in values.items():

@@ -35,6 +35,7 @@ from recordings.services.callbacks import session_for_stream
 from tencent import cos, setup_cos_path, signing, vod
 from tencent.errors import TencentError
 from tencent.results import CosObject, VodMedia
+from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def recording_file_delete(*, file_pk: int, actor: Actor) -> RecordingFile:
         logger.info("%s was already gone from %s: %s", recording, recording.storage, exc)
     recording.deleted_at = timezone.now()
     recording.save(update_fields=["deleted_at"])
+    webhook_events.file_changed(recording, deleted=True)
     audit.record(
         actor=actor,
         action="file.delete",
@@ -127,12 +129,14 @@ def recording_files_sync(*, since: datetime, until: datetime | None = None) -> S
     for start in range(0, len(streams), STREAM_IDS_PER_SEARCH):
         for media in _search_vod(streams[start : start + STREAM_IDS_PER_SEARCH], since, until):
             report.vod_seen += 1
-            _record_sync_result(report, _upsert_vod(media))
+            with transaction.atomic():  # the file and its file.created event commit together
+                _record_sync_result(report, _upsert_vod(media))
     for obj in cos.list_all_objects(prefix=setup_cos_path.listing_prefix()):
         if not (since <= obj.last_modified <= until) or _cos_format(obj.key) is None:
             continue
         report.cos_seen += 1
-        _record_sync_result(report, _upsert_cos(obj))
+        with transaction.atomic():
+            _record_sync_result(report, _upsert_cos(obj))
     return report
 
 
@@ -142,6 +146,7 @@ def _record_sync_result(report: SyncReport, result: tuple[RecordingFile, bool]) 
         return
     report.created += 1
     enqueue_qa_checks(recording.pk)
+    webhook_events.file_changed(recording)
     if recording.session_id is not None:
         report.linked += 1
         session_hooks.session_file_arrived(session_id=recording.session_id)

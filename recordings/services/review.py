@@ -38,6 +38,7 @@ from recordings.models import (
 )
 from recordings.models.review import CLAIM_TTL, INTERACTION_KIND_PATTERN
 from recordings.review_jobs import enqueue_qa_checks
+from webhooks import events as webhook_events
 
 MAX_INTERACTIONS_PER_POST = 1000
 # How long the moderator who gave a verdict may take it back (the review page offers "Undo" for this long): a
@@ -240,6 +241,7 @@ def review_verdict(
     status_before = recording.review_status
     recording.review_status = _status_of(verdict.decision)
     recording.save(update_fields=["review_status"])
+    webhook_events.review_decided(created)
     ReviewClaim.objects.filter(file=recording).delete()
     audit.record(
         actor=actor,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from recordings.lifecycle import SessionState, Step, check_transition
 from recordings.models import RecordingSession, SessionTransition
+from webhooks import events as webhook_events
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def transition(
             actor=actor,
             at=now,
         )
+        webhook_events.session_changed(session, source=session.state, target=target)
     session.state = target
     session.state_changed_at = now
     for name, value in fields.items():

@@ -19,6 +19,7 @@ from recordings.lifecycle import SessionState, Step, Trigger
 from recordings.models import Attention, RecordingFile, RecordingSession, Room, Schedule, SessionTransition
 from recordings.models.sessions import car_user_id_for
 from recordings.services.orchestrator import StateChanged, transition
+from webhooks import events as webhook_events
 
 S = SessionState
 DEFAULT_DURATION_MINUTES = 60
@@ -87,6 +88,7 @@ def session_create(
         actor=actor,
         at=now,
     )
+    webhook_events.session_changed(session, source="", target=S.SCHEDULED)
     audit.record(
         actor=actor,
         action="recording.create",

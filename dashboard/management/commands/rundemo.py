@@ -124,7 +124,11 @@ class Command(BaseCommand):
                 env,
             ),
             # Webhook deliveries on their own worker: a slow receiver never holds up a recording's job.
-            ("webhooks", [*manage, "rqworker", "webhooks", "--worker-class", "recordings.workers.Worker"], env),
+            (
+                "webhooks",
+                [*manage, "rqworker", "webhooks", "--worker-class", "recordings.workers.Worker"],
+                env,
+            ),
             # Periodic jobs (schedules tick, reconciliation): RQ's cron scheduler enqueues them.
             ("cron", [*manage, "rqcron", "recordings.cron", "--logging-level", job_level], cron_env),
         ]
