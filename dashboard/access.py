@@ -38,6 +38,8 @@ class Capability(models.TextChoices):
     VIEW_REVIEWS = "view_reviews", "See review verdicts and the moderation queue"
     VIEW_AUDIT = "view_audit", "Read the audit log and the Tencent API call log"
     MANAGE_WEBHOOKS = "manage_webhooks", "Manage outgoing webhooks and see their deliveries"
+    VIEW_ALERTS = "view_alerts", "See the alerts that concern one's role"
+    MANAGE_ALERTS = "manage_alerts", "Manage alert channels and rules; mute alerts"
 
 
 OPERATOR, MANAGER, MODERATOR = Role.OPERATOR, Role.MANAGER, Role.MODERATOR
@@ -54,6 +56,8 @@ PERMISSION_MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.VIEW_REVIEWS: frozenset({MODERATOR, MANAGER}),
     Capability.VIEW_AUDIT: frozenset({OPERATOR, MANAGER}),
     Capability.MANAGE_WEBHOOKS: frozenset({OPERATOR}),
+    Capability.VIEW_ALERTS: frozenset({OPERATOR, MANAGER, MODERATOR}),
+    Capability.MANAGE_ALERTS: frozenset({OPERATOR, MANAGER}),
 }
 
 

@@ -23,6 +23,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Overview", "overview", (), "Operate"),
+    NavItem("Alerts", "alerts:alert_list", (Capability.VIEW_ALERTS,), "Operate"),
     NavItem("Live now", "recordings:live_board", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem("Recordings", "recordings:session_list", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem("Schedules", "recordings:schedule_list", (Capability.VIEW_RECORDINGS,), "Operate"),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tencent",
     "recordings",
     "billing",
+    "alerts",
     "emulator",
     "webhooks",
 ]
@@ -329,6 +330,23 @@ TENCENT_RETRY_BASE_SECONDS = float(env_str("TENCENT_RETRY_BASE_SECONDS", "0.2"))
 TENCENT_RATE_LIMIT_WAIT_SECONDS = float(env_str("TENCENT_RATE_LIMIT_WAIT_SECONDS", "10"))
 # Public base URL of this console, used to tell the emulator where CSS callbacks go.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
+
+# --- E-mail (alert e-mail channels, alerts/channels.py): Django's own mail settings ---
+# With no EMAIL_HOST the demo prints mail to the console; production sets EMAIL_HOST and friends.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CNR Console <cnr-console@localhost>")
 
 # --- Outgoing webhooks (webhooks/) ---
 # Endpoints on loopback, private or link-local addresses are refused unless this is on (the demo and tests).

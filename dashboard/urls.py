@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("tencent.urls")),
     path("", include("webhooks.urls")),
+    path("", include("alerts.urls")),
     # Last: an API path no operation matched (e.g. /api/v1/files/abc) answers JSON, not the HTML 404 page.
     re_path(r"^api/", api_not_found),
 ]

@@ -8,6 +8,7 @@ whose worker died mid-pass (a lapsed lease); the reconciliation compares the dat
 
 from rq import cron
 
+from alerts import jobs as alert_jobs
 from recordings import file_jobs, jobs
 from webhooks import cron as webhooks_cron  # noqa: F401  # registers the webhook pump and budget check
 
@@ -34,4 +35,8 @@ cron.register(
     cron="*/2 * * * *",
     job_timeout=120,
     name="recordings-reconcile-pushes",
+)
+# Alerts for people (alerts/): conditions read from the database, so a run lost with Redis is made good by the next.
+cron.register(
+    alert_jobs.evaluate_alerts, queue_name="default", interval=30, job_timeout=300, name="alerts-evaluate"
 )

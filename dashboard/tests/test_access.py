@@ -23,6 +23,8 @@ def test_every_capability_is_in_the_matrix():
                 "estimate",
                 "view_audit",
                 "manage_webhooks",
+                "view_alerts",
+                "manage_alerts",
             },
         ),
         (
@@ -35,9 +37,11 @@ def test_every_capability_is_in_the_matrix():
                 "estimate",
                 "view_reviews",
                 "view_audit",
+                "view_alerts",
+                "manage_alerts",
             },
         ),
-        ("moderator", {"view_catalog", "view_recordings", "review", "view_reviews"}),
+        ("moderator", {"view_catalog", "view_recordings", "review", "view_reviews", "view_alerts"}),
     ],
 )
 def test_role_capabilities_match_the_readme_matrix(role_user, role, allowed):

@@ -1,0 +1,390 @@
+"""What each rule watches, what its thresholds mean, whom it concerns, and its condition read from the database.
+
+A condition returns the findings that hold *now*: each finding is one alert (its dedupe key) with the items it
+covers. The evaluation (alerts.services) opens, updates and resolves alerts from them, so conditions stay pure
+reads and can be tested one by one from fixtures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from alerts.models import Rule, RuleKind
+from dashboard.access import Capability
+from dashboard.timezones import format_local
+
+logger = logging.getLogger(__name__)
+
+ANOMALY_WINDOW = timedelta(minutes=5)
+API_ERROR_WINDOW = timedelta(minutes=5)
+# Older sessions are history: a stop from last week without files is not news for the on-call person.
+NO_FILES_HORIZON = timedelta(hours=24)
+LATE_START_HORIZON = timedelta(hours=24)
+STARTED_LATE_RECENTLY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    dedupe_key: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    label: str
+    default: int
+    minimum: int
+    maximum: int
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    kind: RuleKind
+    description: str
+    audience: Capability
+    condition: Callable[[Rule, datetime], list[Finding]]
+    resolved: str  # formatted with t (threshold) and t2 (threshold2)
+    threshold: Threshold | None = None
+    threshold2: Threshold | None = None
+
+    def resolved_text(self, rule: Rule) -> str:
+        return self.resolved.format(t=rule.threshold, t2=rule.threshold2)
+
+    def summary(self, rule: Rule) -> str:
+        return self.description.format(t=rule.threshold, t2=rule.threshold2)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def recording_failed(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.lifecycle import SessionState
+    from recordings.models import RecordingSession
+
+    failed = list(
+        RecordingSession.objects.filter(
+            state=SessionState.FAILED, state_changed_at__gte=now - timedelta(minutes=rule.threshold)
+        )
+        .select_related("room")
+        .order_by("state_changed_at", "id")
+    )
+    if not failed:
+        return []
+    items = tuple(
+        Item(
+            f"session:{s.pk}",
+            f"{s} failed at {format_local(s.state_changed_at, 'H:i')}: {s.failure_reason[:200] or 'no reason given'}",
+        )
+        for s in failed
+    )
+    return [Finding("recording_failed", f"{_plural(len(items), 'recording')} failed", items)]
+
+
+def late_start(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.lifecycle import SessionState
+    from recordings.models import RecordingSession
+
+    late = timedelta(seconds=rule.threshold)
+    waiting = RecordingSession.objects.filter(
+        state__in=[SessionState.SCHEDULED, SessionState.STARTING],
+        planned_start__lt=now - late,
+        planned_start__gte=now - LATE_START_HORIZON,
+    )
+    went_live_late = RecordingSession.objects.filter(
+        stream_live_at__gte=now - STARTED_LATE_RECENTLY, stream_live_at__gt=F("planned_start") + late
+    )
+    sessions = (waiting | went_live_late).select_related("room").order_by("planned_start", "id")
+    items = []
+    for s in sessions:
+        if s.stream_live_at is not None:
+            delay = (s.stream_live_at - s.planned_start).total_seconds()
+            items.append(Item(f"session:{s.pk}", f"{s} went live {delay:.0f} s after its planned start"))
+        else:
+            delay = (now - s.planned_start).total_seconds()
+            items.append(Item(f"session:{s.pk}", f"{s} is not live {delay:.0f} s after its planned start"))
+    if not items:
+        return []
+    return [Finding("late_start", f"{_plural(len(items), 'recording')} started late", tuple(items))]
+
+
+def stream_anomaly(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.models import PushAnomaly
+
+    items: list[Item] = []
+    anomalies = (
+        PushAnomaly.objects.filter(occurred_at__gte=now - ANOMALY_WINDOW)
+        .values("stream_name", "anomaly_type")
+        .annotate(n=Count("id"))
+        .order_by("stream_name", "anomaly_type")
+    )
+    by_stream: dict[str, list[str]] = {}
+    for row in anomalies:
+        label = PushAnomaly(anomaly_type=row["anomaly_type"]).label
+        by_stream.setdefault(row["stream_name"], []).append(f"{label} x{row['n']}")
+    for stream, labels in by_stream.items():
+        items.append(Item(f"anomaly:{stream}", f"{stream}: {', '.join(labels)} (CSS callbacks 321/341)"))
+    items.extend(_low_bitrate_items(rule, now))
+    if not items:
+        return []
+    return [Finding("stream_anomaly", f"{_plural(len(items), 'stream')} with anomalies", tuple(items))]
+
+
+def _low_bitrate_items(rule: Rule, now: datetime) -> list[Item]:
+    """Recording streams whose every push sample of the last threshold2 seconds is below threshold % of their
+    app's bitrate. The samples come from CSS (DescribeStreamPushInfoList, cached a few seconds and shared with
+    the live pages); a stream CSS cannot report on is skipped this time and looked at again next time."""
+    from recordings.lifecycle import SessionState
+    from recordings.models import RecordingSession
+    from recordings.services import live
+
+    span = timedelta(seconds=rule.threshold2)
+    sessions = RecordingSession.objects.filter(
+        state=SessionState.RECORDING, stream_live_at__lte=now - span
+    ).select_related("room__client_app")
+    items = []
+    for session in sessions:
+        target_bps = session.room.client_app.bitrate_kbps * 1000
+        try:
+            samples = live.push_samples(stream_name=session.car_user_id, now=now)
+        except Exception as exc:  # a CSS error must not stop the other rules
+            logger.warning("Push samples of %s unavailable: %s", session.car_user_id, exc)
+            continue
+        recent = [s for s in samples if s.time >= now - span]
+        if not recent:
+            continue
+        rates = [s.video_bps + s.audio_bps for s in recent]
+        if all(rate * 100 < target_bps * rule.threshold for rate in rates):
+            mean_kbps = sum(rates) / len(rates) / 1000
+            items.append(
+                Item(
+                    f"bitrate:{session.car_user_id}",
+                    f"{session}: {mean_kbps:.0f} kbps for {rule.threshold2} s, below {rule.threshold} % of "
+                    f"the app's {target_bps // 1000} kbps",
+                )
+            )
+    return items
+
+
+def no_files(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.models import RecordingFile, RecordingSession
+
+    present = RecordingFile.objects.present().filter(session=OuterRef("pk"))
+    sessions = (
+        RecordingSession.objects.filter(
+            stream_live_at__isnull=False,
+            ended_at__lte=now - timedelta(minutes=rule.threshold),
+            ended_at__gte=now - NO_FILES_HORIZON,
+        )
+        .filter(~Exists(present))
+        .select_related("room")
+        .order_by("ended_at", "id")
+    )
+    items = tuple(
+        Item(
+            f"session:{s.pk}",
+            f"{s} stopped at {format_local(s.ended_at, 'H:i')} and has no file"
+            if s.ended_at
+            else f"{s} has no file",
+        )
+        for s in sessions
+    )
+    if not items:
+        return []
+    title = f"{_plural(len(items), 'recording')} without files {rule.threshold} min after the stop"
+    return [Finding("no_files", title, items)]
+
+
+def _budget_findings(now: datetime, *, exceeded: bool) -> list[Finding]:
+    from billing.models import BudgetLevel
+    from billing.services import budget_statuses
+
+    wanted = {BudgetLevel.EXCEEDED} if exceeded else {BudgetLevel.WARNING, BudgetLevel.EXCEEDED}
+    findings = []
+    for status in budget_statuses(timezone.localdate(now)):
+        if status.level not in wanted or status.budget is None:
+            continue
+        prefix = "budget_exceeded" if exceeded else "budget_warning"
+        what = "reached its limit" if exceeded else f"reached {status.budget.warning_percent} %"
+        text = (
+            f"{status.app.name}: {status.spent:.2f} of {status.limit} USD spent in "
+            f"{status.month:%B %Y} ({status.percent} %)"
+        )
+        findings.append(
+            Finding(
+                f"{prefix}:app:{status.app.pk}",
+                f"Budget of {status.app.name} {what}",
+                (Item(f"app:{status.app.pk}", text),),
+            )
+        )
+    return findings
+
+
+def budget_warning(rule: Rule, now: datetime) -> list[Finding]:
+    return _budget_findings(now, exceeded=False)
+
+
+def budget_exceeded(rule: Rule, now: datetime) -> list[Finding]:
+    return _budget_findings(now, exceeded=True)
+
+
+def reconciliation(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.models import Attention, AttentionKind
+
+    repaired = Attention.objects.filter(
+        kind__in=[AttentionKind.LEAKED_SESSION, AttentionKind.STUCK_STARTING],
+        at__gte=now - timedelta(minutes=rule.threshold),
+    ).order_by("at", "id")
+    items = tuple(
+        Item(
+            f"attention:{a.pk}",
+            f"{a.get_kind_display()}: {a.message}" + (f" ({a.action_taken})" if a.action_taken else ""),
+        )
+        for a in repaired
+    )
+    if not items:
+        return []
+    title = f"Reconciliation repaired {_plural(len(items), 'session')}"
+    return [Finding("reconciliation", title, items)]
+
+
+def review_queue(rule: Rule, now: datetime) -> list[Finding]:
+    from recordings.services.review import pending_age
+
+    age = pending_age(now=now)
+    if age.oldest is None or age.oldest <= timedelta(hours=rule.threshold):
+        return []
+    hours = age.oldest.total_seconds() / 3600
+    text = f"{_plural(age.count, 'file')} pending review; the oldest has waited {hours:.0f} h"
+    return [
+        Finding("review_queue", f"Review queue: oldest item waiting {hours:.0f} h", (Item("queue", text),))
+    ]
+
+
+def tencent_errors(rule: Rule, now: datetime) -> list[Finding]:
+    from tencent.models import ApiCall
+
+    calls = ApiCall.objects.filter(started_at__gte=now - API_ERROR_WINDOW, started_at__lte=now)
+    counts = calls.aggregate(total=Count("id"), errors=Count("id", filter=Q(outcome=ApiCall.Outcome.ERROR)))
+    total, errors = counts["total"], counts["errors"]
+    if total < max(rule.threshold2, 1) or errors * 100 <= total * rule.threshold:
+        return []
+    codes = Counter(
+        calls.filter(outcome=ApiCall.Outcome.ERROR).values_list("error_code", flat=True)[:1000]
+    ).most_common(3)
+    common = ", ".join(f"{code or 'no code'} x{n}" for code, n in codes)
+    percent = errors * 100 / total
+    text = f"{errors} of {total} calls failed in the last 5 minutes ({percent:.0f} %): {common}"
+    return [Finding("tencent_errors", f"Tencent API errors at {percent:.0f} %", (Item("rate", text),))]
+
+
+OPERATIONS = Capability.OPERATE_RECORDINGS
+
+SPECS: dict[str, RuleSpec] = {
+    spec.kind: spec
+    for spec in (
+        RuleSpec(
+            RuleKind.RECORDING_FAILED,
+            "A recording failed in the last {t} minutes.",
+            OPERATIONS,
+            recording_failed,
+            "No recording has failed in the last {t} minutes.",
+            Threshold("Look-back (minutes)", 15, 1, 1440, "Open while a recording failed this recently."),
+        ),
+        RuleSpec(
+            RuleKind.LATE_START,
+            "A recording is not live {t} s after its planned start.",
+            OPERATIONS,
+            late_start,
+            "Every recording due to start is live.",
+            Threshold("Late after (seconds)", 120, 10, 86400),
+        ),
+        RuleSpec(
+            RuleKind.STREAM_ANOMALY,
+            "CSS reported a push or recording anomaly (321/341) in the last 5 minutes, or a recording's bitrate "
+            "stayed below {t} % of its app's target for {t2} s.",
+            OPERATIONS,
+            stream_anomaly,
+            "No stream anomaly in the last 5 minutes and every bitrate is back above {t} %.",
+            Threshold("Bitrate below (% of the app's target)", 50, 1, 100),
+            Threshold("For at least (seconds)", 60, 10, 3600),
+        ),
+        RuleSpec(
+            RuleKind.NO_FILES,
+            "A recording has no file {t} minutes after it stopped.",
+            OPERATIONS,
+            no_files,
+            "Every stopped recording has its files.",
+            Threshold("No files after (minutes)", 10, 1, 1440),
+        ),
+        RuleSpec(
+            RuleKind.BUDGET_WARNING,
+            "An app's spending this month reached its budget's warning level (set per budget).",
+            Capability.VIEW_COSTS,
+            budget_warning,
+            "The spending is below the budget's warning level.",
+        ),
+        RuleSpec(
+            RuleKind.BUDGET_EXCEEDED,
+            "An app's spending this month reached 100 % of its budget.",
+            Capability.VIEW_COSTS,
+            budget_exceeded,
+            "The spending is below the budget's limit.",
+        ),
+        RuleSpec(
+            RuleKind.RECONCILIATION,
+            "Reconciliation destroyed a leaked or stuck session in the last {t} minutes.",
+            OPERATIONS,
+            reconciliation,
+            "No session needed repair in the last {t} minutes.",
+            Threshold("Look-back (minutes)", 30, 1, 1440),
+        ),
+        RuleSpec(
+            RuleKind.REVIEW_QUEUE,
+            "The review queue's oldest item has waited more than {t} hours.",
+            Capability.VIEW_REVIEWS,
+            review_queue,
+            "The review queue's oldest item has waited less than {t} hours.",
+            Threshold("Older than (hours)", 24, 1, 720),
+        ),
+        RuleSpec(
+            RuleKind.TENCENT_ERRORS,
+            "More than {t} % of the Tencent API calls of the last 5 minutes failed (with at least {t2} calls).",
+            OPERATIONS,
+            tencent_errors,
+            "The Tencent API error rate is back below {t} %.",
+            Threshold("Error rate above (%)", 20, 1, 100),
+            Threshold("Minimum calls in 5 minutes", 10, 1, 100000),
+        ),
+    )
+}
+
+
+def rules_ensure() -> list[Rule]:
+    """Every rule kind has its row (created with its default thresholds); answered in kind order."""
+    existing = {rule.kind: rule for rule in Rule.objects.all()}
+    for kind, spec in SPECS.items():
+        if kind not in existing:
+            existing[kind], _created = Rule.objects.get_or_create(
+                kind=kind,
+                defaults={
+                    "threshold": spec.threshold.default if spec.threshold else 0,
+                    "threshold2": spec.threshold2.default if spec.threshold2 else 0,
+                },
+            )
+    return [existing[kind] for kind in SPECS]
