@@ -140,3 +140,11 @@ def test_the_heartbeat_stops_when_the_pass_ends(monkeypatch: pytest.MonkeyPatch)
     with orchestrator.LeaseHeartbeat(session.pk, token):
         assert threading.active_count() == before + 1
     assert threading.active_count() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/live/", "/costs/", "/costs/capacity/", "/recordings/"])
+def test_pages_that_use_the_cache_answer_without_redis(
+    client_as: Callable[[User | None], Client], manager: User, redis_down: None, emulator: Any, path: str
+) -> None:
+    assert client_as(manager).get(path).status_code == 200
