@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -117,10 +117,13 @@ class LeaseHeartbeat:
     def _run(self) -> None:
         try:
             while not self._stop.wait(LEASE_RENEW.total_seconds()):
-                if not renew_lease(self.session_id, self.token):
-                    return
-        except Exception:  # a database hiccup: the lease then lapses and another worker resumes the session
-            return
+                try:
+                    if not renew_lease(self.session_id, self.token):
+                        return  # taken over after a lapse: nothing left to keep
+                except DatabaseError:
+                    # A database hiccup: keep trying while the pass runs (giving up would let the lease lapse
+                    # under a live worker and a second one start the same steps); a fresh connection next time.
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection
 
