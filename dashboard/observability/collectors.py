@@ -1,8 +1,8 @@
 """Metrics read at scrape time from PostgreSQL and Redis: what the database already knows is never counted twice.
 
 A scrape costs a fixed number of queries whatever the data (tests count them): one aggregate over recording
-sessions (states are grouped in a second), one each for the reconciliation's attention items, the review queue
-and live pushes, and two Redis round trips. Labels take only bounded values: states, kinds and queue names.
+sessions (states are grouped in a second), one each for the reconciliation's attention items, the review queue,
+live pushes, the webhook outbox, the alert outbox and open alerts, and three pipelined Redis round trips. Labels take only bounded values: states, kinds and queue names.
 """
 
 from __future__ import annotations
@@ -234,6 +234,42 @@ def live_metrics() -> Iterator[Metric]:
     )
 
 
+def outbox_metrics(now: datetime) -> Iterator[Metric]:
+    """Webhook deliveries and alert notifications waiting to go out (or given up on): two outboxes."""
+    from alerts.models import Alert, Notification, NotificationState
+    from webhooks.models import DeliveryState, WebhookDelivery
+
+    pending, failed = Q(state=DeliveryState.PENDING), Q(state=DeliveryState.FAILED)
+    hooks = WebhookDelivery.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.FAILED]).aggregate(
+        pending=Count("id", filter=pending),
+        failed=Count("id", filter=failed),
+        oldest=Min("event__occurred_at", filter=pending),
+    )
+    waiting, gave_up = Q(state=NotificationState.PENDING), Q(state=NotificationState.FAILED)
+    notes = Notification.objects.filter(
+        state__in=[NotificationState.PENDING, NotificationState.FAILED]
+    ).aggregate(
+        pending=Count("id", filter=waiting),
+        failed=Count("id", filter=gave_up),
+        oldest=Min("created_at", filter=waiting),
+    )
+    for prefix, row, what in (
+        ("cnr_webhook_deliveries", hooks, "Webhook deliveries"),
+        ("cnr_alert_notifications", notes, "Alert notifications"),
+    ):
+        yield GaugeMetricFamily(
+            f"{prefix}_pending", f"{what} waiting to be sent (or retried).", value=row["pending"]
+        )
+        yield GaugeMetricFamily(f"{prefix}_failed", f"{what} given up on.", value=row["failed"])
+        age = (now - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+        yield GaugeMetricFamily(
+            f"{prefix}_oldest_pending_age_seconds",
+            f"Age of the oldest of the {what.lower()} waiting.",
+            value=age,
+        )
+    yield GaugeMetricFamily("cnr_alerts_open", "Console alerts open now.", value=Alert.objects.open().count())
+
+
 def redis_metrics(now: float) -> Iterator[Metric]:
     state = redis_state()
     yield GaugeMetricFamily("cnr_redis_up", "1 when Redis answered this scrape.", value=1 if state.up else 0)
@@ -282,6 +318,7 @@ class ConsoleCollector(Collector):
         yield from attention_metrics()
         yield from review_metrics(now)
         yield from live_metrics()
+        yield from outbox_metrics(now)
         yield from redis_metrics(time.time())
         yield GaugeMetricFamily(
             "cnr_metrics_scrape_duration_seconds",

@@ -158,6 +158,49 @@ def test_metrics_describe_the_database(client, known_database):
 
 
 @pytest.mark.django_db
+def test_metrics_show_the_webhook_and_alert_outboxes(client):
+    from alerts.models import Channel, Notification, NotificationState
+    from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+    now = timezone.now()
+    endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.com/cnr", secret="whsec_x")
+    for n, (state, age) in enumerate(
+        (
+            (DeliveryState.PENDING, 90),
+            (DeliveryState.PENDING, 10),
+            (DeliveryState.FAILED, 900),
+            (DeliveryState.DELIVERED, 5),
+        )
+    ):
+        event = WebhookEvent.objects.create(
+            uid=f"ev-{n}", type="webhook.test", data={}, occurred_at=now - timedelta(seconds=age)
+        )
+        WebhookDelivery.objects.create(endpoint=endpoint, event=event, state=state)
+    channel = Channel.objects.create(name="ops", kind="email", target="ops@example.com")
+    for state, age in (
+        (NotificationState.PENDING, 40),
+        (NotificationState.SENT, 400),
+        (NotificationState.FAILED, 4000),
+    ):
+        Notification.objects.create(
+            channel=channel,
+            event="test",
+            title="t",
+            body="b",
+            state=state,
+            created_at=now - timedelta(seconds=age),
+        )
+    samples = scrape(client)
+    assert value(samples, "cnr_webhook_deliveries_pending") == 2
+    assert value(samples, "cnr_webhook_deliveries_failed") == 1
+    assert 90 <= value(samples, "cnr_webhook_deliveries_oldest_pending_age_seconds") < 120
+    assert value(samples, "cnr_alert_notifications_pending") == 1
+    assert value(samples, "cnr_alert_notifications_failed") == 1
+    assert 40 <= value(samples, "cnr_alert_notifications_oldest_pending_age_seconds") < 70
+    assert value(samples, "cnr_alerts_open") == 0
+
+
+@pytest.mark.django_db
 def test_metrics_read_the_rq_queues(client):
     # A plain RQ queue: django-rq's would wait for the test's transaction to commit.
     queue = Queue("media", connection=django_rq.get_connection("media"))
@@ -185,7 +228,7 @@ def test_metrics_say_redis_is_down_and_still_answer(client, settings):
 def test_a_scrape_costs_the_same_few_queries_whatever_the_data(
     client, known_database, django_assert_num_queries
 ):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         scrape(client)
     now = timezone.now()
     for room in RoomFactory.create_batch(20):
@@ -193,7 +236,7 @@ def test_a_scrape_costs_the_same_few_queries_whatever_the_data(
             room, SessionState.COMPLETED, now, stream_live_at=now, stop_requested_at=now, completed_at=now
         )
         Attention.objects.create(kind=AttentionKind.NO_FILE, message="x", at=now)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         scrape(client)
 
 
