@@ -177,7 +177,7 @@ def test_metrics_show_the_webhook_and_alert_outboxes(client):
         )
         WebhookDelivery.objects.create(endpoint=endpoint, event=event, state=state)
     channel = Channel.objects.create(name="ops", kind="email", target="ops@example.com")
-    for state, age in (
+    for note_state, age in (
         (NotificationState.PENDING, 40),
         (NotificationState.SENT, 400),
         (NotificationState.FAILED, 4000),
@@ -187,7 +187,7 @@ def test_metrics_show_the_webhook_and_alert_outboxes(client):
             event="test",
             title="t",
             body="b",
-            state=state,
+            state=note_state,
             created_at=now - timedelta(seconds=age),
         )
     samples = scrape(client)
