@@ -146,6 +146,7 @@ class Crawl:
     base_url: str
     per_pattern: int = 2
     seen: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
     per_view: dict[str, int] = field(default_factory=dict)
 
     def _normalise(self, href: str) -> str | None:
@@ -158,14 +159,16 @@ class Crawl:
         return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
     def _admit(self, url: str) -> bool:
-        if url in self.seen:
+        path = urlsplit(url).path
+        if url in self.seen or path in self.paths:  # another query of a page already taken adds little
             return False
-        view = view_name(urlsplit(url).path)
+        view = view_name(path)
         if view is None or view in SKIPPED_VIEWS:
             return False
         if self.per_view.get(view, 0) >= self.per_pattern:
             return False
         self.seen.add(url)
+        self.paths.add(path)
         self.per_view[view] = self.per_view.get(view, 0) + 1
         return True
 
