@@ -81,7 +81,7 @@ def test_an_invalid_filter_shows_an_error_not_a_crash(
     operator: User, client_as: Callable[..., Client]
 ) -> None:
     response = client_as(operator).get(URL + "?session=abc")
-    assert response.status_code == 200 and "Enter a whole number" in response.content.decode()
+    assert response.status_code == 400 and "Enter a whole number" in response.content.decode()
 
 
 def test_htmx_requests_get_only_the_results_partial(operator: User, client_as: Callable[..., Client]) -> None:
