@@ -73,8 +73,12 @@ def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
         first.app.cos.stage(key="record/keep/a.mp4", path=tmp_path / "upload.mp4")
         first.app.cos.publish("record/keep/a.mp4")
         clients = make_clients(first)
-        call(clients.car, "ApplyConcurrent", UserId="keep", UserIp="125.127.178.221", ProjectId="cap-snap0001")
-        call(clients.car, "CreateSession", UserId="keep", UserIp="125.127.178.221", RunMode="RunWithoutClient")
+        call(
+            clients.car, "ApplyConcurrent", UserId="keep", UserIp="125.127.178.221", ProjectId="cap-snap0001"
+        )
+        call(
+            clients.car, "CreateSession", UserId="keep", UserIp="125.127.178.221", RunMode="RunWithoutClient"
+        )
         task_id = call(
             clients.live,
             "CreateRecordTask",

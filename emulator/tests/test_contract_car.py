@@ -56,7 +56,9 @@ def test_no_idle_concurrency_when_project_is_full(clients: Clients) -> None:
 
 def test_create_session_needs_an_applied_user(clients: Clients) -> None:
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "CreateSession", UserId="ghost", UserIp="125.127.178.221", RunMode="RunWithoutClient")
+        call(
+            clients.car, "CreateSession", UserId="ghost", UserIp="125.127.178.221", RunMode="RunWithoutClient"
+        )
     assert error_code(excinfo) == "FailedOperation.LockTimeout"
 
 
@@ -67,7 +69,13 @@ def test_applied_concurrency_without_session_is_released_after_the_hold(
     emu.state.concurrencies["room-1"].applied_at = time.time() - emu.config.car_idle_hold_seconds - 1
     assert call(clients.car, "DescribeConcurrentCount", ProjectId=PROJECT)["Running"] == 0
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        call(clients.car, "CreateSession", UserId="room-1", UserIp="125.127.178.221", RunMode="RunWithoutClient")
+        call(
+            clients.car,
+            "CreateSession",
+            UserId="room-1",
+            UserIp="125.127.178.221",
+            RunMode="RunWithoutClient",
+        )
     assert error_code(excinfo) == "FailedOperation.LockTimeout"
 
 
