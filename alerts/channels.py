@@ -1,4 +1,4 @@
-"""Sending one message to one channel, and showing a channel's target without its secrets.
+"""Sending one message to one channel (what pages show of its target is Channel.display_target).
 
 E-mail goes through Django's own mail settings (EMAIL_BACKEND, EMAIL_HOST, …, DEFAULT_FROM_EMAIL) with
 django.core.mail rather than through Apprise's mailto://: the console then has one mail configuration (the one
@@ -53,18 +53,6 @@ def validate_target(kind: str, target: str) -> str:
             "lark://, slack://, msteams://, json://) and its parts."
         )
     return target
-
-
-def redacted(channel: Channel) -> str:
-    """What pages show of a channel's target: addresses as they are; an Apprise URL as Apprise's privacy form
-    (passwords starred, tokens shortened to their first and last character) without its query string."""
-    if channel.kind == ChannelKind.EMAIL:
-        return channel.target
-    plugin = apprise.Apprise.instantiate(channel.target)
-    if plugin is None:
-        scheme = channel.target.split("://", 1)[0]
-        return f"{scheme}://…"
-    return str(plugin.url(privacy=True)).split("?", 1)[0]
 
 
 def send(channel: Channel, *, title: str, body: str) -> SendResult:
