@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import Counter, Histogram, disable_created_metrics, values
@@ -116,36 +116,3 @@ def callback(*, event_type: Any, result: str, lag_seconds: float | None = None) 
     CALLBACKS.labels(label, result).inc()
     if lag_seconds is not None and lag_seconds >= 0:
         CALLBACK_LAG_SECONDS.observe(lag_seconds)
-
-
-def counted_callbacks(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator of the CSS callback view: counts each delivery by what the view answered."""
-    import functools
-    import json
-
-    from django.utils import timezone
-
-    results = {400: "malformed", 403: "rejected", 409: "reused"}
-
-    @functools.wraps(view)
-    def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-        response = view(request, *args, **kwargs)
-        try:
-            if response.status_code != 200:
-                callback(event_type="other", result=results.get(response.status_code, "malformed"))
-                return response
-            from recordings.services import callbacks
-
-            answer = json.loads(response.content)
-            payload = callbacks.parse_body(request.body)
-            happened = callbacks._event_time(payload)
-            callback(
-                event_type=callbacks.event_type_of(payload),
-                result="duplicate" if answer.get("duplicate") else "stored",
-                lag_seconds=(timezone.now() - happened).total_seconds() if happened else None,
-            )
-        except Exception:  # counting must never turn an answered callback into an error
-            pass
-        return response
-
-    return wrapper

@@ -156,7 +156,7 @@ def css_callback_receive(*, payload: Payload, raw_body: str) -> tuple[CssCallbac
                 event = CssCallbackEvent.objects.create(
                     event_type=event_type,
                     stream_name=_stream_of(payload)[:128],
-                    event_at=_event_time(payload),
+                    event_at=event_time(payload),
                     dedupe_key=key,
                     raw_body=raw_body,
                     payload=payload,
@@ -204,7 +204,7 @@ def _apply(event: CssCallbackEvent) -> None:
 
 
 def _push_started(event: CssCallbackEvent) -> None:
-    payload, at = event.payload, _event_time(event.payload) or event.received_at
+    payload, at = event.payload, event_time(event.payload) or event.received_at
     push = _locked_push(event.payload)
     was_live = push.is_live
     # Only a start event sets the start for good (an end arriving first only estimated it from push_duration).
@@ -236,7 +236,7 @@ def _push_started(event: CssCallbackEvent) -> None:
 
 
 def _push_ended(event: CssCallbackEvent) -> None:
-    payload, at = event.payload, _event_time(event.payload) or event.received_at
+    payload, at = event.payload, event_time(event.payload) or event.received_at
     push = _locked_push(payload)
     if push.ended_at is not None and push.end_reason not in (SUPERSEDED, NOT_ONLINE):
         return  # its own end was applied already
@@ -357,7 +357,7 @@ def _push_anomaly(event: CssCallbackEvent) -> None:
 def _record_status(event: CssCallbackEvent) -> None:
     payload = event.payload
     stream = _stream_of(payload)
-    at = _event_time(payload) or event.received_at
+    at = event_time(payload) or event.received_at
     task_id = str(payload.get("task_id") or "")
     session, _room = _file_session_and_room(task_id=task_id, stream_name=stream, at=at)
     detail = payload.get("record_detail")
@@ -483,7 +483,7 @@ def _stream_of(payload: Payload) -> str:
     return str(payload.get("stream_id") or payload.get("channel_id") or "")
 
 
-def _event_time(payload: Payload) -> datetime | None:
+def event_time(payload: Payload) -> datetime | None:
     event_type = event_type_of(payload)
     if event_type == CallbackEventType.RECORDING_FILE:
         return _timestamp(payload.get("end_time"), payload.get("end_time_usec"))
