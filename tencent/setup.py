@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from ipaddress import ip_address
 
 from django.conf import settings
 
 from dashboard import audit
+from dashboard.addresses import is_public_ip
 from dashboard.audit import Actor
 from tencent import car, cos, setup_api
 from tencent.errors import TencentError
@@ -91,10 +91,10 @@ def user_ip_problem() -> str:
             "not set: set CAR_USER_IP to the public IP of your users (CAR picks the nearest instance by it)"
         )
     try:
-        address = ip_address(value)
+        public = is_public_ip(value)
     except ValueError:
         return f"{value!r} is not an IP address: set CAR_USER_IP to a public IP"
-    if not address.is_global:
+    if not public:
         return f"{value} is not a public address: CAR picks the nearest instance by it; set a public IP"
     return ""
 

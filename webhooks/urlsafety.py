@@ -8,7 +8,6 @@ address rule (the demo and the tests deliver to 127.0.0.1).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,23 +18,11 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import NewConnectionError
 from urllib3.util import connection
 
+from dashboard.addresses import is_public_ip
+
 
 class UnsafeUrl(ValueError):
     pass
-
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
 
 
 def allow_private() -> bool:
@@ -50,7 +37,7 @@ def checked_addresses(host: str, port: int) -> list[str]:
         raise UnsafeUrl(f"The host “{host}” does not resolve.") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allow_private():
-        refused = [a for a in addresses if not is_public(a)]
+        refused = [a for a in addresses if not is_public_ip(a)]
         if refused:
             raise UnsafeUrl(
                 f"The host “{host}” resolves to a loopback, private or link-local address ({refused[0]})."
