@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ROOM = "live-1002"  # a seeded room that does not record by itself
-TICK_SECONDS = 10  # recordings.cron's tick interval
+TICK_SECONDS = 5  # recordings.cron's tick interval
 BANNER = re.compile(r"CNR Console is ready at http://\S+.*\nDemo logins:\n(?:  .+\n)+")
 # An RQ INFO line through the console's log format ("... INFO rq.worker ...") or RQ's own ("... Job OK").
 RQ_INFO = re.compile(r"^.*(?:INFO rq\.|Job OK|Enqueued job|Successfully completed).*$", re.M)
@@ -154,7 +154,7 @@ def test_demo_records_a_room_end_to_end_and_stops_cleanly(demo_env, running_demo
     assert "Demo stopped." in output
     assert not RQ_INFO.findall(output)
     children = [int(pid) for pid in re.findall(r"started \w+ \(pid (\d+)\)", output)]
-    assert len(children) == 4  # emulator, web, worker, cron
+    assert len(children) == 5  # emulator, web, worker, webhooks worker, cron
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)

@@ -94,6 +94,9 @@ class Command(BaseCommand):
         # work in any browser: tell the strict emulator so, as a real account's setup would decide these.
         env.setdefault("EMULATOR_CAR_ALLOW_PRIVATE_USER_IP", "1")
         env.setdefault("EMULATOR_PUSH_CODEC", "h264")
+        # The strict default keeps files two minutes behind the stop, as Tencent may; the demo shows the wait
+        # for files briefly instead of making a first visitor stare at "finalizing" for two minutes.
+        env.setdefault("EMULATOR_FILE_DELAY_SECONDS", "10")
         env.setdefault("WEBHOOKS_ALLOW_PRIVATE_URLS", "1")  # demo receivers run on this machine
         job_level = "INFO" if job_logs else "WARNING"
         # rq.cron logs through the root logger (the console's LOGGING), so only the cron process's LOG_LEVEL
@@ -117,7 +120,8 @@ class Command(BaseCommand):
                     *queues,
                     "--with-scheduler",
                     "--worker-class",
-                    "recordings.workers.Worker",  # reconnects within seconds once Redis is back
+                    # reconnects within seconds once Redis is back; logs carry the job's recording
+                    "dashboard.observability.rq_worker.Worker",
                     "--verbosity",
                     "1" if job_logs else "0",
                 ],
@@ -126,7 +130,15 @@ class Command(BaseCommand):
             # Webhook deliveries on their own worker: a slow receiver never holds up a recording's job.
             (
                 "webhooks",
-                [*manage, "rqworker", "webhooks", "--worker-class", "recordings.workers.Worker"],
+                [
+                    *manage,
+                    "rqworker",
+                    "webhooks",
+                    "--worker-class",
+                    "dashboard.observability.rq_worker.Worker",
+                    "--verbosity",
+                    "1" if job_logs else "0",
+                ],
                 env,
             ),
             # Periodic jobs (schedules tick, reconciliation): RQ's cron scheduler enqueues them.
