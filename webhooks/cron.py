@@ -6,7 +6,7 @@ from webhooks import jobs
 
 # Every run sends what is due: retries whose time came, and anything a lost wake-up left behind.
 cron.register(
-    jobs.pump, queue_name=jobs.QUEUE, interval=5, job_timeout=jobs.SLICE_SECONDS + 120, name="webhooks-pump"
+    jobs.pump, queue_name=jobs.QUEUE, interval=5, job_timeout=jobs.JOB_TIMEOUT, name="webhooks-pump"
 )
 cron.register(
     jobs.check_budgets, queue_name=jobs.QUEUE, cron="* * * * *", job_timeout=120, name="webhooks-budgets"

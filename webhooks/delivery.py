@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
+import threading
 import time
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import urllib3
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Model
 from django.utils import timezone
 
 from webhooks.models import (
@@ -45,11 +47,39 @@ logger = logging.getLogger(__name__)
 CLAIM = timedelta(seconds=120)
 RESPONSE_START = 500
 DISPATCH_BATCH = 1000
-LANE_BUFFER_PER_REQUEST = 4
+# How often a run looks for new events, and for endpoints with work due (retries whose time came).
+SCAN_SECONDS = 0.5
+DISPATCH_SECONDS = 0.1
+# A lane claims about this many seconds of its work at a time, at most LANE_BUFFER_ROUNDS rounds of requests.
+BUFFER_SECONDS = 2.0
+LANE_BUFFER_ROUNDS = 16
 
 
 def conf(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
+
+
+def update_rows(model: type[Model], rows: list[Any], fields: list[str]) -> None:
+    """`bulk_update` in one `UPDATE … FROM (VALUES …)` on PostgreSQL: Django's CASE WHEN form costs the sender
+    most of its CPU at a few hundred rows a second."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)  # type: ignore[attr-defined]
+        return
+    meta = model._meta
+    columns = [meta.pk.column] + [meta.get_field(f).column for f in fields]  # type: ignore[union-attr]
+    types = [meta.pk.db_type(connection)] + [meta.get_field(f).db_type(connection) for f in fields]  # type: ignore[union-attr]
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        row_sql = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+        params = [value for row in chunk for value in [row.pk, *(getattr(row, f) for f in fields)]]
+        sets = ", ".join(f'"{c}" = v."{c}"' for c in columns[1:])
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = (
+            f'UPDATE "{meta.db_table}" AS t SET {sets} FROM (VALUES {", ".join([row_sql] * len(chunk))}) '
+            f'AS v({names}) WHERE t."{columns[0]}" = v."{columns[0]}"'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # --- fan-out -------------------------------------------------------------------------------------------------
@@ -121,7 +151,7 @@ def dispatch_events(*, limit: int = DISPATCH_BATCH) -> int:
                 for ep in endpoints
                 if ep.wants(event)
             ]
-        WebhookEvent.objects.bulk_update(events, ["sequence", "body", "dispatched_at"])
+        update_rows(WebhookEvent, events, ["sequence", "body", "dispatched_at"])
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
     return len(events)
 
@@ -199,7 +229,16 @@ class Lane:
     endpoint: WebhookEndpoint
     manager: urllib3.PoolManager
     buffer: deque[Claimed] = field(default_factory=deque)
-    in_flight: int = 0
+    # Requests in flight: delivery id → when it was started (monotonic).
+    in_flight: dict[int, float] = field(default_factory=dict)
+    # Recent request duration (moving average, seconds): sizes the buffer and decides who runs while a slice ends.
+    typical: float = 0.0
+
+    def buffer_target(self, per_endpoint: int) -> int:
+        """Claim about BUFFER_SECONDS of work: a fast lane never waits for the main loop, a slow one claims
+        little (a claimed row must be sent long before its claim lapses)."""
+        rounds = BUFFER_SECONDS / max(self.typical, 0.01)
+        return per_endpoint * max(1, min(LANE_BUFFER_ROUNDS, int(rounds)))
 
 
 @dataclass
@@ -234,79 +273,182 @@ def secrets_in_use(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     return keys
 
 
-def attempt(lane: Lane, item: Claimed) -> tuple[Claimed, datetime, Result]:
+Outcome = tuple[Claimed, datetime, Result]
+
+
+def attempt(lane: Lane, item: Claimed) -> Outcome:
     at = timezone.now()
-    head = headers(item.uid, at, item.body, secrets_in_use(lane.endpoint, at))
-    return item, at, send(lane.manager, lane.endpoint.url, head, item.body)
+    try:
+        head = headers(item.uid, at, item.body, secrets_in_use(lane.endpoint, at))
+        return item, at, send(lane.manager, lane.endpoint.url, head, item.body)
+    except Exception as exc:  # recorded as a failed attempt (and retried), never a claim left to lapse
+        logger.exception("Webhook attempt to %s failed unexpectedly", lane.endpoint.url)
+        return item, at, Result(None, 0, error=f"{type(exc).__name__}: {exc}"[:300])
 
 
 class Pump:
-    """One run of the sender: lanes per endpoint on one thread pool, until idle or the time slice is used."""
+    """One run of the sender: lanes per endpoint on one thread pool, until idle or the time slice is used.
+
+    A lane starts its next request as soon as one of its own ends (in the sender thread, not the main loop), so
+    its pace is the endpoint's. The main loop claims work, writes outcomes in batches and ends the run.
+
+    Ending a slice never holds up a fast lane behind a slow one: the requests in flight when the slice ends are
+    its *tail*, and until the tail is done every lane keeps sending requests it can expect to finish before the
+    tail does (by its recent request time). A slow endpoint's lane stops, the fast ones go on; once the tail is in,
+    only requests started moments ago to fast endpoints are left to wait for.
+    """
 
     def __init__(self) -> None:
         self.per_endpoint = max(1, int(conf("WEBHOOKS_ENDPOINT_CONCURRENCY", 4)))
+        self.timeout = float(conf("WEBHOOKS_TIMEOUT_SECONDS", 10))
         self.pool = ThreadPoolExecutor(max_workers=int(conf("WEBHOOKS_SENDER_THREADS", 32)))
         self.lanes: dict[int, Lane] = {}
-        self.futures: dict[Future[tuple[Claimed, datetime, Result]], int] = {}
+        self.due: set[int] = set()
+        self.lock = threading.Lock()  # lanes' buffers and in-flight maps, the tail, `closing`
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.tail: dict[int, tuple[Lane, float]] | None = None  # set when the slice ends
+        self.closing = False  # the tail is done (or the run stops): nothing new starts
         self.report = PumpReport()
 
     def run(self, *, slice_seconds: float, idle_seconds: float = 1.0) -> PumpReport:
         started = time.monotonic()
         idle_since: float | None = None
+        next_scan = next_dispatch = started
         try:
             while True:
-                self.report.dispatched += dispatch_events()
-                busy = self.fill(refill=time.monotonic() - started < slice_seconds)
-                if not self.futures:
-                    if busy:
-                        continue
-                    idle_since = idle_since or time.monotonic()
-                    if (
-                        time.monotonic() - idle_since >= idle_seconds
-                        or time.monotonic() - started >= slice_seconds
-                    ):
-                        break
-                    time.sleep(0.05)
+                now = time.monotonic()
+                if self.tail is None and now - started >= slice_seconds:
+                    self.end_slice()
+                dispatched = 0
+                if not self.closing and now >= next_dispatch:
+                    next_dispatch = now + DISPATCH_SECONDS
+                    dispatched = dispatch_events()
+                    self.report.dispatched += dispatched
+                scan = not self.closing and (now >= next_scan or dispatched > 0)
+                if scan:
+                    next_scan = now + SCAN_SECONDS
+                if not self.closing:
+                    self.fill(scan=scan)
+                batch = self.collect(wait=0.05)
+                if batch:
+                    self.record(batch)
+                with self.lock:
+                    if self.tail is not None and not self.tail:
+                        self.closing = True
+                    for lane in self.lanes.values():
+                        self.start(lane)
+                    busy = self.outstanding() > 0
+                    buffered = any(lane.buffer for lane in self.lanes.values() if lane.endpoint.active)
+                if busy or batch:
+                    idle_since = None
                     continue
-                idle_since = None
-                done, _ = wait(list(self.futures), timeout=0.2, return_when=FIRST_COMPLETED)
-                self.record([f.result() for f in done])
-                for future in done:
-                    self.lanes[self.futures.pop(future)].in_flight -= 1
+                if self.closing:
+                    break
+                if buffered:
+                    continue
+                idle_since = idle_since or now
+                if now - idle_since >= idle_seconds:
+                    break
         finally:
-            self.release_buffers()
+            with self.lock:
+                self.closing = True
             self.pool.shutdown(wait=True)
+            left = self.collect(wait=0)
+            if left:
+                self.record(left)
+            self.release_buffers()
         return self.report
 
-    def fill(self, *, refill: bool) -> bool:
-        """Claim work for lanes that have room and start their requests; True if anything started."""
+    def outstanding(self) -> int:
+        """Requests started and not yet written (lock held)."""
+        return sum(len(lane.in_flight) for lane in self.lanes.values())
+
+    def end_slice(self) -> None:
+        with self.lock:
+            self.tail = {
+                delivery_id: (lane, at)
+                for lane in self.lanes.values()
+                for delivery_id, at in lane.in_flight.items()
+            }
+            if not self.tail:
+                self.closing = True
+
+    def may_start(self, lane: Lane, now: float) -> bool:
+        """Lock held. While a slice ends, only requests expected to finish before the tail's last one."""
+        if self.closing or not lane.endpoint.active:
+            return False
+        if self.tail is None:
+            return True
+        tail_end = max(
+            at + other.typical if at + other.typical > now else at + self.timeout
+            for other, at in self.tail.values()
+        )
+        return now + lane.typical < tail_end
+
+    def start(self, lane: Lane) -> None:
+        """Lock held: start buffered requests while the lane has room."""
+        now = time.monotonic()
+        while lane.buffer and len(lane.in_flight) < self.per_endpoint and self.may_start(lane, now):
+            item = lane.buffer.popleft()
+            lane.in_flight[item.delivery_id] = now
+            self.pool.submit(self.send_one, lane, item)
+
+    def send_one(self, lane: Lane, item: Claimed) -> None:
+        outcome = attempt(lane, item)
+        with self.lock:
+            self.outcomes.put(outcome)
+            self.start_after(lane, item)
+
+    def start_after(self, lane: Lane, item: Claimed) -> None:
+        """Lock held: the request ended; the lane's next one starts at once."""
+        lane.in_flight.pop(item.delivery_id, None)
+        if self.tail is not None:
+            self.tail.pop(item.delivery_id, None)
+        self.start(lane)
+
+    def collect(self, *, wait: float) -> list[Outcome]:
+        out: list[Outcome] = []
+        try:
+            out.append(self.outcomes.get(timeout=wait) if wait else self.outcomes.get_nowait())
+            while True:
+                out.append(self.outcomes.get_nowait())
+        except queue.Empty:
+            return out
+
+    def fill(self, *, scan: bool) -> None:
+        """Claim work for lanes whose buffer runs low (`scan`: first look which endpoints have work due)."""
         now = timezone.now()
-        if refill:
-            due = set(
+        if scan:
+            self.due = set(
                 WebhookDelivery.objects.filter(
                     state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__active=True
                 )
                 .values_list("endpoint_id", flat=True)
                 .distinct()
             )
-            missing = due - set(self.lanes)
+            missing = self.due - set(self.lanes)
             for endpoint in WebhookEndpoint.objects.filter(pk__in=missing, active=True):
                 self.lanes[endpoint.pk] = Lane(endpoint, GuardedPoolManager(maxsize=self.per_endpoint))
-            for endpoint_id in due:
-                lane = self.lanes.get(endpoint_id)
-                if lane is not None and len(lane.buffer) < self.per_endpoint:
-                    want = self.per_endpoint * LANE_BUFFER_PER_REQUEST - len(lane.buffer)
-                    lane.buffer.extend(claim(endpoint_id, want, now))
-        started = False
-        for endpoint_id, lane in self.lanes.items():
-            while lane.buffer and lane.in_flight < self.per_endpoint and lane.endpoint.active:
-                future = self.pool.submit(attempt, lane, lane.buffer.popleft())
-                self.futures[future] = endpoint_id
-                lane.in_flight += 1
-                started = True
-        return started
+        for endpoint_id in list(self.due):
+            lane = self.lanes.get(endpoint_id)
+            if lane is None:
+                continue
+            with self.lock:
+                target = lane.buffer_target(self.per_endpoint)
+                wanted = len(lane.buffer) < max(self.per_endpoint, target // 2) and self.may_start(
+                    lane, time.monotonic()
+                )
+                want = target - len(lane.buffer)
+            if not wanted:
+                continue
+            items = claim(endpoint_id, want, now)
+            if len(items) < want:
+                self.due.discard(endpoint_id)  # nothing more due there until the next scan
+            with self.lock:
+                lane.buffer.extend(items)
+                self.start(lane)
 
-    def record(self, results: list[tuple[Claimed, datetime, Result]]) -> None:
+    def record(self, results: list[Outcome]) -> None:
         """Write the attempts and the deliveries' new state in a few statements, then the endpoints' health."""
         attempts, updates = [], []
         health: dict[int, list[tuple[datetime, Result]]] = defaultdict(list)
@@ -323,13 +465,17 @@ class Pump:
                 )
             )
             updates.append(self.next_state(item, at, result))
+            lane = self.lanes[item.endpoint_id]
+            seconds = result.duration_ms / 1000
+            lane.typical = seconds if not lane.typical else 0.7 * lane.typical + 0.3 * seconds
             health[item.endpoint_id].append((at, result))
             self.report.sent += 1
             self.report.delivered += result.ok
             self.report.failed_attempts += not result.ok
         with transaction.atomic():
             WebhookAttempt.objects.bulk_create(attempts)
-            WebhookDelivery.objects.bulk_update(
+            update_rows(
+                WebhookDelivery,
                 updates,
                 [
                     "state",

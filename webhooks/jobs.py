@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from datetime import timedelta
 
 import django_rq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from redis import RedisError
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "webhooks"
 SLICE_SECONDS = 60
+JOB_TIMEOUT = SLICE_SECONDS + 120
 LOCK_KEY = "cnr:webhooks:pump"
 _pending = threading.local()
 
@@ -37,6 +40,9 @@ def pump(slice_seconds: float = SLICE_SECONDS) -> dict[str, int]:
     token = secrets.token_hex(8)
     connection = _connection()
     totals = {"sent": 0, "delivered": 0, "dispatched": 0}
+    started = time.monotonic()
+    # RQ kills a job at its timeout wherever it is: start a slice only if it (and its tail) ends well before.
+    budget = JOB_TIMEOUT - slice_seconds - 2 * float(getattr(settings, "WEBHOOKS_TIMEOUT_SECONDS", 10)) - 10
     while connection.set(LOCK_KEY, token, nx=True, ex=int(slice_seconds) + 60):
         try:
             report = Pump().run(slice_seconds=slice_seconds)
@@ -48,6 +54,9 @@ def pump(slice_seconds: float = SLICE_SECONDS) -> dict[str, int]:
         totals["dispatched"] += report.dispatched
         # Work that arrived while this run was ending (its wake-up saw the lock and left it to us).
         if not due_work():
+            break
+        if time.monotonic() - started > budget:
+            kick()  # the lock is free: a fresh job (on any worker) carries on
             break
     return totals
 
@@ -69,7 +78,7 @@ def kick() -> None:
     try:
         connection = _connection()
         if not connection.exists(LOCK_KEY):
-            django_rq.get_queue(QUEUE).enqueue(pump, result_ttl=0, job_timeout=SLICE_SECONDS + 120)
+            django_rq.get_queue(QUEUE).enqueue(pump, result_ttl=0, job_timeout=JOB_TIMEOUT)
     except RedisError as exc:
         logger.warning("Webhook delivery could not be woken (%s); the periodic run will send them", exc)
 

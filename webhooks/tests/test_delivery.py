@@ -193,3 +193,35 @@ def test_recording_transitions_emit_events(operator, db):
     started = WebhookEvent.objects.filter(type="recording.started").get()
     assert started.data["state"] == "recording" and started.data["id"] == session.pk
     assert json.loads(json.dumps(started.data))["room"] == room.room_key
+
+
+def test_slow_endpoint_does_not_delay_a_healthy_one_when_a_slice_ends(operator, receiver):
+    """Slices of 0.5 s while the slow endpoint's requests take 3 s: the healthy lane keeps going through every
+    slice end (the old sender waited for the slow requests there, pausing the healthy lane for ~2.5 s)."""
+    import itertools
+    import time
+
+    slow = receiver(delay=3.0)
+    fast = receiver(delay=0.02)  # about 200 deliveries/s in its lane: its 300 events outlast several slices
+    add_endpoint(operator, slow.url, events=["file.deleted"])
+    add_endpoint(operator, fast.url, events=["file.created"])
+    with transaction.atomic():
+        for i in range(8):
+            webhook_event_emit(EventType.FILE_DELETED, data={"id": i})
+        for i in range(300):
+            webhook_event_emit(EventType.FILE_CREATED, data={"id": i})
+    arrivals: list[float] = []
+    original = fast.answer
+
+    def answer(seen: int) -> int:
+        arrivals.append(time.monotonic())
+        return original(seen)
+
+    fast.answer = answer
+    deadline = time.monotonic() + 60
+    while len(fast.delivered()) < 300 and time.monotonic() < deadline:
+        Pump().run(slice_seconds=0.5, idle_seconds=0.3)
+    assert len(fast.delivered()) == 300
+    longest = max(b - a for a, b in itertools.pairwise(arrivals))
+    assert longest < 1.2, f"the healthy endpoint waited {longest:.1f} s"
+    assert slow.requests  # the slow endpoint was being sent to all along
