@@ -12,7 +12,7 @@ PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium \
-        bench bench-callbacks bench-orchestration bench-costs clean cloud-smoke prod-smoke
+        bench bench-callbacks bench-orchestration bench-costs bench-webhooks clean cloud-smoke prod-smoke
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -80,7 +80,7 @@ format: install-test
 typecheck: install-test
 	$(BIN)/mypy .
 
-bench: bench-callbacks bench-orchestration bench-costs
+bench: bench-callbacks bench-orchestration bench-costs bench-webhooks
 
 clean:
 	rm -rf $(VENV) node_modules var/static
@@ -97,3 +97,8 @@ bench-costs: install-test services
 ## the requests/s and the lost and duplicated rows (must be 0)
 bench-callbacks: install services
 	$(BIN)/python bench/callbacks.py --seconds 60 --workers 4 --senders 16
+
+## bench-webhooks: 10,000 events to five loopback endpoints (one failing half its requests, one answering after
+## 2 s) through 2 RQ workers: deliveries/s to the healthy ones, lost and doubled (must be 0), the slow one's delay
+bench-webhooks: install services
+	$(BIN)/python bench/webhooks.py --events 10000 --workers 2
