@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -29,3 +30,21 @@ def callback_key_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if settings.CSS_CALLBACK_KEY:
         return []
     return [Error(EMPTY_CALLBACK_KEY, hint=EMPTY_CALLBACK_KEY_HINT, id="cnr.E001")]
+
+
+@register(Tags.security)
+def metrics_allowlist_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """An entry that is no address or network would make every /metrics scrape answer 500."""
+    errors: list[CheckMessage] = []
+    for entry in settings.METRICS_ALLOWED_IPS:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            errors.append(
+                Error(
+                    f"METRICS_ALLOWED_IPS: {entry!r} is not an IP address or network.",
+                    hint="List addresses or CIDR networks, comma-separated (host names are not resolved).",
+                    id="cnr.E002",
+                )
+            )
+    return errors

@@ -335,3 +335,11 @@ def test_metric_names_follow_prometheus_conventions(client, db):
             # Bounded labels only: never a recording, room or stream.
             assert not {"recording", "session", "room", "stream", "session_id"} & {k for k, _ in labels}
     assert settings.METRICS_ALLOWED_IPS  # loopback scrapes by default
+
+
+def test_a_metrics_allowlist_entry_that_is_no_address_fails_the_system_check(settings: Any) -> None:
+    from dashboard.checks import metrics_allowlist_check
+
+    assert metrics_allowlist_check() == []
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1", "10.20.0.0/16", "prometheus.local"]
+    assert [error.id for error in metrics_allowlist_check()] == ["cnr.E002"]
