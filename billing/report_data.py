@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -27,7 +27,6 @@ from tencent.errors import TencentError
 
 USAGE_CACHE_SECONDS = 300
 USAGE_FAILURE_CACHE_SECONDS = 60
-FINISHED_DAY_CACHE_SECONDS = 86_400
 MB_PER_GB = Decimal(1000)
 BYTES_PER_GB = Decimal(10) ** 9
 
@@ -205,20 +204,6 @@ class UsageResult:
     note: str  # why there is no usage (the cloud call failed, or the month has not begun)
 
 
-def _record_channel_peak(start: datetime, end: datetime) -> int:
-    """One billing day's peak of recording channels. Tencent serves these 5-minute points one day at a time,
-    so a month takes up to 31 calls: a finished day never changes and is remembered for a day."""
-    key = f"billing:record-peak:{start:%Y-%m-%d}"
-    finished = end - start >= timedelta(days=1)
-    if finished and isinstance(cached := cache.get(key), int):
-        return cached
-    points = css.describe_concurrent_record_stream_num(start_time=start, end_time=end)
-    found = max((p.num for p in points), default=0)
-    if finished:
-        cache.set(key, found, FINISHED_DAY_CACHE_SECONDS)
-    return found
-
-
 def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
     # Hourly points (a 31-day span is allowed at 60-minute granularity) summed into UTC+8 billing days; an
     # hour's bandwidth is its busiest 5 minutes, so a day's peak is the largest of its hours.
@@ -233,12 +218,9 @@ def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
         peaks[day] = max(peaks[day], Decimal(str(point.bandwidth_mbps)))
     for point in play.points:
         downstream[point.time.astimezone(BILLING_TZ).date()] += Decimal(str(point.flux_mb)) / MB_PER_GB
-    channels = 0
-    start = lo
-    while start < until:
-        end = min(start + timedelta(days=1), until)
-        channels = max(channels, _record_channel_peak(start, end))
-        start = end
+    # One call covers the month: DescribeConcurrentRecordStreamNum takes a span of up to a month (267/36188).
+    points = css.describe_concurrent_record_stream_num(start_time=lo, end_time=until)
+    channels = max((p.num for p in points), default=0)
     stored = vod.describe_storage_data()
     days = sorted(set(upstream) | set(downstream))
     return CloudUsage(

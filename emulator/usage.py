@@ -76,7 +76,9 @@ class UsageService:
     ) -> dict[str, Any]:
         if params["LiveType"] not in {"NormalLive", "SlowLive"}:
             raise ApiError("InvalidParameter", "LiveType must be NormalLive or SlowLive.")
-        start, end, iso = self._usage_window(params, granularity=5)
+        # 5-minute points, yet the span may be a whole month: "the gap between the start time and the end time
+        # cannot exceed one month" (API 267/36188), unlike the bandwidth APIs' one-day limit at 5 minutes.
+        start, end, iso = self._usage_window(params, granularity=None)
         fmt = clock.iso_utc if iso else clock.beijing
         with self.state.lock:
             per_minute = dict(self.state.usage.recording_streams)
@@ -133,7 +135,7 @@ class UsageService:
         }
 
     @staticmethod
-    def _usage_window(params: dict[str, Any], *, granularity: int) -> tuple[int, int, bool]:
+    def _usage_window(params: dict[str, Any], *, granularity: int | None) -> tuple[int, int, bool]:
         start, iso = clock.parse(params["StartTime"], "StartTime")
         end, _ = clock.parse(params["EndTime"], "EndTime")
         if end < start:

@@ -67,7 +67,5 @@ def worked_december() -> tuple[Room, Room]:
 
 
 def forget_cloud_figures(month: date = date(2026, 12, 1)) -> None:
-    """Drop the cached Tencent figures of the month (usage, per-day channel peaks) and CAR's owned count."""
-    days = [month + timedelta(days=i) for i in range(31) if (month + timedelta(days=i)).month == month.month]
-    keys = [f"billing:usage:{month:%Y-%m}", "billing:car-owned"]
-    cache.delete_many(keys + [f"billing:record-peak:{day:%Y-%m-%d}" for day in days])
+    """Drop the cached Tencent figures of the month (usage with its channel peak) and CAR's owned count."""
+    cache.delete_many([f"billing:usage:{month:%Y-%m}", "billing:car-owned"])

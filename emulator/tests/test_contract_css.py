@@ -193,3 +193,29 @@ def test_stream_apis_reject_bad_parameters(clients: Clients, emu: RunningEmulato
     ) == ("InvalidParameter")
     bogus = {"StreamName": "x", "DomainName": domain, "AppName": "live", "Bogus": "1"}
     assert code_of(lambda: live.call_json("DropLiveStream", bogus)) == "UnknownParameter"
+
+
+def test_record_channel_counts_span_a_month_at_five_minutes(clients: Clients) -> None:
+    # 267/36188: "the gap between the start time and the end time cannot exceed one month" — no one-day limit
+    # as the bandwidth APIs have at 5-minute granularity; beyond a month is refused.
+    now = int(time.time()) // 300 * 300
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    end = time.strftime(fmt, time.gmtime(now))
+    month = call(
+        clients.live,
+        "DescribeConcurrentRecordStreamNum",
+        LiveType="NormalLive",
+        StartTime=time.strftime(fmt, time.gmtime(now - 30 * 86400)),
+        EndTime=end,
+    )
+    assert len(month["DataInfoList"]) >= 30 * 288
+    too_long = time.strftime(fmt, time.gmtime(now - 40 * 86400))
+    assert code_of(
+        lambda: call(
+            clients.live,
+            "DescribeConcurrentRecordStreamNum",
+            LiveType="NormalLive",
+            StartTime=too_long,
+            EndTime=end,
+        )
+    ).startswith("InvalidParameter")
