@@ -101,4 +101,4 @@ bench-callbacks: install services
 ## bench-webhooks: 10,000 events to five loopback endpoints (one failing half its requests, one answering after
 ## 2 s) through 2 RQ workers: deliveries/s to the healthy ones, lost and doubled (must be 0), the slow one's delay
 bench-webhooks: install services
-	$(BIN)/python bench/webhooks.py --events 10000 --workers 2
+	$(BIN)/python bench/webhook_delivery.py --events 10000 --workers 2

@@ -1,7 +1,7 @@
 """Benchmark: outgoing webhooks — N events to five loopback endpoints, sent by real RQ workers.
 
     make bench-webhooks                    # 10,000 events, 2 RQ workers on the `webhooks` queue and the cron
-    .venv/bin/python bench/webhooks.py --events 500 --timeout 60
+    .venv/bin/python bench/webhook_delivery.py --events 500 --timeout 60
 
 Runs what production runs: `rqworker webhooks` (the production worker class, forking a work horse per job) and
 `rqcron webhooks.cron` with DEBUG=0 against PostgreSQL and Redis (its own database and Redis db, emptied first).
