@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, register
 
-from tencent.setup import template_id_problem, user_ip_problem
+from tencent.setup import required_setting_problems, template_id_problem, user_ip_problem
 
 
 @register("tencent")
@@ -19,4 +19,6 @@ def real_account_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     problem = user_ip_problem()
     if problem:
         errors.append(Error(f"CAR_USER_IP: {problem}.", id="tencent.E002"))
+    for name, problem in required_setting_problems():
+        errors.append(Error(f"{name}: {problem}.", id="tencent.E003"))
     return errors

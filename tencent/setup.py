@@ -82,6 +82,30 @@ def template_id_problem() -> str:
     return ""
 
 
+# Settings with an emulator-only default (dashboard/settings.py emulator_default): empty on a real account, where
+# a demo value would name someone else's domain, bucket or project.
+REQUIRED_ON_A_REAL_ACCOUNT = {
+    "TENCENT_APPID": "your account's APPID (VOD play URLs and COS bucket names carry it)",
+    "CSS_PUSH_DOMAIN": "the CSS push domain bound to your CAR project",
+    "CSS_PLAY_DOMAIN": "the CSS play domain the live pages play from",
+    "CAR_PROJECT_ID": "the CAR project new client apps start in (cap-…)",
+}
+
+
+def required_setting_problems() -> list[tuple[str, str]]:
+    """(setting, what to do) for every setting a real account must name; none with the emulator."""
+    if not real_account():
+        return []
+    required = dict(REQUIRED_ON_A_REAL_ACCOUNT)
+    if settings.CSS_RECORD_STORAGE == "cos":
+        required["COS_BUCKET"] = "the COS bucket the record template writes into (name-APPID)"
+    return [
+        (name, f"not set: set {name} to {what}")
+        for name, what in required.items()
+        if not getattr(settings, name)
+    ]
+
+
 def user_ip_problem() -> str:
     value = settings.CAR_USER_IP
     if not real_account():
@@ -170,6 +194,7 @@ class Doctor:
 
     def run(self) -> Report:
         for name, problem in (
+            *required_setting_problems(),
             ("CSS_RECORD_TEMPLATE_ID", template_id_problem()),
             ("CAR_USER_IP", user_ip_problem()),
         ):

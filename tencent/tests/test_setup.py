@@ -177,13 +177,22 @@ def test_system_checks_refuse_emulator_defaults_on_a_real_account(settings: Any)
     settings.CSS_RECORD_TEMPLATE_ID = 3
     settings.CAR_USER_IP = "43.156.1.2"
     assert ids() == set()
+    settings.CSS_PUSH_DOMAIN = ""  # a demo domain never stands in for the account's own
+    assert ids() == {"tencent.E003"}
+    settings.CSS_PUSH_DOMAIN = "push.example.com"
+    settings.CSS_RECORD_STORAGE, settings.COS_BUCKET = "cos", ""
+    assert ids() == {"tencent.E003"}
 
 
 def test_real_account_defaults_leave_the_emulator_values_out(tmp_path: Any) -> None:
     import subprocess
     import sys
 
-    code = "from django.conf import settings as s; print(s.CSS_RECORD_TEMPLATE_ID, repr(s.CAR_USER_IP))"
+    code = (
+        "from django.conf import settings as s; print(s.CSS_RECORD_TEMPLATE_ID, repr(s.CAR_USER_IP), "
+        "*(repr(getattr(s, n)) for n in "
+        "('TENCENT_APPID', 'CSS_PUSH_DOMAIN', 'CSS_PLAY_DOMAIN', 'COS_BUCKET', 'CAR_PROJECT_ID')))"
+    )
     env = {
         "TENCENT_SECRET_ID": "AKIDreal",
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
@@ -197,4 +206,4 @@ def test_real_account_defaults_leave_the_emulator_values_out(tmp_path: Any) -> N
         check=True,
         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
     )
-    assert result.stdout.split() == ["0", "''"]
+    assert result.stdout.split() == ["0", "''", "''", "''", "''", "''", "''"]
