@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -18,10 +19,15 @@ current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a trusted reverse proxy the left-most X-Forwarded-For entry is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the X-Forwarded-For entry
+    the outermost trusted proxy appended. Entries left of it were written by the client and are never believed
+    (a forged header would otherwise dodge the login lockout or lock out someone else's address)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        entries = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        entries = [entry for entry in entries if entry]
+        if len(entries) >= proxies:
+            return entries[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

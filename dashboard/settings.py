@@ -177,6 +177,9 @@ AUTHENTICATION_BACKENDS = [
     "dashboard.auth_backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How many reverse proxies stand in front of the console, each appending to X-Forwarded-For: the client address
+# (audit log, login lockout) is the entry the outermost of them wrote. 0 = the header is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 # Failures older than this no longer count, and a lockout lifts after it.

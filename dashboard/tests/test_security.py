@@ -239,3 +239,18 @@ def test_a_note_on_a_file_escalated_to_someone_else_is_refused(moderator: User, 
         review.review_note_add(file_pk=recording.pk, position_s=1, text="x", actor=other)
     review.review_note_add(file_pk=recording.pk, position_s=1, text="manager's", actor=manager)
     assert list(ReviewNote.objects.values_list("text", flat=True)) == ["manager's"]
+
+
+def test_a_forged_x_forwarded_for_is_never_the_client_address(rf: Any, settings: Any) -> None:
+    from dashboard.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="198.51.100.1")
+    settings.TRUSTED_PROXY_COUNT = 0  # no proxy: the header is the client's own words
+    assert client_ip(request) == "198.51.100.1"
+    # One proxy: it appended the peer it saw; anything left of that was sent by the client.
+    settings.TRUSTED_PROXY_COUNT = 1
+    forged = rf.get("/", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(forged) == "203.0.113.7"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(forged) == "10.9.9.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"  # too few entries: the peer
