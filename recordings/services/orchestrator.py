@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboard.timezones import format_local
 from recordings.lifecycle import SessionState, Step
 from recordings.models import AttentionKind, RecordingSession, RecordTask
 from recordings.recurrence import Window, split_window
@@ -517,7 +518,7 @@ def chain_record_task(session: RecordingSession, now: datetime) -> None:
         session=session, task_id=created.task_id, start_time=window.start, end_time=window.end
     )
     note_step(
-        session, Step.RECORD_TASK, now=now, reason=f"Next record task until {window.end:%Y-%m-%d %H:%M} UTC."
+        session, Step.RECORD_TASK, now=now, reason=f"Next record task until {format_local(window.end)}."
     )
 
 
