@@ -12,7 +12,7 @@ PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium \
-        bench bench-callbacks bench-orchestration bench-costs bench-webhooks clean cloud-smoke prod-smoke
+        bench bench-callbacks bench-orchestration bench-costs bench-webhooks clean cloud-smoke prod-smoke test-long
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -26,10 +26,17 @@ test: install-test services chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(BIN)/pytest -n 2 --dist loadgroup -m "not long" $(PYTEST_ARGS)
+
+## test-long: the whole-system runs kept out of `make test` for its 10-minute budget (CI runs both): the
+## production deployment (prod-smoke), then the tests marked `long` — every page through axe-core and at phone
+## width for every role, 20 recordings under the chaos profile, the fault matrix, the demo end to end
+test-long: install-test services chromium
 	PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) \
 		$(BIN)/python scripts/prod_smoke.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
-		$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+		$(BIN)/pytest -n 2 --dist loadgroup -m long $(PYTEST_ARGS)
 
 ## prod-smoke: README "Scaling out" run for real (gunicorn 2 workers, 2 RQ workers, cron; DEBUG=0, PostgreSQL,
 ## Redis, JSON logs) against the emulator: 20 recordings through the API, /readyz, /metrics checked against the

@@ -28,6 +28,7 @@ def desktop_checks(page: Any, label: str, path: str) -> Iterable[str | None]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.xdist_group("accessibility-crawl")
 def test_every_reachable_page_passes_axe_for_every_role(browser, live_server, settings):
     settings.TENCENT_RETRY_ATTEMPTS = (

@@ -157,6 +157,7 @@ def record_a_file(emulator: Any, stream: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.emulator
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 def test_main_pages_run_without_a_csp_violation(
     live_server: Any,

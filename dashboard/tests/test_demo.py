@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.xdist_group("demo")]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ROOM = "live-1002"  # a seeded room that does not record by itself

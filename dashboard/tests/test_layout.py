@@ -48,6 +48,7 @@ def phone_checks(page: Any, label: str, path: str) -> Iterable[str | None]:
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.xdist_group("accessibility-crawl")
 def test_no_page_is_wider_than_a_phone_for_any_role(browser, live_server, settings):

@@ -54,6 +54,7 @@ def test_an_exited_child_is_restarted_after_its_backoff_and_it_is_said() -> None
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_supervise_restarts_its_command_until_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     log = (tmp_path / "supervise.log").open("w+")
@@ -80,6 +81,7 @@ def test_supervise_restarts_its_command_until_sigterm(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_killed_worker_is_restarted_and_the_demo_keeps_running(
     running_demo: tuple[str, subprocess.Popen[str]],  # noqa: F811 (the fixture imported above)
     tmp_path: Path,

@@ -42,7 +42,7 @@ from recordings.tests.catalog_factories import RoomFactory
 from tencent import vod
 
 S = SessionState
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.django_db(transaction=True)]
 BASE_DIR = Path(__file__).resolve().parents[2]
 # What "recovered" may take: lease (9 s) + tick (5 s) + a restart's back-off and start-up.
 KILL_RECOVERY_BOUND_S = 25

@@ -20,7 +20,7 @@ from recordings.tests.orchestration_support import drive
 from tencent import vod
 
 S = SessionState
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.long]
 RECORDINGS = 20
 BATCH = 5  # pushes running at once: real ffmpeg encoders on a small machine
 
