@@ -25,4 +25,6 @@ def qty(amount: Decimal | float | int | None, places: int = 3) -> str:
     if amount is None:
         return "—"
     value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP).normalize()
+    if value.is_zero():  # a small negative difference rounds to -0, which reads as a sign error
+        value = value.copy_abs()
     return f"{value:,f}"

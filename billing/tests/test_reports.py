@@ -27,6 +27,7 @@ from billing.estimator import estimate
 from billing.estimator.output import cents
 from billing.report_data import cost_report
 from billing.reports import daily_components
+from billing.services import billing_month
 from billing.tests.factories import LIST_PRICES, at, plan, rec
 from billing.tests.report_support import (
     forget_cloud_figures,
@@ -163,3 +164,12 @@ def test_without_a_price_book_the_report_says_so(client_as, manager):
     assert response.status_code == 503 and "No price book exists yet" in response.content.decode()
     csv_response = client_as(manager).get(reverse("billing:report_csv"), {"month": "2026-12"})
     assert csv_response.status_code == 503
+
+
+def test_report_without_a_month_shows_the_month_it_reports_in_its_field(client_as, manager, monkeypatch):
+    monkeypatch.setattr("billing.views.reports.timezone.now", lambda: AFTER_DECEMBER)
+    forget_cloud_figures()
+    response = client_as(manager).get(reverse("billing:report"))
+    shown = billing_month(AFTER_DECEMBER).strftime("%Y-%m")
+    assert response.status_code == 200
+    assert f'name="month" value="{shown}"' in response.content.decode()

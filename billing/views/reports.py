@@ -38,9 +38,10 @@ class ReportMonthForm(forms.Form):
 
 def report_month(request: HttpRequest) -> tuple[ReportMonthForm, date]:
     """The month asked for (YYYY-MM), else the current billing month (UTC+8)."""
-    form = ReportMonthForm(request.GET)
     current = billing_month(timezone.now())
-    month = form.cleaned_data["month"] if form.is_valid() else None
+    # Unbound without ?month=, so the field shows the month the page reports rather than an empty YYYY-MM.
+    form = ReportMonthForm(request.GET if request.GET.get("month") else None, initial={"month": current})
+    month = form.cleaned_data["month"] if form.is_bound and form.is_valid() else None
     return form, month or current
 
 
