@@ -209,7 +209,9 @@ def push_rule_chart(rows: Sequence[PushRuleRow], min_peak_mbps: Decimal, max_rat
     )
     _reference_line(fig, days, float(max_ratio), f"{max_ratio:g} : 1 line", "y2")
     fig.update_layout(
-        xaxis={"title": {"text": BILLING_DAY_AXIS}},
+        # The shared day axis is drawn under the lower (ratio) half: anchored to the upper one, its ticks and
+        # title would sit in the gap and over the ratio axis.
+        xaxis={"title": {"text": BILLING_DAY_AXIS}, "anchor": "y2"},
         yaxis={"title": {"text": "Mbps"}, "rangemode": "tozero", "domain": [0.56, 1]},
         yaxis2={"title": {"text": "ratio"}, "rangemode": "tozero", "domain": [0, 0.44], "anchor": "x"},
     )

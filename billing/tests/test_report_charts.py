@@ -39,6 +39,8 @@ def test_push_rule_chart_has_the_100_mbps_and_10_to_1_lines_on_their_axes():
     assert list(by_name["10 : 1 line"].y) == [10.0, 10.0] and by_name["10 : 1 line"].yaxis == "y2"
     assert list(by_name["Down : up ratio"].y) == [0.5, None]
     assert list(by_name["Peak upstream Mbps"].marker.color) == ["#e5484d", "#fbb4b6"]  # billed day darker
+    # The day axis sits under the lower half, not in the gap between the halves.
+    assert fig.layout.xaxis.anchor == "y2" and fig.layout.yaxis2.domain[0] == 0
 
 
 def test_push_rule_chart_without_cloud_figures_has_no_tencent_trace():
