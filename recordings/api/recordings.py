@@ -16,7 +16,7 @@ from django.urls import reverse
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
 from dashboard.params import parse_moment, query_int
-from recordings import jobs
+from recordings import enqueue
 from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA, files_payload
 from recordings.api.rooms import NO_ROOM, find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
@@ -215,7 +215,7 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
     if not form.is_valid():
         raise form_error(form)
     try:
-        with jobs.watch_deferred() as deferred:
+        with enqueue.watch_deferred() as deferred:
             session, created = services.session_start_now(
                 room=room,
                 actor=current_user(request),
@@ -246,7 +246,7 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
     errors={404: NO_RECORDING},
 )
 def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
-    with jobs.watch_deferred() as deferred:
+    with enqueue.watch_deferred() as deferred:
         session = services.session_stop(session=find_recording(pk), actor=current_user(request))
     return json_response(recording_json(find_recording(session.pk)), status=202 if deferred else 200)
 

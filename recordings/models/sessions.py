@@ -81,6 +81,15 @@ class RecordingSessionQuerySet(models.QuerySet["RecordingSession"]):
             )
         return sessions
 
+    def session_for_stream(self, stream_name: str, at: datetime) -> RecordingSession | None:
+        """The session pushing to this stream around `at`. A session's CAR UserId is its stream name (unique, and
+        shaped `<room stream>-r<session pk>`), so other stream names (an anchor's own room stream) need no query."""
+        if session_pk_from_user_id(stream_name) is None:
+            return None
+        sessions = self.select_related("room").order_by("-planned_start", "-id")
+        # The time window only narrows the choice; a push just outside it still belongs to its one session.
+        return sessions.for_stream(stream_name, at=at).first() or sessions.for_stream(stream_name).first()
+
     def may_hold_cloud_resources(self) -> RecordingSessionQuerySet:
         """Sessions whose concurrency may still be held in CAR: asked for and never released."""
         return self.filter(concurrency_requested_at__isnull=False, cloud_released_at__isnull=True)

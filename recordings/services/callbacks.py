@@ -47,8 +47,7 @@ from recordings.models import (
     StreamPush,
     StreamScreenshot,
 )
-from recordings.models.sessions import session_pk_from_user_id
-from recordings.review_jobs import enqueue_qa_checks
+from recordings.review_enqueue import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
 from tencent.signing import CALLBACK_CLOCK_SKEW_SECONDS, CALLBACK_VALIDITY_SECONDS
 from webhooks import events as webhook_events
@@ -437,7 +436,7 @@ def _locked_push(payload: Payload) -> StreamPush:
 
 
 def _session_and_room(stream_name: str, at: datetime) -> tuple[RecordingSession | None, Room | None]:
-    session = session_for_stream(stream_name, at)
+    session = RecordingSession.objects.session_for_stream(stream_name, at)
     return session, _room_of(session, stream_name)
 
 
@@ -450,18 +449,10 @@ def _file_session_and_room(
         if task_id
         else None
     )
-    session = task.session if task is not None else session_for_stream(stream_name, at)
+    session = (
+        task.session if task is not None else RecordingSession.objects.session_for_stream(stream_name, at)
+    )
     return session, _room_of(session, stream_name)
-
-
-def session_for_stream(stream_name: str, at: datetime) -> RecordingSession | None:
-    """The session pushing to this stream around `at`. A session's CAR UserId is its stream name (unique, and
-    shaped `<room stream>-r<session pk>`), so other stream names (an anchor's own room stream) need no query."""
-    if session_pk_from_user_id(stream_name) is None:
-        return None
-    sessions = RecordingSession.objects.select_related("room").order_by("-planned_start", "-id")
-    # The time window only narrows the choice; a push just outside it still belongs to its one session.
-    return sessions.for_stream(stream_name, at=at).first() or sessions.for_stream(stream_name).first()
 
 
 def _is_rooms_own_stream(push: StreamPush) -> bool:

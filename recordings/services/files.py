@@ -29,9 +29,8 @@ from recordings.models import (
     StorageKind,
     StreamPush,
 )
-from recordings.review_jobs import enqueue_qa_checks
+from recordings.review_enqueue import enqueue_qa_checks
 from recordings.services import sessions as session_hooks
-from recordings.services.callbacks import session_for_stream
 from tencent import cos, setup_cos_path, signing, vod
 from tencent.errors import TencentError
 from tencent.results import CosObject, VodMedia
@@ -234,7 +233,7 @@ def _upsert_cos(obj: CosObject) -> tuple[RecordingFile, bool]:
 
 
 def _link(stream_name: str, at: datetime) -> tuple[RecordingSession | None, Room | None]:
-    session = session_for_stream(stream_name, at)
+    session = RecordingSession.objects.session_for_stream(stream_name, at)
     if session is not None:
         return session, session.room
     return None, Room.objects.filter(stream_name=stream_name).first() if stream_name else None

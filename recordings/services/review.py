@@ -37,7 +37,7 @@ from recordings.models import (
     Room,
 )
 from recordings.models.review import CLAIM_TTL, INTERACTION_KIND_PATTERN
-from recordings.review_jobs import enqueue_qa_checks
+from recordings.review_enqueue import enqueue_qa_checks
 from webhooks import events as webhook_events
 
 MAX_INTERACTIONS_PER_POST = 1000

@@ -15,6 +15,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.access import Capability, has_capability
 from recordings.models import CheckState, RecordingFile, Transcript, TranscriptSegment
+from recordings.review_enqueue import enqueue_transcript_poll
 from recordings.services import files
 from recordings.services.review import ReviewError
 from tencent import mps
@@ -69,8 +70,6 @@ def transcript_request(*, file_pk: int, actor: User) -> Transcript:
     )
     transcript.segments.all().delete()
     audit.record(actor=actor, action="review.recognition", obj=recording, changes={"task_id": task_id})
-    from recordings.review_jobs import enqueue_transcript_poll
-
     enqueue_transcript_poll(transcript.pk, delay=POLL_EVERY)
     return transcript
 

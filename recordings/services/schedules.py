@@ -21,7 +21,7 @@ from recordings.models import RecordingSession, Schedule, ScheduleKind
 from recordings.models.catalog import RECORDING_MINUTES_LIMIT
 from recordings.models.schedules import MAX_SCHEDULE_MINUTES
 from recordings.recurrence import Window, peak_overlap, split_window
-from recordings.services.sessions import session_create
+from recordings.services.sessions import session_create, session_stop
 from tencent import car
 from tencent.errors import TencentError
 
@@ -196,8 +196,6 @@ def schedule_set_paused(*, schedule: Schedule, paused: bool, actor: User) -> Sch
         schedule.save(update_fields=["paused", "updated_at"])
         if paused:  # occurrences already materialised but not begun are withdrawn with the pause
             for session in schedule.sessions.filter(state="scheduled"):
-                from recordings.services.sessions import session_stop
-
                 session_stop(session=session, actor=actor, reason="Its schedule was paused.")
         audit.record(actor=actor, action="schedule.pause" if paused else "schedule.resume", obj=schedule)
     return schedule

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dashboard import audit
-from recordings import jobs
+from recordings import enqueue
 from recordings.estimates import blocking_budget
 from recordings.lifecycle import SessionState, Step, Trigger
 from recordings.models import Attention, RecordingFile, RecordingSession, Room, Schedule, SessionTransition
@@ -100,7 +100,7 @@ def session_create(
             "car_user_id": session.car_user_id,
         },
     )
-    jobs.enqueue_advance_on_commit(session.pk, at=planned_start)
+    enqueue.enqueue_advance_on_commit(session.pk, at=planned_start)
     return session
 
 
@@ -181,7 +181,7 @@ def session_stop(
                 transition(session, S.STOPPING, now=now, reason=reason, actor=actor)
             except StateChanged:
                 session.refresh_from_db()
-            jobs.enqueue_advance_on_commit(session.pk)
+            enqueue.enqueue_advance_on_commit(session.pk)
     audit.record(actor=actor, action="recording.stop", obj=session, changes={"reason": reason})
     session.refresh_from_db()
     return session
@@ -212,7 +212,7 @@ def session_stream_live(*, session_id: int, at: datetime) -> None:
             )
         except StateChanged:
             return
-        jobs.enqueue_advance_on_commit(session_id)
+        enqueue.enqueue_advance_on_commit(session_id)
     elif session.state == S.RECORDING and session.stream_lost_at is not None:
         RecordingSession.objects.filter(pk=session_id, state=S.RECORDING).update(stream_lost_at=None)
         SessionTransition.objects.create(
@@ -240,7 +240,7 @@ def session_stream_ended(*, session_id: int, at: datetime) -> None:
             reason="Push callback: the stream ended unexpectedly.",
             at=at,
         )
-        jobs.enqueue_advance_on_commit(session_id)
+        enqueue.enqueue_advance_on_commit(session_id)
 
 
 def session_file_arrived(*, session_id: int) -> None:

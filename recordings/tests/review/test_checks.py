@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from dashboard.models import AuditEntry
-from recordings import review_jobs
+from recordings import review_enqueue
 from recordings.models import CheckState, FlagKind, QaCheck, QaFlag
 from recordings.services import review_checks
 from recordings.services.review_checks import parse_ffmpeg_output
@@ -97,11 +97,11 @@ def test_parse_keeps_a_stretch_running_to_the_end() -> None:
 
 
 def test_a_new_file_queues_its_checks_on_commit(django_capture_on_commit_callbacks: Any) -> None:
-    queue = django_rq.get_queue(review_jobs.QUEUE)
+    queue = django_rq.get_queue(review_enqueue.QUEUE)
     queue.empty()
     recording = make_file()
     with django_capture_on_commit_callbacks(execute=True):
-        review_jobs.enqueue_qa_checks(recording.pk)
+        review_enqueue.enqueue_qa_checks(recording.pk)
     assert QaCheck.objects.get(file=recording).state == CheckState.QUEUED
     jobs = queue.get_jobs()
     assert [(job.func_name, job.args) for job in jobs] == [

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import AuditEntry
-from recordings import review_jobs
+from recordings import review_enqueue, review_jobs
 from recordings.models import CheckState, Transcript, TranscriptSegment
 from recordings.services import review_recognition
 from recordings.tests.review.media import make_clip, serve_from_emulator
@@ -42,7 +42,7 @@ def test_moderator_gets_a_timed_transcript(
     tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    queue = django_rq.get_queue(review_jobs.QUEUE)
+    queue = django_rq.get_queue(review_enqueue.QUEUE)
     queue.empty()
     recording = served_file(emulator, tmp_path)
     client = client_as(moderator)
@@ -141,7 +141,7 @@ def test_poll_job_requeues_itself_while_mps_works(
 ) -> None:
     from tencent import mps
 
-    queue = django_rq.get_queue(review_jobs.QUEUE)
+    queue = django_rq.get_queue(review_enqueue.QUEUE)
     registry = queue.scheduled_job_registry
     for job_id in registry.get_job_ids():
         registry.remove(job_id, delete_job=True)

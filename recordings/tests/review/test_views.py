@@ -235,10 +235,10 @@ def test_moderator_reruns_the_checks(
 ) -> None:
     import django_rq
 
-    from recordings import review_jobs
+    from recordings import review_enqueue
     from recordings.models import CheckState, QaCheck
 
-    queue = django_rq.get_queue(review_jobs.QUEUE)
+    queue = django_rq.get_queue(review_enqueue.QUEUE)
     queue.empty()
     recording = make_file()
     QaCheck.objects.create(file=recording, state=CheckState.FAILED, error="timeout")
