@@ -4,22 +4,28 @@
 - `POST /_emulator/faults` with `{"actions": {"ApplyConcurrent": {"error_code": "...", "rate": 0.5, "count": 3,
   "latency_s": 1, "throttle_per_s": 2}}, "push": {"die_after_s": 10}, "callbacks": {"drop_rate": 0.2, ...},
   "callback_url": "http://..."}` → merges into the current faults; `DELETE /_emulator/faults` clears them all;
-- `POST /_emulator/reset` → stops every push and forgets all state.
+- `POST /_emulator/reset` → stops every push and forgets all state (the CAR applications too);
+- `GET|POST|DELETE /_emulator/car/applications` → CAR's console, emulated: the kind and page of each application
+  (`webapps.py`; POST one entry or a list, added or replaced by project and application id);
+- `GET /_emulator/apps/<name>/<file>` → the sample WEB client apps shipped with the emulator (`emulator/sample_apps/`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.callbacks import CallbackFaults
 from emulator.faults import ActionFault
-from emulator.replies import Reply, json_reply
+from emulator.replies import Reply, file_reply, json_reply, text
+from emulator.webapps import ApplicationSpecError
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
 
+SAMPLE_APPS = Path(__file__).resolve().parent / "sample_apps"
 ACTION_FIELDS = {item.name for item in dataclasses.fields(ActionFault)}
 CALLBACK_FIELDS = {item.name for item in dataclasses.fields(CallbackFaults)}
 
@@ -45,10 +51,48 @@ def handle(emulator: Emulator, method: str, path: str, body: bytes) -> Reply:
             except (ValueError, TypeError) as exc:
                 return json_reply(400, {"error": str(exc)})
             return json_reply(200, emulator.faults.describe())
+    if route == "/_emulator/car/applications":
+        return _applications(emulator, method, body)
+    if path.startswith("/_emulator/apps/") and method in {"GET", "HEAD"}:
+        return _sample_app(path.removeprefix("/_emulator/apps/"))
     if route == "/_emulator/reset" and method == "POST":
         emulator.reset()
         return json_reply(200, {"reset": True})
     return json_reply(404, {"error": f"no admin route {method} {path}"})
+
+
+def _applications(emulator: Emulator, method: str, body: bytes) -> Reply:
+    registry = emulator.car.applications
+    if method == "GET":
+        return json_reply(200, [app.to_dict() for app in registry.all()])
+    if method == "DELETE":
+        registry.clear()
+        return json_reply(200, [])
+    if method == "POST":
+        try:
+            apps = registry.register(json.loads(body or b"{}"))
+        except (ValueError, ApplicationSpecError) as exc:
+            return json_reply(400, {"error": str(exc)})
+        return json_reply(200, [app.to_dict() for app in apps])
+    return json_reply(405, {"error": f"{method} is not allowed here"})
+
+
+def _sample_app(relative: str) -> Reply:
+    if relative.endswith("/") or "." not in relative.rsplit("/", 1)[-1]:
+        relative = relative.rstrip("/") + "/index.html"
+    path = (SAMPLE_APPS / relative).resolve()
+    if not path.is_relative_to(SAMPLE_APPS) or not path.is_file():
+        return text(404, "No such sample app file.")
+    reply = file_reply(path, None)
+    reply.headers["Content-Type"] = SAMPLE_TYPES.get(path.suffix, reply.headers["Content-Type"])
+    return reply
+
+
+SAMPLE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
 
 
 def apply_faults(emulator: Emulator, spec: dict[str, Any]) -> None:
@@ -76,6 +120,12 @@ def describe(emulator: Emulator) -> dict[str, Any]:
     state = emulator.state.to_dict()
     state["online"] = [dataclasses.asdict(push) for push in emulator.state.online_pushes()]
     state["faults"] = emulator.faults.describe()
+    renderer = emulator.css.pushes.renderer
+    state["web_rendering"] = {
+        "max": renderer.max_sessions,
+        "open": renderer.open_count(),
+        "unavailable": renderer.unavailable(),
+    }
     state["requests"] = [dataclasses.asdict(request) for request in list(emulator.requests)[-200:]]
     state["callbacks"] = [
         {

@@ -200,6 +200,7 @@ class Emulator:
         self.faults.clear()
         self.callbacks.set_faults(CallbackFaults())
         self.state.reset()
+        self.car.applications.clear()
         self.requests.clear()
         self._remove_data(TRANSIENT_DIRS + STORED_DIRS)
         self._provision()

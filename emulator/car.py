@@ -20,6 +20,8 @@ from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
 from emulator.params import STR, Action, RequestContext
 from emulator.state import Concurrency, EmulatorState
+from emulator.webapps import CarApplications, page_url
+from emulator.webrender import Page
 
 RUN_WITHOUT_CLIENT = "RunWithoutClient"
 # CAR documents no charset for UserId, but it becomes the CSS StreamName of StartPublishStream, whose names
@@ -39,6 +41,7 @@ class Pusher(Protocol):
         user_ip: str,
         stream_param: str,
         caption: str = "",
+        page: Page | None = None,
     ) -> None: ...
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None: ...
@@ -53,6 +56,7 @@ class CarService:
         self.config = config
         self.state = state
         self.pusher = pusher
+        self.applications = CarApplications(config.car_applications_file)
         # Where each UserId's push went (StartPublishStreamWithURL may choose another stream).
         self._push_targets: dict[str, tuple[str, str, str]] = {}
         # When CreateSession / a push last took effect for a UserId: CAR is still processing it for a while.
@@ -323,6 +327,7 @@ class CarService:
                 stream_param=stream_param,
                 # What the cloud app would show: which app runs and the room it was told to enter.
                 caption=f"{held.application_id or held.project_id} {held.application_parameters}".strip(),
+                page=self._page(held),
             )
         except Exception as exc:
             with self.state.mutate():
@@ -331,6 +336,14 @@ class CarService:
             raise ApiError("InternalError", f"The cloud application could not start pushing: {exc}") from exc
         with self.state.lock:  # CAR keeps processing the new push for a while after answering
             self._processing[("StartPublishStream", held.user_id)] = time.time()
+
+    def _page(self, held: Concurrency) -> Page | None:
+        """What a WEB application shows in this session (None: an APK/EXE app, or one CAR's console lacks)."""
+        app = self.applications.find(project_id=held.project_id, application_id=held.application_id)
+        if app is None or app.kind != "WEB":
+            return None
+        url = page_url(app.url, held.application_parameters)
+        return Page(url=url, width=app.width, height=app.height, frame_rate=app.frame_rate)
 
     def _stop_push(self, held: Concurrency) -> None:
         with self.state.mutate():

@@ -86,6 +86,11 @@ class EmulatorConfig:
     video_width: int = 1280
     video_height: int = 720
     play_base_url: str = ""
+    # WEB client apps are rendered in Chromium on Xvfb (webrender.py); beyond this many at once, or when either
+    # is missing, a push shows the test picture and says why.
+    web_render_max: int = 2
+    # CAR's console, emulated: the kind and page of each application (webapps.py); None = <data_dir>/….
+    car_applications: Path | None = None
     # Start with the record templates `tencent_setup --apply` would create (tests); the demo starts bare and
     # is provisioned by the seed, through the APIs, like a real account.
     provisioned: bool = False
@@ -99,6 +104,10 @@ class EmulatorConfig:
     def base_url(self) -> str:
         """Where browsers reach the emulator's media (play URLs, VOD files, snapshots)."""
         return self.play_base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def car_applications_file(self) -> Path:
+        return self.car_applications or self.data_dir / "car_applications.json"
 
     @property
     def vod_app_id(self) -> str:
@@ -129,6 +138,7 @@ class EmulatorConfig:
             return int(raw) if raw is not None else default
 
         snapshot = get("SNAPSHOT")
+        car_applications = get("CAR_APPLICATIONS")
         # Under `manage.py rundemo` the console's own address and var/ directory are the natural defaults.
         console = env.get("CONSOLE_BASE_URL", "").rstrip("/")
         var_dir = env.get("CNR_VAR_DIR", "")
@@ -184,5 +194,7 @@ class EmulatorConfig:
             video_width=width,
             video_height=height,
             play_base_url=text("PLAY_BASE_URL", defaults.play_base_url),
+            web_render_max=integer("WEB_RENDER_MAX", defaults.web_render_max),
+            car_applications=Path(car_applications) if car_applications else None,
             provisioned=(get("PROVISIONED") or "0").lower() in {"1", "true", "yes", "on"},
         )

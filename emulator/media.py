@@ -312,16 +312,10 @@ class LiveStream:
         clock = f"drawtext={common}:textfile=clock.txt:fontsize={clock_size}:x={margin}:y=h-text_h-{margin}"
         return ["-vf", f"{title},{clock}"]
 
-    def _command(self) -> list[str]:
-        gop = max(1, round(self.fps * self.segment_seconds))
-        kbps = self.video_kbps
+    def _inputs(self) -> list[str]:
+        """The picture and the sound (input 0 video, input 1 audio) with their filters: a subclass pushes
+        something else (webrender.RenderedStream grabs a browser's screen)."""
         return [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            "-loglevel",
-            "warning",
             "-re",
             "-readrate_initial_burst",
             "0",
@@ -337,6 +331,19 @@ class LiveStream:
             "-i",
             "sine=frequency=440:beep_factor=4:sample_rate=48000",
             *self._video_filter(),
+        ]
+
+    def _command(self) -> list[str]:
+        gop = max(1, round(self.fps * self.segment_seconds))
+        kbps = self.video_kbps
+        return [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "warning",
+            *self._inputs(),
             *VIDEO_ENCODERS[self.codec],
             "-preset",
             "ultrafast",

@@ -59,6 +59,8 @@ class Push:
     user_ip: str
     stream_param: str
     ended_at: float | None = None
+    # What the push shows: "test picture", "rendered page <url>", or "test picture: <why a WEB page was not>".
+    picture: str = "test picture"
 
 
 @dataclass

@@ -27,6 +27,7 @@ from emulator.params import Action
 from emulator.replies import Reply
 from emulator.state import EmulatorState
 from emulator.vod import VodService
+from emulator.webrender import Page
 
 __all__ = ["CssService"]
 
@@ -75,6 +76,7 @@ class CssService:
         user_ip: str,
         stream_param: str,
         caption: str = "",
+        page: Page | None = None,
     ) -> None:
         self.pushes.start_push(
             domain_name=domain_name,
@@ -83,6 +85,7 @@ class CssService:
             user_ip=user_ip,
             stream_param=stream_param,
             caption=caption,
+            page=page,
         )
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None:

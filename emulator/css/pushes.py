@@ -26,6 +26,7 @@ from emulator.media import LiveStream
 from emulator.recorder import Recorder, stream_fields
 from emulator.state import EmulatorState, Push
 from emulator.vod import VodService
+from emulator.webrender import Page, RenderedStream, Renderer
 
 PUSH_INTERRUPTED = 3  # errcode of event 0 when a push broke off (e.g. the die-after fault)
 
@@ -60,6 +61,7 @@ class Pushes:
             released=self._remove_segments_when_done,
         )
         self.probes = Probes(config=config, state=state, send=self._send)
+        self.renderer = Renderer(max_sessions=config.web_render_max)
 
     def verify_push_secret(self, *, stream_name: str, query: str) -> bool:
         values = parse_qs(query)
@@ -96,6 +98,7 @@ class Pushes:
         user_ip: str,
         stream_param: str,
         caption: str = "",
+        page: Page | None = None,
     ) -> None:
         key = (domain_name, app_name, stream_name)
         with self.state.lock:
@@ -104,20 +107,15 @@ class Pushes:
             self._starting.add(key)
         sequence = str(secrets.randbelow(9 * 10**18) + 10**18)
         try:
-            stream = LiveStream(
-                root=self._push_root(sequence),
-                app=app_name,
-                stream=stream_name,
+            stream, picture = self._new_stream(
+                key,
+                sequence=sequence,
+                page=page,
                 title_lines=[
                     *([caption] if caption else []),
                     f"UserId {stream_name}",
                     f"{domain_name}/{app_name} push {sequence}",
                 ],
-                width=self.config.video_width,
-                height=self.config.video_height,
-                segment_seconds=self.config.segment_seconds,
-                die_after_s=self.faults.push_die_after_s,
-                codec=self.config.push_codec,
             )
             try:
                 stream.start()
@@ -132,13 +130,14 @@ class Pushes:
                 started_at=stream.started_at,
                 user_ip=user_ip,
                 stream_param=stream_param,
+                picture=picture,
             )
             with self.state.mutate():
                 self._lives[key] = Live(
                     stream=stream,
                     push=push,
-                    width=self.config.video_width,
-                    height=self.config.video_height,
+                    width=stream.width,
+                    height=stream.height,
                     last_sample_at=time.time(),
                     last_screenshot_at=0.0,
                 )
@@ -148,6 +147,38 @@ class Pushes:
                 self._starting.discard(key)
         self._send(self._push_event(push, event_type=1, errcode=0, errmsg="ok"))
         self.start_due_recordings()
+
+    def _new_stream(
+        self, key: StreamKey, *, sequence: str, page: Page | None, title_lines: list[str]
+    ) -> tuple[LiveStream, str]:
+        """The push's stream and what it shows: a WEB app's page when it can be rendered, else the test
+        picture, which then says why the page is not there (the push never fails for want of a browser)."""
+        common = {
+            "root": self._push_root(sequence),
+            "app": key[1],
+            "stream": key[2],
+            "segment_seconds": self.config.segment_seconds,
+            "die_after_s": self.faults.push_die_after_s,
+            "codec": self.config.push_codec,
+        }
+        if page is None:
+            return LiveStream(
+                title_lines=title_lines,
+                width=self.config.video_width,
+                height=self.config.video_height,
+                **common,  # type: ignore[arg-type]
+            ), "test picture"
+        display, reason = self.renderer.open(page)
+        if display is not None:
+            return RenderedStream(
+                display=display, title_lines=title_lines, **common
+            ), f"rendered page {page.url}"
+        return LiveStream(
+            title_lines=[*title_lines, f"WEB page not rendered: {reason}"],
+            width=self.config.video_width,
+            height=self.config.video_height,
+            **common,  # type: ignore[arg-type]
+        ), f"test picture: {reason}"
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None:
         self.end_push((domain_name, app_name, stream_name), errcode=1, errmsg="recv rtmp deleteStream")
@@ -167,6 +198,7 @@ class Pushes:
         self.stop_all()
         self.recorder.close()
         self.probes.close()
+        self.renderer.close_all()
 
     def end_push(self, key: StreamKey, *, errcode: int, errmsg: str) -> None:
         with self.state.lock:
@@ -186,6 +218,7 @@ class Pushes:
             self._send(self._exception_event(live.push, now))
         event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
+        event["width"], event["height"] = live.width, live.height
         self._send(event)
 
     # --- housekeeping ----------------------------------------------------------------------------------------
@@ -228,9 +261,16 @@ class Pushes:
             "errcode": errcode,
             "errmsg": errmsg,
             "set_id": 2,
-            "width": self.config.video_width,
-            "height": self.config.video_height,
+            "width": self._size(push)[0],
+            "height": self._size(push)[1],
         }
+
+    def _size(self, push: Push) -> tuple[int, int]:
+        with self.state.lock:
+            for live in self._lives.values():
+                if live.push is push:
+                    return live.width, live.height
+        return self.config.video_width, self.config.video_height
 
     def _exception_event(self, push: Push, now: float) -> dict[str, Any]:
         """Event 321: the push's frames stopped arriving (type 6: video more than 3 s late) before it broke."""
