@@ -11,17 +11,19 @@ PYTEST_ARGS ?=
 PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
-.PHONY: demo test install install-test static lint format typecheck services chromium \
+.PHONY: demo test install install-test static lint format typecheck services chromium xvfb \
         bench bench-callbacks bench-orchestration bench-costs bench-webhooks clean cloud-smoke prod-smoke test-long
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
+	@$(MAKE) --no-print-directory chromium xvfb || echo "Chromium or Xvfb could not be installed (not root?):" \
+		"the emulator pushes its test picture for WEB client apps instead of rendering them."
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rundemo
 
 ## test: install test dependencies, make sure PostgreSQL, Redis and Chromium are there, lint, run the suite
-test: install-test services chromium
+test: install-test services chromium xvfb
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -32,7 +34,7 @@ test: install-test services chromium
 ## test-long: the whole-system runs kept out of `make test` for its 10-minute budget (CI runs both): the
 ## production deployment (prod-smoke), then the tests marked `long` — every page through axe-core and at phone
 ## width for every role, 20 recordings under the chaos profile, the fault matrix, the demo end to end
-test-long: install-test services chromium
+test-long: install-test services chromium xvfb
 	PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) \
 		$(BIN)/python scripts/prod_smoke.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
@@ -77,6 +79,10 @@ services:
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+## xvfb: the virtual display the emulator renders WEB client apps on (Debian's xvfb, installed when missing)
+xvfb:
+	@test -x /usr/bin/Xvfb || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb)
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,11 @@ from dashboard.access import Role
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost,::1")
+# The demo seed registers its client apps with the emulator's CAR console: never the real demo's under var/.
+os.environ.setdefault(
+    "EMULATOR_CAR_APPLICATIONS",
+    os.path.join(tempfile.mkdtemp(prefix="cnr-test-car-"), "car_applications.json"),
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -9,11 +9,16 @@ from django.conf import settings
 from recordings import demo_schedules
 from recordings.models import ClientApp, ClientAppKind, ConcurrencySpec, Room
 
+# The emulator's sample live room (emulator/sample_apps/live-room/): rendered for real when Xvfb and Chromium are
+# installed. A demo database seeded before it existed pointed at a page that never was; it is moved over.
+SAMPLE_WEB_APP_URL = f"http://127.0.0.1:{settings.EMULATOR_PORT}/_emulator/apps/live-room/"
+FORMER_WEB_APP_URL = "https://danmaku.example.com/overlay"
+
 DEMO_APPS: list[dict[str, Any]] = [
     {
         "name": "Bullet comments overlay",
         "kind": ClientAppKind.WEB,
-        "url": "https://danmaku.example.com/overlay",
+        "url": SAMPLE_WEB_APP_URL,
         "launch_parameters": "--url-args=room={room_key}&stream={stream_name}",
         "concurrency_spec": ConcurrencySpec.CPU4,
         "target_resolution": "1280x720",
@@ -86,7 +91,43 @@ def seed() -> list[str]:
         room.full_clean()
         room.save()
         created_rooms += 1
+    ClientApp.objects.filter(url=FORMER_WEB_APP_URL).update(url=SAMPLE_WEB_APP_URL)
+    registered = register_car_applications()
     return [
         f"Catalog: {created_apps} client apps and {created_rooms} rooms added ({len(DEMO_ROOMS)} demo rooms).",
+        f"Emulator: {registered} client apps registered with its CAR console.",
         *demo_schedules.seed(),
     ]
+
+
+def register_car_applications() -> int:
+    """Tell the emulator's CAR console which kind (and, for WEB, which page) each client app is — what a team
+    does in CAR's console when it uploads an app. CAR's API never carries this, so the console's own calls
+    stay exactly those it makes to Tencent; only the demo's seed writes the emulator's registry."""
+    from emulator.config import EmulatorConfig
+    from emulator.webapps import ApplicationSpecError, CarApplication, CarApplications
+
+    own_emulator = f"127.0.0.1:{settings.EMULATOR_PORT}"
+    if own_emulator != settings.TENCENT_API_ENDPOINT:
+        return 0  # a real account (or another emulator): its CAR console is not ours to write
+    entries = [
+        {
+            "project_id": app.car_project_id,
+            "application_id": app.car_application_id,
+            "kind": app.kind,
+            "url": app.url,
+            "resolution": app.target_resolution,
+            "frame_rate": app.frame_rate,
+        }
+        for app in ClientApp.objects.filter(name__in=[spec["name"] for spec in DEMO_APPS]).order_by("pk")
+    ]
+    valid = []
+    for entry in entries:
+        try:
+            CarApplication.from_dict(entry)
+        except ApplicationSpecError:
+            continue  # e.g. a resolution the emulator cannot render: that app keeps the test picture
+        valid.append(entry)
+    if valid:
+        CarApplications(EmulatorConfig.from_env().car_applications_file).register(valid)
+    return len(valid)
