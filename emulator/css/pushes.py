@@ -8,6 +8,7 @@ until no recording needs them.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import time
@@ -28,6 +29,7 @@ from emulator.state import EmulatorState, Push
 from emulator.vod import VodService
 from emulator.webrender import Page, RenderedStream, Renderer
 
+logger = logging.getLogger(__name__)
 PUSH_INTERRUPTED = 3  # errcode of event 0 when a push broke off (e.g. the die-after fault)
 
 StreamKey = tuple[str, str, str]  # (domain, app, stream)
@@ -107,21 +109,31 @@ class Pushes:
             self._starting.add(key)
         sequence = str(secrets.randbelow(9 * 10**18) + 10**18)
         try:
-            stream, picture = self._new_stream(
-                key,
-                sequence=sequence,
-                page=page,
-                title_lines=[
-                    *([caption] if caption else []),
-                    f"UserId {stream_name}",
-                    f"{domain_name}/{app_name} push {sequence}",
-                ],
-            )
+            title_lines = [
+                *([caption] if caption else []),
+                f"UserId {stream_name}",
+                f"{domain_name}/{app_name} push {sequence}",
+            ]
+            stream, picture = self._new_stream(key, sequence=sequence, page=page, title_lines=title_lines)
             try:
                 stream.start()
-            except Exception:
-                stream.stop()  # never leave an ffmpeg behind when the push could not start
-                raise
+            except Exception as exc:
+                stream.stop()  # never leave an ffmpeg (or a browser) behind when the push could not start
+                if not isinstance(stream, RenderedStream):
+                    raise
+                logger.warning("the page of %s/%s could not be pushed: %s", app_name, stream_name, exc)
+                stream, picture = self._new_stream(
+                    key,
+                    sequence=sequence,
+                    page=None,
+                    title_lines=title_lines,
+                    reason="the page could not be pushed",
+                )
+                try:
+                    stream.start()
+                except Exception:
+                    stream.stop()
+                    raise
             push = Push(
                 domain_name=domain_name,
                 app_name=app_name,
@@ -149,7 +161,7 @@ class Pushes:
         self.start_due_recordings()
 
     def _new_stream(
-        self, key: StreamKey, *, sequence: str, page: Page | None, title_lines: list[str]
+        self, key: StreamKey, *, sequence: str, page: Page | None, title_lines: list[str], reason: str = ""
     ) -> tuple[LiveStream, str]:
         """The push's stream and what it shows: a WEB app's page when it can be rendered, else the test
         picture, which then says why the page is not there (the push never fails for want of a browser)."""
@@ -161,24 +173,18 @@ class Pushes:
             "die_after_s": self.faults.push_die_after_s,
             "codec": self.config.push_codec,
         }
-        if page is None:
-            return LiveStream(
-                title_lines=title_lines,
-                width=self.config.video_width,
-                height=self.config.video_height,
-                **common,  # type: ignore[arg-type]
-            ), "test picture"
-        display, reason = self.renderer.open(page)
-        if display is not None:
-            return RenderedStream(
-                display=display, title_lines=title_lines, **common
-            ), f"rendered page {page.url}"
-        return LiveStream(
-            title_lines=[*title_lines, f"WEB page not rendered: {reason}"],
+        if page is not None:
+            display, reason = self.renderer.open(page)
+            if display is not None:
+                stream = RenderedStream(display=display, title_lines=title_lines, **common)
+                return stream, f"rendered page {page.url}"
+        picture = LiveStream(
+            title_lines=[*title_lines, *([f"WEB page not rendered: {reason}"] if reason else [])],
             width=self.config.video_width,
             height=self.config.video_height,
             **common,  # type: ignore[arg-type]
-        ), f"test picture: {reason}"
+        )
+        return picture, f"test picture: {reason}" if reason else "test picture"
 
     def stop_push(self, *, domain_name: str, app_name: str, stream_name: str) -> None:
         self.end_push((domain_name, app_name, stream_name), errcode=1, errmsg="recv rtmp deleteStream")

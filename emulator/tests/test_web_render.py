@@ -204,3 +204,18 @@ def test_beyond_the_limit_a_web_app_falls_back_to_the_test_picture(
     for user_id in ("room-1", "room-2"):
         call(clients.car, "DestroySession", UserId=user_id)
     assert emu.app.css.pushes.renderer.open_count() == 0
+
+
+@can_render
+@pytest.mark.slow
+def test_a_page_that_cannot_be_grabbed_falls_back_to_the_test_picture(
+    clients: Clients, emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.webrender import RenderedStream
+
+    monkeypatch.setattr(RenderedStream, "_inputs", lambda self: ["-f", "x11grab", "-i", ":9999.0"])
+    register(emu)
+    publish(clients, "room-1", "--url-args=room=live-1")
+    assert push_of(emu, "room-1").picture == "test picture: the page could not be pushed"
+    assert emu.app.css.pushes.renderer.open_count() == 0  # the browser of the failed attempt is closed
+    call(clients.car, "DestroySession", UserId="room-1")
