@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
+from webhooks import services
 from webhooks.models import (
     DeliveryState,
     EventType,
@@ -515,8 +516,6 @@ class Pump:
         return delivery
 
     def endpoint_health(self, lane: Lane, outcomes: list[tuple[datetime, Result]]) -> None:
-        from webhooks import services
-
         endpoint = lane.endpoint
         gone = [at for at, r in outcomes if r.status == 410]
         if gone:

@@ -1,8 +1,9 @@
 """Emitting events: one outbox INSERT in the caller's transaction (`webhook_event_emit`), and the `data` of each
 event type, shaped like the API's resource (the API's own serializers make it).
 
-The services call the small `*_changed`/`*_created` helpers below where the state changes. The API modules are
-imported inside the functions: they import the services that call these helpers.
+The services call the small `*_changed`/`*_created` helpers below where the state changes. The representations
+come from recordings/api/payloads.py, which reads models only (the API views import the services that call these
+helpers).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from recordings.api.payloads import file_json, files_payload, find_recording, recording_json
 from webhooks.models import EventType, WebhookEvent
 from webhooks.signing import new_message_id
+from webhooks.wakeup import kick_on_commit
 
 if TYPE_CHECKING:
     from recordings.models import Attention, RecordingFile, RecordingSession, ReviewVerdict
@@ -39,9 +42,7 @@ def webhook_event_emit(
         data=data,
         occurred_at=at or timezone.now(),
     )
-    from webhooks import jobs  # the wake-up after commit; the periodic tick covers a lost one
-
-    jobs.kick_on_commit()
+    kick_on_commit()  # the periodic run covers a lost wake-up
     return event
 
 
@@ -73,9 +74,6 @@ def session_changed(session: RecordingSession, *, source: str, target: str) -> N
 
 
 def recording_data(session_pk: int, *, with_files: bool) -> dict[str, Any]:
-    from recordings.api.files import files_payload
-    from recordings.api.recordings import find_recording, recording_json
-
     session = find_recording(session_pk)
     data = recording_json(session)
     if with_files:
@@ -86,8 +84,6 @@ def recording_data(session_pk: int, *, with_files: bool) -> dict[str, Any]:
 
 
 def file_changed(recording: RecordingFile, *, deleted: bool = False) -> None:
-    from recordings.api.files import file_json
-
     room = recording.room
     webhook_event_emit(
         EventType.FILE_DELETED if deleted else EventType.FILE_CREATED,
@@ -98,8 +94,6 @@ def file_changed(recording: RecordingFile, *, deleted: bool = False) -> None:
 
 
 def review_decided(verdict: ReviewVerdict) -> None:
-    from recordings.api.files import file_json
-
     recording = verdict.file
     data = file_json(recording)
     data["verdict"] = {

@@ -1,7 +1,7 @@
 """RQ jobs of the webhooks, on their own `webhooks` queue so deliveries never wait behind (or delay) recordings.
 
 `pump` sends everything due (webhooks/delivery.py) and runs as long as there is work, up to a time slice. It is
-woken after each commit that emitted events (`kick_on_commit`) and also runs every few seconds from the cron
+woken after each commit that emitted events (`kick_on_commit`, webhooks/wakeup.py) and also runs every few seconds from the cron
 (recordings/cron.py): the database says what is due, so a wake-up lost with Redis, a retry whose time came or a
 claim left by a dead worker is picked up by the next run. One pump at a time holds a Redis lock; a second one
 started meanwhile leaves at once.
@@ -9,46 +9,37 @@ started meanwhile leaves at once.
 
 from __future__ import annotations
 
-import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from redis import RedisError
 
-logger = logging.getLogger(__name__)
-
-QUEUE = "webhooks"
-SLICE_SECONDS = 60
-JOB_TIMEOUT = SLICE_SECONDS + 120
-LOCK_KEY = "cnr:webhooks:pump"
-_pending = threading.local()
-
-
-def _connection():  # type: ignore[no-untyped-def]
-    return django_rq.get_connection(QUEUE)
+from billing.models import BudgetLevel
+from billing.services import billing_month, budget_statuses
+from webhooks import events
+from webhooks.delivery import Pump
+from webhooks.models import BudgetMark, DeliveryState, WebhookDelivery, WebhookEvent
+from webhooks.wakeup import JOB_TIMEOUT as JOB_TIMEOUT
+from webhooks.wakeup import LOCK_KEY, SLICE_SECONDS, connection, kick
+from webhooks.wakeup import QUEUE as QUEUE
 
 
 def pump(slice_seconds: float = SLICE_SECONDS) -> dict[str, int]:
-    from webhooks.delivery import Pump
-
     token = secrets.token_hex(8)
-    connection = _connection()
+    redis = connection()
     totals = {"sent": 0, "delivered": 0, "dispatched": 0}
     started = time.monotonic()
     # RQ kills a job at its timeout wherever it is: start a slice only if it (and its tail) ends well before.
     budget = JOB_TIMEOUT - slice_seconds - 2 * float(getattr(settings, "WEBHOOKS_TIMEOUT_SECONDS", 10)) - 10
-    while connection.set(LOCK_KEY, token, nx=True, ex=int(slice_seconds) + 60):
+    while redis.set(LOCK_KEY, token, nx=True, ex=int(slice_seconds) + 60):
         try:
             report = Pump().run(slice_seconds=slice_seconds)
         finally:
-            if connection.get(LOCK_KEY) == token.encode():
-                connection.delete(LOCK_KEY)
+            if redis.get(LOCK_KEY) == token.encode():
+                redis.delete(LOCK_KEY)
         totals["sent"] += report.sent
         totals["delivered"] += report.delivered
         totals["dispatched"] += report.dispatched
@@ -62,8 +53,6 @@ def pump(slice_seconds: float = SLICE_SECONDS) -> dict[str, int]:
 
 
 def due_work() -> bool:
-    from webhooks.models import DeliveryState, WebhookDelivery, WebhookEvent
-
     now = timezone.now()
     return (
         WebhookEvent.objects.filter(dispatched_at__isnull=True).exists()
@@ -73,28 +62,8 @@ def due_work() -> bool:
     )
 
 
-def kick() -> None:
-    _pending.scheduled = False
-    try:
-        connection = _connection()
-        if not connection.exists(LOCK_KEY):
-            django_rq.get_queue(QUEUE).enqueue(pump, result_ttl=0, job_timeout=JOB_TIMEOUT)
-    except RedisError as exc:
-        logger.warning("Webhook delivery could not be woken (%s); the periodic run will send them", exc)
-
-
-def kick_on_commit() -> None:
-    """Wake the pump once per transaction that emitted events (not once per event)."""
-    if getattr(_pending, "scheduled", False):
-        return
-    _pending.scheduled = True
-    transaction.on_commit(kick)
-
-
 def prune(days: int = 30) -> int:
     """Events (with their deliveries and attempts) older than `days` and fully settled."""
-    from webhooks.models import DeliveryState, WebhookEvent
-
     cutoff = timezone.now() - timedelta(days=days)
     old = WebhookEvent.objects.filter(occurred_at__lt=cutoff, dispatched_at__isnull=False).exclude(
         deliveries__state=DeliveryState.PENDING
@@ -105,11 +74,6 @@ def prune(days: int = 30) -> int:
 
 def check_budgets() -> int:
     """budget.threshold when an app's spend reaches its warning level or 100 % (once per level and month)."""
-    from billing.models import BudgetLevel
-    from billing.services import billing_month, budget_statuses
-    from webhooks import events
-    from webhooks.models import BudgetMark
-
     order = [BudgetLevel.OK, BudgetLevel.WARNING, BudgetLevel.EXCEEDED]
     month = billing_month(timezone.now())
     sent = 0

@@ -16,6 +16,7 @@ from webhooks.events import webhook_event_emit
 from webhooks.models import DeliveryState, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import new_secret
 from webhooks.urlsafety import UnsafeUrl, check_url
+from webhooks.wakeup import kick_on_commit
 
 ROTATION_OVERLAP = timedelta(hours=24)
 FIELDS = ["url", "events", "client_app", "description", "active"]
@@ -158,9 +159,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: User) -> WebhookDeli
         obj=delivery.endpoint,
         changes={"event": delivery.event.uid, "type": delivery.event.type},
     )
-    from webhooks import jobs
-
-    jobs.kick_on_commit()
+    kick_on_commit()
     delivery.refresh_from_db()
     return delivery
 

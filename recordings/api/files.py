@@ -1,22 +1,21 @@
 """Recording files in the business-backend API: list, read (with a fresh signed URL), and a session's files.
 
-`files_payload(session)` is what `GET /api/v1/recordings/{id}` embeds as the recording's files.
+`files_payload(session)` (recordings/api/payloads.py) is what `GET /api/v1/recordings/{id}` embeds as the recording's files.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.access import Capability
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from dashboard.params import query_id, query_moment
+from recordings.api.payloads import file_json
 from recordings.api.rooms import parse_int
-from recordings.models import RecordingFile, RecordingSession, Room, files_visible_to
+from recordings.models import RecordingFile, Room, files_visible_to
 from recordings.services import files as file_services
 from tencent.errors import TencentError
 
@@ -88,35 +87,6 @@ FILE_EXAMPLE: dict[str, Any] = {
     "deleted_at": None,
     "url": "/api/v1/files/7",
 }
-
-
-def file_json(recording: RecordingFile) -> dict[str, Any]:
-    return {
-        "id": recording.pk,
-        "session": recording.session_id,
-        "room_key": recording.room.room_key if recording.room is not None else None,
-        "stream_name": recording.stream_name,
-        "storage": recording.storage,
-        "file_id": recording.file_id,
-        "cos_key": recording.cos_key,
-        "format": recording.format,
-        "size_bytes": recording.size_bytes,
-        "duration_s": recording.duration_s,
-        "content_start": recording.content_start,
-        "content_end": recording.content_end,
-        "codec": recording.codec,
-        "resolution": recording.resolution,
-        "review_status": recording.review_status,
-        "discovered_at": recording.discovered_at,
-        "deleted_at": recording.deleted_at,
-        "url": reverse("recordings:api_file", args=[recording.pk]),
-    }
-
-
-def files_payload(session: RecordingSession, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
-    """The files of one recording that `user` may see, oldest first (for GET /api/v1/recordings/{id})."""
-    files = files_visible_to(user, RecordingFile.objects.of_session(session.pk).select_related("room"))
-    return [file_json(f) for f in files]
 
 
 @api_operation(

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
 from dashboard.params import parse_moment, query_int
 from recordings import enqueue
-from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA, files_payload
+from recordings.api.files import FILE_EXAMPLE, FILE_SCHEMA
+from recordings.api.payloads import files_payload, find_recording, recording_json
 from recordings.api.rooms import NO_ROOM, find_room
 from recordings.forms.sessions import LiveEventForm, StartForm
 from recordings.lifecycle import SessionState, Trigger
@@ -130,49 +130,6 @@ QUEUE_DOWN = (
     "Accepted while the job queue (Redis) is unavailable: the change is saved and the recording in its "
     "current state is returned; the console's periodic tick carries it out once the queue is back."
 )
-
-
-def recording_json(session: RecordingSession) -> dict[str, Any]:
-    return {
-        "id": session.pk,
-        "state": session.state,
-        "room": session.room.room_key,
-        "room_name": session.room.name,
-        "trigger": session.trigger,
-        "planned_start": session.planned_start,
-        "planned_end": session.planned_end,
-        "stream_name": session.car_user_id,
-        "record_task_ids": [task.task_id for task in session.record_tasks.all()],
-        "steps": {
-            "concurrency_applied": session.concurrency_applied_at,
-            "session_created": session.cloud_session_created_at,
-            "record_task_created": session.record_task_created_at,
-            "push_started": session.push_started_at,
-            "stream_live": session.stream_live_at,
-            "record_task_stopped": session.record_stopped_at,
-            "push_stopped": session.push_stopped_at,
-            "session_destroyed": session.cloud_released_at,
-        },
-        "started_by": session.started_by.get_username() if session.started_by else None,
-        "live_at": session.stream_live_at,
-        "ended_at": session.ended_at,
-        "files_found": session.files_found,
-        "failure_reason": session.failure_reason,
-        "failed_step": session.failed_step,
-        "url": reverse("recordings:session_detail", args=[session.pk]),
-    }
-
-
-def find_recording(pk: int) -> RecordingSession:
-    session = (
-        RecordingSession.objects.select_related("room", "started_by")
-        .prefetch_related("record_tasks")
-        .filter(pk=pk)
-        .first()
-    )
-    if session is None:
-        raise ApiError(404, f"No recording #{pk}.")
-    return session
 
 
 def refused(exc: services.StartRefused) -> ApiError:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dashboard.models import AuditEntry
-from recordings.api.files import files_payload
+from recordings.api.payloads import files_payload
 from recordings.models import FileFormat, RecordingFile, ReviewStatus
 from recordings.services import files as file_services
 from recordings.tests.media.support import make_file, make_room, make_session
