@@ -1,4 +1,4 @@
-"""Tencent Cloud's international list prices (late 2024), from /work/shared/reference/pricing.md.
+"""Tencent Cloud's international list prices (late 2024), from its public CSS, CAR, VOD and COS price pages.
 
 This is the document of price book version 1, seeded by migration 0002. It is frozen: new prices are a new
 price-book version created in the console, never an edit here (the migration and old reports depend on it).

@@ -44,7 +44,6 @@ class Service:
 CAR = Service("car", car_client.CarClient, car_models)
 LIVE = Service("live", live_client.LiveClient, live_models)
 VOD = Service("vod", vod_client.VodClient, vod_models)
-SERVICES = {service.name: service for service in (CAR, LIVE, VOD)}
 
 # name → (fingerprint of the settings it was built from + pid, client). A changed configuration (or a fork,
 # whose inherited sockets must not be shared) replaces the client instead of piling up new ones.

@@ -156,9 +156,7 @@ def review_claim_next(*, actor: User, now: datetime | None = None) -> RecordingF
     if mine is not None:
         review_claim(file_pk=mine, actor=actor, now=now)
         return RecordingFile.objects.get(pk=mine)
-    for candidate in (
-        queue_files(now=now).unclaimed(now).for_reviewer(actor).values_list("pk", flat=True)[:20]
-    ):
+    for candidate in queue_files().unclaimed(now).for_reviewer(actor).values_list("pk", flat=True)[:20]:
         try:
             review_claim(file_pk=candidate, actor=actor, now=now)
         except ReviewError:
@@ -417,7 +415,7 @@ class QueueQuerySet(QuerySet[RecordingFile]):
         return self.filter(room__in=rooms)
 
 
-def queue_files(*, now: datetime | None = None) -> QueueQuerySet:
+def queue_files() -> QueueQuerySet:
     escalated = ReviewVerdict.objects.filter(file=OuterRef("pk"), is_current=True, decision=Decision.ESCALATE)
     queryset = QueueQuerySet(RecordingFile)
     return (

@@ -30,7 +30,7 @@ STATS_DAYS = 30
 def review_queue(request: HttpRequest) -> HttpResponse:
     user, now = current_user(request), timezone.now()
     form = QueueFilterForm(request.GET or None)
-    queue = form.filter(review.queue_files(now=now), user=user, now=now)
+    queue = form.filter(review.queue_files(), user=user, now=now)
     context = {
         "form": form,
         "page": paginate(request, queue),
