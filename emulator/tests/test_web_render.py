@@ -219,3 +219,33 @@ def test_a_page_that_cannot_be_grabbed_falls_back_to_the_test_picture(
     assert push_of(emu, "room-1").picture == "test picture: the page could not be pushed"
     assert emu.app.css.pushes.renderer.open_count() == 0  # the browser of the failed attempt is closed
     call(clients.car, "DestroySession", UserId="room-1")
+
+
+@can_render
+@pytest.mark.slow
+def test_a_recording_of_a_web_app_shows_its_page(clients: Clients, emu: RunningEmulator) -> None:
+    register(emu, resolution="384x216")  # not the emulator's test picture size (320x180)
+    task = call(
+        clients.live,
+        "CreateRecordTask",
+        StreamName="room-1",
+        DomainName=emu.config.css_push_domain,
+        AppName="live",
+        EndTime=int(time.time()) + 600,
+        TemplateId=1,
+        Extension="{}",
+    )["TaskId"]
+    time.sleep(emu.config.record_activation_seconds)
+    publish(clients, "room-1", "--url-args=room=live-1")
+    assert shows_marker(wait_for_marker(emu, "room-1"))
+    time.sleep(1)
+    call(clients.live, "StopRecordTask", TaskId=task)
+    assert emu.wait_idle(30)
+    [mp4] = [media for media in emu.state.media.values() if media.paths[0].endswith(".mp4")]
+    assert (mp4.width, mp4.height) == (384, 216)
+    path = emu.app.vod.root / emu.config.vod_app_id / mp4.file_id / mp4.paths[0]
+    last = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), *CORNER_AS_RGB], capture_output=True, check=True
+    ).stdout[-12:-9]
+    assert shows_marker((last[0], last[1], last[2]))
+    call(clients.car, "DestroySession", UserId="room-1")
