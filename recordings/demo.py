@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -129,5 +130,8 @@ def register_car_applications() -> int:
             continue  # e.g. a resolution the emulator cannot render: that app keeps the test picture
         valid.append(entry)
     if valid:
-        CarApplications(EmulatorConfig.from_env().car_applications_file).register(valid)
+        # The emulator's data directory defaults to var/emulator under the console's VAR_DIR (rundemo runs it
+        # from BASE_DIR): resolve it the same way wherever the seed runs from.
+        config = EmulatorConfig.from_env({**os.environ, "CNR_VAR_DIR": str(settings.VAR_DIR)})
+        CarApplications(config.car_applications_file).register(valid)
     return len(valid)
