@@ -8,7 +8,7 @@ filter syntax, so a template and a message say the same thing the same way.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -38,6 +38,16 @@ def console_zone() -> ZoneInfo:
 def active_zone() -> tzinfo:
     """The zone of this request (the user's choice, activated by the middleware), else the console's."""
     return timezone.get_current_timezone()
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of `day` in the active zone: a "since" day filter includes the whole day."""
+    return datetime.combine(day, time.min, tzinfo=active_zone())
+
+
+def day_end(day: date) -> datetime:
+    """The last instant of `day` in the active zone: an "until" day filter includes the whole day."""
+    return datetime.combine(day, time.max, tzinfo=active_zone())
 
 
 def zone_name(zone: tzinfo | None = None) -> str:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from dashboard.middleware import remember_time_zone
 from dashboard.models import ApiToken, AuditEntry, Profile
 from dashboard.openapi import openapi_document
 from dashboard.overview import collect_panels
+from dashboard.timezones import day_end, day_start
 
 
 @login_required
@@ -48,11 +47,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(action=data["action"])
         if data["object_type"]:
             entries = entries.filter(object_type=data["object_type"])
-        tz = timezone.get_current_timezone()
         if data["since"]:
-            entries = entries.filter(at__gte=datetime.combine(data["since"], time.min, tzinfo=tz))
+            entries = entries.filter(at__gte=day_start(data["since"]))
         if data["until"]:
-            entries = entries.filter(at__lte=datetime.combine(data["until"], time.max, tzinfo=tz))
+            entries = entries.filter(at__lte=day_end(data["until"]))
     return render_list(
         request, "dashboard/audit_log.html", {"form": form, "page": paginate(request, entries, 50)}
     )

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from dashboard.timezones import day_end, day_start
 from tencent.models import ApiCall, ApiCallQuerySet
 
 
@@ -37,11 +36,10 @@ class CallFilterForm(forms.Form):
             calls = calls.filter(outcome=data["outcome"])
         if data["session"]:
             calls = calls.filter(session_id=data["session"])
-        tz = timezone.get_current_timezone()
         if data["since"]:
-            calls = calls.filter(started_at__gte=datetime.combine(data["since"], time.min, tzinfo=tz))
+            calls = calls.filter(started_at__gte=day_start(data["since"]))
         if data["until"]:
-            calls = calls.filter(started_at__lte=datetime.combine(data["until"], time.max, tzinfo=tz))
+            calls = calls.filter(started_at__lte=day_end(data["until"]))
         return calls
 
 

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.models import AuditEntry, Profile
-from dashboard.timezones import format_local, format_range, localize_value, zone_description, zone_label
+from dashboard.timezones import (
+    day_end,
+    day_start,
+    format_local,
+    format_range,
+    localize_value,
+    zone_description,
+    zone_label,
+)
 
 # 2026-03-04 05:06:07 UTC = 13:06:07 in Singapore (+08, the test settings' TIME_ZONE) = 06:06:07 in Berlin (CET).
 INSTANT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -47,6 +55,14 @@ def test_format_range_names_the_zone_once_and_keeps_the_end_date_across_midnight
         == "Wed 2026-03-04 13:06 → 14:06 +08"
     )
     assert format_range(INSTANT, None) == "2026-03-04 13:06 +08"
+
+
+def test_a_day_filter_spans_the_whole_day_in_the_active_zone() -> None:
+    day = date(2026, 3, 29)  # Berlin moves to summer time that night: the day ends at +02
+    with timezone.override(ZoneInfo("Europe/Berlin")):
+        assert day_start(day) == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+        assert day_end(day) == datetime(2026, 3, 29, 21, 59, 59, 999999, tzinfo=UTC)
+    assert day_start(day) == datetime(2026, 3, 28, 16, 0, tzinfo=UTC)  # the console's zone, +08
 
 
 def test_localize_value_rewrites_iso_instants_only() -> None:

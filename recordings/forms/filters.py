@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any, TypeVar
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from dashboard.params import DayField
+from dashboard.timezones import day_end, day_start
 from recordings.models import ClientApp, Room
 
 RecordingsQuerySet = TypeVar("RecordingsQuerySet", bound=QuerySet[Any])
@@ -29,17 +28,12 @@ class RecordingWindowFilterForm(forms.Form):
         Call only after `is_valid()` returned True.
         """
         data = self.cleaned_data
-        tz = timezone.get_current_timezone()
         if data["app"]:
             queryset = queryset.filter(room__client_app=data["app"])
         if data["room"]:
             queryset = queryset.filter(room=data["room"])
         if data["since"]:
-            queryset = queryset.filter(
-                content_start__gte=datetime.combine(data["since"], time.min, tzinfo=tz)
-            )
+            queryset = queryset.filter(content_start__gte=day_start(data["since"]))
         if data["until"]:
-            queryset = queryset.filter(
-                content_start__lte=datetime.combine(data["until"], time.max, tzinfo=tz)
-            )
+            queryset = queryset.filter(content_start__lte=day_end(data["until"]))
         return queryset

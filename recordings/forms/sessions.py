@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from dashboard.params import DayField
+from dashboard.timezones import day_end, day_start
 from recordings.lifecycle import SessionState, Trigger
 from recordings.models import ClientApp, Room
 
@@ -57,8 +57,8 @@ class SessionFilterForm(forms.Form):
 
     def since_at(self) -> datetime | None:
         day = self.cleaned_data.get("since")
-        return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone()) if day else None
+        return day_start(day) if day else None
 
     def until_at(self) -> datetime | None:
         day = self.cleaned_data.get("until")
-        return datetime.combine(day, time.max, tzinfo=timezone.get_current_timezone()) if day else None
+        return day_end(day) if day else None
