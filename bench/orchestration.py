@@ -38,8 +38,9 @@ RATE_BOUND_PER_SECOND = 20  # StartPublishStream / CreateRecordTask
 class LightStream:
     """Stands in for emulator.media.LiveStream: live from start() to stop(), no encoder, no segments."""
 
-    def __init__(self, *, root: Path, **kwargs: Any) -> None:
+    def __init__(self, *, root: Path, width: int = 1280, height: int = 720, **kwargs: Any) -> None:
         self.root = root
+        self.width, self.height = width, height  # what the push callbacks report
         self._alive = False
         self._started_at = 0.0
 
@@ -148,6 +149,8 @@ def main() -> int:
         emu = stack.enter_context(
             running_emulator(
                 car_concurrency=n + 10,
+                # The console sends CAR_USER_IP=127.0.0.1 here (loopback only); a real account sends a public IP.
+                car_allow_private_user_ip=True,
                 file_delay_seconds=0,
                 segment_seconds=1,
                 screenshot_seconds=10**6,
@@ -250,6 +253,7 @@ def main() -> int:
         print(f"duplicates: {duplicates}")
         print(f"leaked CAR sessions: {leaked}")
         print(f"states at the end: {dict(Counter(sessions.values_list('state', flat=True)))}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         ok = duplicates == 0 and leaked == 0 and counts[SessionState.RECORDING] == n
         return 0 if ok else 1
 
