@@ -297,7 +297,3 @@ def classify(action: str, code: str) -> Rule:
     if own is not None:
         return own
     return COMMON_EXACT.get(code) or _lookup(COMMON, code) or DEFAULT
-
-
-def is_transient(action: str, code: str) -> bool:
-    return classify(action, code).kind == Kind.TRANSIENT
