@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,6 +66,7 @@ def alert_mute_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.MANAGE_ALERTS)
 def rule_list(request: HttpRequest) -> HttpResponse:
     rules = rules_ensure()
+    prefetch_related_objects(rules, "channels")
     rows = [
         {"rule": rule, "spec": SPECS[rule.kind], "summary": SPECS[rule.kind].summary(rule)} for rule in rules
     ]
