@@ -196,5 +196,5 @@ class EmulatorConfig:
             play_base_url=text("PLAY_BASE_URL", defaults.play_base_url),
             web_render_max=integer("WEB_RENDER_MAX", defaults.web_render_max),
             car_applications=Path(car_applications) if car_applications else None,
-            provisioned=(get("PROVISIONED") or "0").lower() in {"1", "true", "yes", "on"},
+            provisioned=flag("PROVISIONED", defaults.provisioned),
         )
