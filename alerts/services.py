@@ -262,8 +262,9 @@ def channel_test(*, channel: Channel, actor: User) -> Notification:
 
 @transaction.atomic
 def rule_save(*, rule: Rule, channels: list[Channel], actor: User) -> Rule:
-    before = audit.snapshot(Rule.objects.get(pk=rule.pk))
-    before["channels"] = sorted(Rule.objects.get(pk=rule.pk).channels.values_list("pk", flat=True))
+    stored = Rule.objects.get(pk=rule.pk)
+    before = audit.snapshot(stored)
+    before["channels"] = sorted(stored.channels.values_list("pk", flat=True))
     rule.save()
     rule.channels.set(channels)
     after = audit.snapshot(rule)
