@@ -201,6 +201,23 @@ def push_samples(*, stream_name: str, now: datetime | None = None) -> list[PushS
     return samples
 
 
+# CAR picks a push's codec from its client's capabilities, H.265 first, and StartPublishStream has no parameter to
+# ask for H.264: a session without a client may push H.265, which most browsers cannot play.
+HEVC_CODECS = frozenset({"hevc", "h265", "h.265"})
+
+
+def pushes_hevc(*, stream_name: str, push: StreamPush | None) -> bool:
+    """Whether the live push's video is H.265 as CSS measures it; False when unknown (not live, no sample yet,
+    CSS failing), so the page warns only on evidence."""
+    if push is None or not push.is_live:
+        return False
+    try:
+        samples = push_samples(stream_name=stream_name)
+    except TencentError:
+        return False
+    return bool(samples) and samples[-1].video_codec.lower() in HEVC_CODECS
+
+
 def recent_anomalies(*, stream_name: str, now: datetime | None = None) -> list[PushAnomaly]:
     now = now or timezone.now()
     return list(

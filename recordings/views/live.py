@@ -29,22 +29,6 @@ def live_board(request: HttpRequest) -> HttpResponse:
     return render_list(request, "recordings/live_board.html", context)
 
 
-# CAR picks a push's codec from its client's capabilities, H.265 first, and StartPublishStream has no parameter to
-# ask for H.264: a session without a client may push H.265, which most browsers cannot play.
-HEVC_CODECS = frozenset({"hevc", "h265", "h.265"})
-
-
-def _live_codec(stream_name: str, push: StreamPush | None) -> str:
-    """The live push's video codec as CSS measures it; "" when unknown (not live, no sample yet, CSS failing)."""
-    if push is None or not push.is_live:
-        return ""
-    try:
-        samples = live.push_samples(stream_name=stream_name)
-    except TencentError:
-        return ""
-    return samples[-1].video_codec.lower() if samples else ""
-
-
 def _live_page(
     request: HttpRequest, *, stream_name: str, room: Room | None, session: RecordingSession | None
 ) -> HttpResponse:
@@ -56,7 +40,7 @@ def _live_page(
         "session": session,
         "push": push,
         "anomalies": anomalies,
-        "hevc_push": _live_codec(stream_name, push) in HEVC_CODECS,
+        "hevc_push": live.pushes_hevc(stream_name=stream_name, push=push),
         "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS),
         "play_urls_url": reverse("recordings:live_play_urls", args=[stream_name]),
         "health_url": reverse("recordings:live_health", args=[stream_name]),
