@@ -32,7 +32,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         request,
         "alerts/alert_list.html",
         {
-            "open_alerts": list(alerts.filter(state=AlertState.OPEN)[:100]),
+            "open_alerts": list(alerts.open()[:100]),
             "recent_alerts": list(
                 alerts.filter(state=AlertState.RESOLVED, resolved_at__gte=now - RECENT).order_by(
                     "-resolved_at", "-id"
