@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alerts.forms import ChannelForm, MuteForm, RuleForm
-from alerts.models import Alert, AlertState, Channel, Notification, Rule
+from alerts.models import Alert, AlertState, Channel, Notification, NotificationState, Rule
 from alerts.rules import SPECS, rules_ensure
 from alerts.services import alert_mute, channel_create, channel_delete, channel_test, rule_save
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -115,7 +115,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 def channel_test_view(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=pk)
     notification = channel_test(channel=channel, actor=current_user(request))
-    if notification.state == "sent":
+    if notification.state == NotificationState.SENT:
         messages.success(request, f"Sent a test message to {channel.name}.")
     else:
         messages.error(request, f"The test message to {channel.name} failed: {notification.error}")
