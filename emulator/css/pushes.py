@@ -157,7 +157,9 @@ class Pushes:
         finally:
             with self.state.lock:
                 self._starting.discard(key)
-        self._send(self._push_event(push, event_type=1, errcode=0, errmsg="ok"))
+        self._send(
+            self._push_event(push, size=(stream.width, stream.height), event_type=1, errcode=0, errmsg="ok")
+        )
         self.start_due_recordings()
 
     def _new_stream(
@@ -222,9 +224,10 @@ class Pushes:
             listener(domain_name=key[0], app_name=key[1], stream_name=key[2])
         if errcode == PUSH_INTERRUPTED:
             self._send(self._exception_event(live.push, now))
-        event = self._push_event(live.push, event_type=0, errcode=errcode, errmsg=errmsg)
+        event = self._push_event(
+            live.push, size=(live.width, live.height), event_type=0, errcode=errcode, errmsg=errmsg
+        )
         event["push_duration"] = str(int((now - live.push.started_at) * 1000))
-        event["width"], event["height"] = live.width, live.height
         self._send(event)
 
     # --- housekeeping ----------------------------------------------------------------------------------------
@@ -255,7 +258,9 @@ class Pushes:
 
     # --- callback events -------------------------------------------------------------------------------------
 
-    def _push_event(self, push: Push, *, event_type: int, errcode: int, errmsg: str) -> dict[str, Any]:
+    def _push_event(
+        self, push: Push, *, size: tuple[int, int], event_type: int, errcode: int, errmsg: str
+    ) -> dict[str, Any]:
         return {
             **stream_fields(self.config.appid, push),
             "event_type": event_type,
@@ -267,16 +272,9 @@ class Pushes:
             "errcode": errcode,
             "errmsg": errmsg,
             "set_id": 2,
-            "width": self._size(push)[0],
-            "height": self._size(push)[1],
+            "width": size[0],
+            "height": size[1],
         }
-
-    def _size(self, push: Push) -> tuple[int, int]:
-        with self.state.lock:
-            for live in self._lives.values():
-                if live.push is push:
-                    return live.width, live.height
-        return self.config.video_width, self.config.video_height
 
     def _exception_event(self, push: Push, now: float) -> dict[str, Any]:
         """Event 321: the push's frames stopped arriving (type 6: video more than 3 s late) before it broke."""
