@@ -18,7 +18,7 @@ from typing import Any
 from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
 from emulator.params import BOOL, INT, OBJECT, STR, STR_LIST, Action, RequestContext
-from emulator.record_outputs import DEFAULT_COS_PATH, FORMATS, PARAM_OF, Output, template_outputs
+from emulator.record_outputs import DEFAULT_COS_PATH, FORMATS, PARAM_OF
 from emulator.state import EmulatorState
 
 CALLBACK_URL_FIELDS = (
@@ -256,9 +256,6 @@ class Account:
                 "FlvSpecialParam": params.get("FlvSpecialParam") or {"UploadInRecording": False},
             }
         return {"TemplateId": template_id}
-
-    def outputs(self, template_id: int) -> list[Output]:
-        return template_outputs(self.state, template_id)
 
     def has_record_template(self, template_id: int) -> bool:
         with self.state.lock:
