@@ -97,7 +97,8 @@ class Recorder:
             active = {(r.push.domain_name, r.push.app_name, r.push.stream_name) for r in running}
             self.state.usage.note_recordings(now, len(active))
         if due:
-            self.finish(lambda recording: id(recording) in due, now)
+            # A late tick (a loaded machine) must not lengthen the recording: it ends at the task's EndTime.
+            self.finish(lambda recording: id(recording) in due, now, at_until=True)
 
     def uses(self, push: Push) -> bool:
         with self.state.lock:
@@ -146,12 +147,12 @@ class Recorder:
         for recording in started:
             self.send(self._record_status(recording, "record_start_succeeded"))
 
-    def finish(self, which: Callable[[_Recording], bool], now: float) -> None:
-        """End the matching running recordings at `now` and assemble their files in the background."""
+    def finish(self, which: Callable[[_Recording], bool], now: float, *, at_until: bool = False) -> None:
+        """End the matching running recordings at `now` (or their EndTime) and assemble their files."""
         with self.state.lock:
             finished = [r for r in self._recordings.values() if r.ended_at is None and which(r)]
             for recording in finished:
-                recording.ended_at = now
+                recording.ended_at = min(now, recording.until) if at_until else now
         for recording in finished:
             self._begin_work()
             self._executor.submit(self._assemble, recording)
