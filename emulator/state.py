@@ -103,6 +103,15 @@ class VodMedia:
     paths: list[str]
     task_id: str = ""
     storage_class: str = "STANDARD"
+    # Storage lifecycle (emulator/vod_storage.py): when the file entered its class (minimum durations count from
+    # there), its ExpireTime (None = never), a class change waiting for its retrieval, and a temporary restore.
+    class_since: float = 0.0
+    expire_time: float | None = None
+    pending_class: str = ""
+    pending_ready_at: float = 0.0
+    restore_tier: str = ""
+    restore_ready_at: float | None = None
+    restore_until: float | None = None
 
 
 @dataclass
@@ -112,6 +121,11 @@ class CosObject:
     size_bytes: int
     last_modified: float
     etag: str
+    # Storage lifecycle (emulator/cos_storage.py): class, since when, and a POST ?restore's temporary copy.
+    storage_class: str = "STANDARD"
+    class_since: float = 0.0
+    restore_ready_at: float | None = None
+    restore_until: float | None = None
 
 
 @dataclass
@@ -149,6 +163,8 @@ class EmulatorState:
         self.record_templates: dict[int, dict[str, Any]] = {}
         self.callback_templates: dict[int, dict[str, Any]] = {}
         self.callback_rules: list[dict[str, Any]] = []
+        # Storage lifecycle bookkeeping in plain JSON (early deletions, retrievals, VOD events, CDN bytes).
+        self.lifecycle: dict[str, Any] = {}
         self.counter = 0
         if snapshot_path is not None and snapshot_path.exists():
             self._load(json.loads(snapshot_path.read_text()))
@@ -208,6 +224,7 @@ class EmulatorState:
                 "record_templates": list(self.record_templates.values()),
                 "callback_templates": list(self.callback_templates.values()),
                 "callback_rules": list(self.callback_rules),
+                "lifecycle": self.lifecycle,
                 "usage": {
                     "upstream_bytes": self.usage.upstream_bytes,
                     "downstream_bytes": self.usage.downstream_bytes,
@@ -244,6 +261,7 @@ class EmulatorState:
         self.record_templates = {item["TemplateId"]: item for item in data.get("record_templates", [])}
         self.callback_templates = {item["TemplateId"]: item for item in data.get("callback_templates", [])}
         self.callback_rules = list(data.get("callback_rules", []))
+        self.lifecycle = dict(data.get("lifecycle", {}))
         usage = data.get("usage", {})
         self.usage = Usage(
             upstream_bytes=_int_keys(usage.get("upstream_bytes", {})),
