@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote, unquote
 from xml.sax.saxutils import escape
 
 from emulator.config import EmulatorConfig
+from emulator.cos_storage import CosStorage, StorageError, readable, storage_headers
 from emulator.envelope import new_request_id
 from emulator.replies import CORS, Reply, file_reply
 from emulator.state import CosObject, EmulatorState
@@ -64,6 +65,7 @@ class CosService:
         self.root = config.data_dir / "cos" / config.cos_bucket
         self._staged: dict[str, CosObject] = {}
         self._lock = threading.Lock()
+        self.storage = CosStorage(config=config, state=state, root=self.root)
 
     @property
     def host(self) -> str:
@@ -95,14 +97,20 @@ class CosService:
         with self._lock:
             item = self._staged.pop(key, None)
         if item is not None:
-            item.last_modified = time.time()
+            item.last_modified = item.class_since = time.time()
             with self.state.mutate():
                 self.state.cos_objects[key] = item
 
     # --- XML API ---------------------------------------------------------------------------------------------
 
     def handle(
-        self, *, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+        self,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes = b"",
     ) -> Reply:
         host = headers.get("host", "").split(":")[0].lower()
         if host.endswith(".myqcloud.com") and host.split(".")[0] != self.config.cos_bucket:
@@ -115,24 +123,42 @@ class CosService:
             return self._list(query)
         if not key:
             return self._error(405, "MethodNotAllowed", "The method is not allowed on the bucket.", path)
+        try:
+            if method == "PUT":
+                return self.storage.put(key=key, headers=headers, body=body)
+            if method == "POST" and "restore" in query:
+                return self.storage.restore(key=key, body=body)
+        except StorageError as exc:
+            return self._error(exc.status, exc.code, exc.message, path)
+        now = time.time()
         if method in {"GET", "HEAD"}:
             with self.state.lock:
                 item = self.state.cos_objects.get(key)
             file = self.config.data_dir / item.path if item else None
             if item is None or file is None or not file.is_file():
                 return self._error(404, "NoSuchKey", "The specified key does not exist.", path)
+            if method == "GET" and not readable(item, now):
+                return self._error(
+                    403,
+                    "InvalidObjectState",
+                    "The object is archived: restore it (POST ?restore) first.",
+                    path,
+                )
             reply = file_reply(file, headers.get("range"))
             reply.headers.update(
                 {
                     "ETag": f'"{item.etag}"',
                     "Last-Modified": formatdate(item.last_modified, usegmt=True),
                     "x-cos-request-id": new_request_id(),
+                    **storage_headers(item, now),
                 }
             )
             return reply
         if method == "DELETE":
             with self.state.mutate():
                 item = self.state.cos_objects.pop(key, None)
+                if item is not None:
+                    self.storage.book_exit(item, now)
             if item is not None:
                 (self.config.data_dir / item.path).unlink(missing_ok=True)
             return Reply(204, {"x-cos-request-id": new_request_id()})
@@ -162,7 +188,7 @@ class CosService:
             f"<ETag>&quot;{item.etag}&quot;</ETag>"
             f"<Size>{item.size_bytes}</Size>"
             f"<Owner><ID>{self.config.appid}</ID><DisplayName>{self.config.appid}</DisplayName></Owner>"
-            "<StorageClass>STANDARD</StorageClass>"
+            f"<StorageClass>{item.storage_class}</StorageClass>"
             "</Contents>"
             for item in items
         )

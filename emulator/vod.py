@@ -21,9 +21,11 @@ from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
 from emulator.hotlink import vod_sign
 from emulator.media import MediaInfo
-from emulator.params import INT, INT_LIST, LIST, OBJECT, STR, STR_LIST, Action, RequestContext
+from emulator.params import INT, INT_LIST, LIST, OBJECT, STR, STR_LIST, Action, Handler, RequestContext
 from emulator.replies import CORS, Reply, file_reply, text
 from emulator.state import EmulatorState, Push, VodMedia
+from emulator.vod_events import VodEvents
+from emulator.vod_storage import NEVER, VodStorage, playable
 
 MAX_SEARCH_WINDOW = 5000
 MAX_DESCRIBE_IDS = 20
@@ -39,8 +41,23 @@ class VodService:
         self.root = config.data_dir / "vod"
         self._staged: dict[str, VodMedia] = {}
         self._lock = threading.Lock()
+        self.events = VodEvents(state=state)
+        self.storage = VodStorage(config=config, state=state, events=self.events, remove=self.remove)
+        self.events.settle = self.tick
 
     def actions(self) -> dict[str, Action]:
+        lifecycle = {
+            name: Action(action.spec, self._checking_sub_app(action.handler))
+            for name, action in {**self.storage.actions(), **self.events.actions()}.items()
+        }
+        # Expiries, finished retrievals and lapsed restores settle before every answer (lazily: whatever asks
+        # sees the state it would see on Tencent, without a housekeeping thread of its own).
+        return {
+            name: Action(action.spec, self._settled(action.handler), action.region_required)
+            for name, action in {**self._own_actions(), **lifecycle}.items()
+        }
+
+    def _own_actions(self) -> dict[str, Action]:
         return {
             "SearchMedia": Action(
                 {
@@ -158,35 +175,51 @@ class VodService:
 
     def delete_media(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         self._check_sub_app(params)
-        with self.state.mutate():
-            media = self.state.media.pop(params["FileId"], None)
-        if media is None:
+        if self.remove(params["FileId"], "deleted") is None:
             raise ApiError("ResourceNotFound.FileNotExist", "The file does not exist.")
-        shutil.rmtree(self.root / self.config.vod_app_id / media.file_id, ignore_errors=True)
         return {}
+
+    def remove(self, file_id: str, reason: str) -> VodMedia | None:
+        """Delete a file (DeleteMedia, or its ExpireTime passed): its files, its class's early exit, FileDeleted."""
+        with self.state.mutate():
+            media = self.state.media.pop(file_id, None)
+            if media is not None:
+                self.storage.book_exit(media, time.time())
+        if media is None:
+            return None
+        shutil.rmtree(self.root / self.config.vod_app_id / media.file_id, ignore_errors=True)
+        self.events.emit(
+            "FileDeleted",
+            "FileDeleteEvent",
+            {"FileIdSet": [file_id], "FileDeleteResultInfo": [{"FileId": file_id, "DeleteParts": []}]},
+            switch="DeleteMediaCompleteEventSwitch",
+        )
+        return media
+
+    def tick(self, now: float) -> None:
+        self.storage.tick(now)
 
     def describe_storage_data(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         self._check_sub_app(params)
         with self.state.lock:
-            total = sum(media.size_bytes for media in self.state.media.values())
+            by_class = {
+                name: sum(
+                    media.size_bytes for media in self.state.media.values() if media.storage_class == name
+                )
+                for name in ("STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE")
+            }
             count = len(self.state.media)
+        amounts = {
+            "TotalStorage": sum(by_class.values()),
+            "StandardStorage": by_class["STANDARD"],
+            "InfrequentStorage": by_class["STANDARD_IA"],
+            "ArchiveStorage": by_class["ARCHIVE"],
+            "DeepArchiveStorage": by_class["DEEP_ARCHIVE"],
+        }
         return {
             "MediaCount": count,
-            "TotalStorage": total,
-            "StandardStorage": total,
-            "InfrequentStorage": 0,
-            "ArchiveStorage": 0,
-            "DeepArchiveStorage": 0,
-            "StorageStat": [
-                {
-                    "Area": "Outside Chinese Mainland",
-                    "TotalStorage": total,
-                    "InfrequentStorage": 0,
-                    "StandardStorage": total,
-                    "ArchiveStorage": 0,
-                    "DeepArchiveStorage": 0,
-                }
-            ],
+            **amounts,
+            "StorageStat": [{"Area": "Outside Chinese Mainland", **amounts}],
         }
 
     # --- recordings arrive from CSS --------------------------------------------------------------------------
@@ -242,7 +275,7 @@ class VodService:
         with self._lock:
             media = self._staged.pop(file_id, None)
         if media is not None:
-            media.create_time = time.time()
+            media.create_time = media.class_since = time.time()
             with self.state.mutate():
                 self.state.media[file_id] = media
 
@@ -258,9 +291,17 @@ class VodService:
         file = (root / path[len("/vod/") :]).resolve()
         if not file.is_relative_to(root) or not file.is_file():
             return text(404, "No such file.")
-        if file.suffix == ".m3u8":
-            return self._playlist(file, query)
-        return file_reply(file, range_header)
+        now = time.time()
+        self.tick(now)
+        with self.state.lock:
+            media = self.state.media.get(file.parent.name)
+            refused = media is not None and file.name != "cover.jpg" and not playable(media, now)
+        if refused:
+            # Undocumented answer; the harsher plausible one: the CDN refuses instead of serving stale bytes.
+            return text(403, "Forbidden: the file is archived (ARCHIVE / DEEP_ARCHIVE); restore it first.")
+        reply = self._playlist(file, query) if file.suffix == ".m3u8" else file_reply(file, range_header)
+        self.storage.book_served(media, reply.length or len(reply.body), now)
+        return reply
 
     def _hotlink_refusal(self, directory: str, query: dict[str, list[str]]) -> str:
         def one(name: str) -> str:
@@ -324,6 +365,20 @@ class VodService:
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
+    def _settled(self, handler: Handler) -> Handler:
+        def settled(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+            self.tick(time.time())
+            return handler(params, ctx)
+
+        return settled
+
+    def _checking_sub_app(self, handler: Handler) -> Handler:
+        def checked(params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+            self._check_sub_app(params)
+            return handler(params, ctx)
+
+        return checked
+
     def _check_sub_app(self, params: dict[str, Any]) -> None:
         sub_app = params.get("SubAppId")
         if self.config.vod_subapp_id and sub_app != self.config.vod_subapp_id:
@@ -353,7 +408,7 @@ class VodService:
                 "Description": "",
                 "CreateTime": clock.iso_utc(media.create_time),
                 "UpdateTime": clock.iso_utc(media.create_time),
-                "ExpireTime": "9999-12-31T23:59:59Z",
+                "ExpireTime": NEVER if media.expire_time is None else clock.iso_utc(media.expire_time),
                 "ClassId": 0,
                 "ClassName": "",
                 "ClassPath": "",
