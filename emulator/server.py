@@ -80,7 +80,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             if url.path.startswith("/_emulator/"):
                 reply = admin.handle(emulator, method, url.path, body)
             elif host.endswith(".myqcloud.com") or "q-sign-algorithm" in query:
-                reply = emulator.cos.handle(method=method, path=url.path, query=query, headers=headers)
+                reply = emulator.cos.handle(
+                    method=method, path=url.path, query=query, headers=headers, body=body
+                )
             elif "x-tc-action" in headers:
                 status, payload = emulator.handle_api(
                     method=method,
