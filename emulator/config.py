@@ -14,6 +14,8 @@ from pathlib import Path
 
 PROFILES = ("strict", "chaos")
 PUSH_CODECS = ("h265", "h264")
+# "ffmpeg": every push is a real encoder writing live HLS; "light": stream state only (emulator/light.py).
+PUSH_MEDIA = ("ffmpeg", "light")
 DEFAULT_CREDENTIALS = "AKIDemulatorDemoSecretId0000000000:emulatorDemoSecretKey00000000000"
 
 
@@ -74,6 +76,10 @@ class EmulatorConfig:
     # The codec of CAR's push: chosen from the client's capabilities, H.265 first; a session without a client
     # has none to offer, so strict pushes H.265 ("h264" for a setup whose players need it).
     push_codec: str = "h265"
+    # What stands behind a push: a real encoder (ffmpeg, or Chromium for WEB apps), or, for benchmarks of the
+    # console with hundreds of live recordings, a light stand-in that keeps the stream's state and samples but
+    # makes no media (no segments, no files).
+    push_media: str = "ffmpeg"
     # Retrievals (VOD RestoreMedia / ModifyMediaStorageClass out of an archive, COS POST ?restore) take Tencent's
     # documented time for their tier (the upper bound where a range is given) times this factor; tests and the
     # demo shrink it (0.001: a 5-minute Expedited restore takes 0.3 s).
@@ -156,6 +162,12 @@ class EmulatorConfig:
         if codec not in PUSH_CODECS:
             raise ValueError(f"EMULATOR_PUSH_CODEC must be one of {', '.join(PUSH_CODECS)}, not {codec!r}")
 
+        push_media = text("PUSH_MEDIA", defaults.push_media).lower()
+        if push_media not in PUSH_MEDIA:
+            raise ValueError(
+                f"EMULATOR_PUSH_MEDIA must be one of {', '.join(PUSH_MEDIA)}, not {push_media!r}"
+            )
+
         def flag(name: str, default: bool) -> bool:
             raw = get(name)
             return default if raw is None else raw.lower() in {"1", "true", "yes", "on"}
@@ -189,6 +201,7 @@ class EmulatorConfig:
             car_processing_seconds=number("CAR_PROCESSING_SECONDS", defaults.car_processing_seconds),
             car_allow_private_user_ip=flag("CAR_ALLOW_PRIVATE_USER_IP", defaults.car_allow_private_user_ip),
             push_codec=codec,
+            push_media=push_media,
             restore_time_scale=number("RESTORE_TIME_SCALE", defaults.restore_time_scale),
             segment_seconds=number("SEGMENT_SECONDS", defaults.segment_seconds),
             screenshot_seconds=number("SCREENSHOT_SECONDS", defaults.screenshot_seconds),

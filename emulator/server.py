@@ -36,6 +36,10 @@ class EmulatorServer(ThreadingHTTPServer):
 class RequestHandler(BaseHTTPRequestHandler):
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY on every connection: the headers and the body leave in separate writes, and with Nagle's
+    # algorithm the body then waits for the client's delayed ACK (~40 ms per API call on a kept-alive
+    # connection). Tencent's endpoints answer without that delay, so the emulator must too.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s %s", self.address_string(), format % args)

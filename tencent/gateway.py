@@ -21,7 +21,7 @@ from dashboard.observability import metrics
 from tencent import calllog, clients, policy
 from tencent.context import current_session_id
 from tencent.errors import TencentError
-from tencent.ratelimit import RateLimitTimeout, limiter_for
+from tencent.ratelimit import RateLimitTimeout, SlotDeferred, is_deferring, limiter_for
 from tencent.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -66,13 +66,24 @@ def map_exception(exc: Exception, *, action: str) -> TencentError:
 
 
 def _acquire_slot(action: str) -> None:
+    """A rate-limit slot for one attempt. An orchestration job (`ratelimit.deferring()`, a session in context)
+    never waits here: without a free slot it gets `SlotDeferred` and reschedules itself for its place in line."""
     per_second = policy.rate_limit(action)
     if per_second is None:
         return
+    limiter = limiter_for(settings.REDIS_URL)
+    session_id = current_session_id()
     try:
-        grant = limiter_for(settings.REDIS_URL).acquire(
-            action, per_second=per_second, max_wait_s=settings.TENCENT_RATE_LIMIT_WAIT_SECONDS
-        )
+        if is_deferring() and session_id is not None:
+            try:
+                grant = limiter.reserve(action, per_second=per_second, owner=f"session:{session_id}")
+            except SlotDeferred as deferred:
+                metrics.throttle_wait(action=action, seconds=deferred.wait_s)
+                raise
+        else:
+            grant = limiter.acquire(
+                action, per_second=per_second, max_wait_s=settings.TENCENT_RATE_LIMIT_WAIT_SECONDS
+            )
     except RateLimitTimeout as exc:  # RateLimiterUnavailable too: without Redis the limiter fails closed
         raise TencentError(code=LOCAL_RATE_LIMIT_CODE, message=str(exc), action=action) from exc
     metrics.throttle_wait(action=action, seconds=grant.waited_s)

@@ -23,6 +23,7 @@ from emulator.cos import CosService
 from emulator.css.probes import Live, Probes
 from emulator.faults import Faults
 from emulator.hotlink import check_tx_secret
+from emulator.light import LightStream
 from emulator.media import LiveStream
 from emulator.recorder import Recorder, stream_fields
 from emulator.state import EmulatorState, Push
@@ -175,6 +176,9 @@ class Pushes:
             "die_after_s": self.faults.push_die_after_s,
             "codec": self.config.push_codec,
         }
+        if self.config.push_media == "light":  # benchmarks at scale: stream state without an encoder
+            light = LightStream(width=self.config.video_width, height=self.config.video_height, **common)  # type: ignore[arg-type]
+            return light, "light push (no encoder)"  # type: ignore[return-value]
         if page is not None:
             display, reason = self.renderer.open(page)
             if display is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -12,10 +14,11 @@ import redis
 from django.conf import settings
 
 from tencent import car, css, policy
+from tencent.context import api_call_context
 from tencent.errors import TencentError
 from tencent.gateway import LOCAL_RATE_LIMIT_CODE
 from tencent.models import ApiCall
-from tencent.ratelimit import RateLimiter, RateLimitTimeout, limiter_for
+from tencent.ratelimit import WINDOW_MS, RateLimiter, RateLimitTimeout, SlotDeferred, deferring, limiter_for
 from tencent.tests.fake_tencent import FakeTencent, Reply
 
 PER_SECOND = 8
@@ -102,3 +105,106 @@ def test_without_redis_calls_are_refused_as_transient_not_sent_unthrottled(
     assert caught.value.code == LOCAL_RATE_LIMIT_CODE and caught.value.retryable
     assert "rate limiter's Redis is unavailable" in caught.value.message
     assert fake.actions() == []
+
+
+# --- reserve(): the orchestration's way to wait, by rescheduling instead of sleeping -------------------------
+
+
+def _reserve(limiter: RateLimiter, action: str, owner: str, per_second: int = 4) -> float | None:
+    """None when granted now, else the seconds until the owner's place in line."""
+    try:
+        limiter.reserve(action, per_second=per_second, owner=owner)
+    except SlotDeferred as deferred:
+        return deferred.wait_s
+    return None
+
+
+def test_reserve_never_sleeps_and_gives_each_waiter_its_own_place_at_the_configured_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"the limiter slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
+    limiter = RateLimiter(redis.Redis.from_url(settings.REDIS_URL))
+    action = f"Test{uuid.uuid4().hex}"
+
+    granted = [_reserve(limiter, action, f"s{i}") for i in range(4)]
+    places = []  # each waiter's wake-up on this clock: when it was told + the wait it was given
+    for i in range(4, 10):
+        wait = _reserve(limiter, action, f"s{i}")
+        assert wait is not None
+        places.append(time.monotonic() + wait)
+
+    assert granted == [None] * 4  # the window's room is given at once
+    # The first waiter is placed where the window frees, the next ones window / limit apart (the rate).
+    spacing = WINDOW_MS / 1000 / 4
+    assert all(abs((b - a) - spacing) < 0.1 for a, b in itertools.pairwise(places))
+
+
+def test_a_waiter_back_early_keeps_its_place_and_a_newcomer_queues_behind_the_line() -> None:
+    limiter = RateLimiter(redis.Redis.from_url(settings.REDIS_URL))
+    action = f"Test{uuid.uuid4().hex}"
+    assert _reserve(limiter, action, "first", per_second=1) is None
+    place = _reserve(limiter, action, "waiter", per_second=1)
+    assert place is not None
+
+    again = _reserve(limiter, action, "waiter", per_second=1)  # back before its time
+    newcomer = _reserve(limiter, action, "newcomer", per_second=1)
+
+    assert again is not None and again <= place
+    assert newcomer is not None and newcomer > again + 0.9  # one window / limit behind the waiter
+
+
+def test_a_waiter_back_on_time_is_granted_and_the_window_is_never_exceeded() -> None:
+    limiter = RateLimiter(redis.Redis.from_url(settings.REDIS_URL))
+    action = f"Test{uuid.uuid4().hex}"
+    per_second = 5
+    grants: list[float] = []
+    pending: dict[str, float] = {}
+    start = time.monotonic()
+    owners = [f"s{i}" for i in range(12)]
+    for owner in owners:
+        pending[owner] = start
+    while pending and time.monotonic() - start < 20:
+        now = time.monotonic()
+        for owner, due in sorted(pending.items(), key=lambda item: item[1]):
+            if due > now:
+                continue
+            try:
+                grant = limiter.reserve(action, per_second=per_second, owner=owner)
+            except SlotDeferred as deferred:
+                pending[owner] = time.monotonic() + deferred.wait_s
+                continue
+            grants.append(grant.at)
+            del pending[owner]
+        time.sleep(0.005)  # the test stands in for the scheduler; the limiter itself never sleeps
+
+    assert not pending
+    times = sorted(grants)
+    window = WINDOW_MS / 1000
+    assert all(times[i + per_second] - times[i] >= window - 0.001 for i in range(len(times) - per_second))
+    # 12 grants at 5 per window: the line is served at the rate, not after a stampede of retries.
+    assert times[-1] - times[0] < 3 * window
+
+
+@pytest.mark.django_db
+def test_an_orchestration_call_without_a_slot_is_deferred_unsent_and_a_page_still_waits(
+    fake: FakeTencent, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.answer("DropLiveStream", Reply())
+    monkeypatch.setitem(policy.RATE_LIMITS, "DropLiveStream", 1)
+    settings.TENCENT_RATE_LIMIT_WAIT_SECONDS = 5
+    for suffix in ("", ":line", ":tail"):
+        limiter_for(settings.REDIS_URL)._redis.delete(f"cnr:tencent:rate:DropLiveStream{suffix}")
+
+    with deferring(), api_call_context(session_id=7):
+        css.drop_live_stream(stream_name="s")
+        with pytest.raises(SlotDeferred) as caught:
+            css.drop_live_stream(stream_name="s")
+    assert 0 < caught.value.wait_s <= WINDOW_MS / 1000
+    assert fake.actions() == ["DropLiveStream"]  # the deferred call never left the console, nor was logged
+    assert ApiCall.objects.count() == 1
+
+    css.drop_live_stream(stream_name="s")  # outside a job: waits for the slot (after the waiter's place)
+    assert fake.actions() == ["DropLiveStream", "DropLiveStream"]
