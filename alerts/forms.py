@@ -14,7 +14,7 @@ from alerts.models import Channel, ChannelKind, Rule
 from alerts.rules import SPECS
 from alerts.services import MAX_MUTE
 from dashboard.params import MomentField
-from recordings.forms.limits import announce_length_limits
+from recordings.form_limits import announce_length_limits
 
 
 class ChannelForm(forms.ModelForm):

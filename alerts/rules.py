@@ -74,8 +74,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def recording_failed(rule: Rule, now: datetime) -> list[Finding]:
-    from recordings.lifecycle import SessionState
     from recordings.models import RecordingSession
+    from recordings.sessions.lifecycle import SessionState
 
     failed = list(
         RecordingSession.objects.filter(
@@ -97,8 +97,8 @@ def recording_failed(rule: Rule, now: datetime) -> list[Finding]:
 
 
 def late_start(rule: Rule, now: datetime) -> list[Finding]:
-    from recordings.lifecycle import SessionState
     from recordings.models import RecordingSession
+    from recordings.sessions.lifecycle import SessionState
 
     late = timedelta(seconds=rule.threshold)
     waiting = RecordingSession.objects.filter(
@@ -149,9 +149,9 @@ def _low_bitrate_items(rule: Rule, now: datetime) -> list[Item]:
     """Recording streams whose every push sample of the last threshold2 seconds is below threshold % of their
     app's bitrate. The samples come from CSS (DescribeStreamPushInfoList, cached a few seconds and shared with
     the live pages); a stream CSS cannot report on is skipped this time and looked at again next time."""
-    from recordings.lifecycle import SessionState
+    from recordings.media.services import live
     from recordings.models import RecordingSession
-    from recordings.services import live
+    from recordings.sessions.lifecycle import SessionState
 
     span = timedelta(seconds=rule.threshold2)
     sessions = RecordingSession.objects.filter(
@@ -264,7 +264,7 @@ def reconciliation(rule: Rule, now: datetime) -> list[Finding]:
 
 
 def review_queue(rule: Rule, now: datetime) -> list[Finding]:
-    from recordings.services.review import pending_age
+    from recordings.review.services.review import pending_age
 
     age = pending_age(now=now)
     if age.oldest is None or age.oldest <= timedelta(hours=rule.threshold):

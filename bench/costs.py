@@ -55,8 +55,8 @@ def seed(rooms: int, sessions: int) -> None:
     from django.db import connection
 
     from billing.estimator.timeline import BILLING_TZ
-    from recordings.lifecycle import SessionState, Trigger
     from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
+    from recordings.sessions.lifecycle import SessionState, Trigger
 
     RecordingFile.objects.filter(room__client_app__name__startswith="costs-").delete()
     RecordingSession.objects.filter(room__client_app__name__startswith="costs-").delete()

@@ -132,10 +132,10 @@ def main() -> int:
 
     from emulator.css import pushes as css_pushes
     from emulator.testing import running_emulator
-    from recordings.lifecycle import TERMINAL_STATES, SessionState, Trigger
     from recordings.models import ClientApp, RecordingSession, Room
-    from recordings.services.reconcile import reconcile
-    from recordings.services.sessions import session_create, session_stop
+    from recordings.sessions.lifecycle import TERMINAL_STATES, SessionState, Trigger
+    from recordings.sessions.services.reconcile import reconcile
+    from recordings.sessions.services.sessions import session_create, session_stop
 
     call_command("migrate", verbosity=0)
     django_rq.get_connection("orchestration").flushdb()  # the bench's own Redis database: queues, limiter

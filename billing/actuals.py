@@ -20,8 +20,8 @@ from django.utils import timezone
 from billing.estimator import PlannedRecording
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
-from recordings.lifecycle import SessionState
 from recordings.models import ClientApp, RecordingSession
+from recordings.sessions.lifecycle import SessionState
 
 ACTUAL_RETENTION_DAYS = 30
 Instant = TypeVar("Instant", datetime, int)

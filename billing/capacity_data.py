@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 
 from billing.capacity import Booking
-from recordings.lifecycle import SessionState
 from recordings.models import ClientApp, RecordingSession, Schedule
-from recordings.models.schedules import MAX_SCHEDULE_MINUTES
+from recordings.sessions.lifecycle import SessionState
+from recordings.sessions.models.schedules import MAX_SCHEDULE_MINUTES
 from tencent import car
 from tencent.errors import TencentError
 

@@ -364,7 +364,7 @@ WEBHOOKS_DISABLE_AFTER_SECONDS = float(env_str("WEBHOOKS_DISABLE_AFTER_SECONDS",
 WEBHOOKS_ENDPOINT_CONCURRENCY = env_int("WEBHOOKS_ENDPOINT_CONCURRENCY", 4)
 WEBHOOKS_SENDER_THREADS = env_int("WEBHOOKS_SENDER_THREADS", 32)
 
-# --- Recording orchestration (recordings/services/orchestrator.py, reconcile.py) ---
+# --- Recording orchestration (recordings/sessions/services/orchestrator.py, reconcile.py) ---
 # The UserIp CAR wants with ApplyConcurrent/CreateSession; a session without a client has no viewer, so the
 # console sends its own address.
 # CAR picks the instance nearest this public address: a real account must set it (a system check says so).

@@ -1,38 +1,9 @@
-from django.contrib import admin
+"""The admin site's pages of the recordings app, one module per area; Django's autodiscovery imports this one,
+and importing each area's module registers its models."""
 
-from recordings.models import ClientApp, Room
+from recordings.catalog import admin as catalog_admin
+from recordings.media import admin as media_admin
+from recordings.review import admin as review_admin
+from recordings.sessions import admin as sessions_admin
 
-
-class RoomInline(admin.TabularInline):
-    model = Room
-    fields = ("name", "room_key", "stream_name", "is_active")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(ClientApp)
-class ClientAppAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "car_project_id", "concurrency_spec", "target_resolution", "is_active")
-    list_filter = ("kind", "is_active", "concurrency_spec")
-    search_fields = ("name", "car_project_id", "car_application_id", "url")
-    readonly_fields = ("created_at", "updated_at")
-    inlines = [RoomInline]
-
-
-@admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    list_display = ("name", "room_key", "client_app", "stream_name", "tags", "auto_record", "is_active")
-    list_filter = ("is_active", "auto_record", "client_app__kind", "client_app")
-    list_select_related = ("client_app",)
-    search_fields = ("name", "room_key", "stream_name", "tags")
-    readonly_fields = ("created_at", "updated_at")
-    autocomplete_fields = ("client_app",)
-
-
-# The orchestration and moderation models register themselves in their own modules.
-from recordings import admin_media, admin_review, admin_sessions  # noqa: E402, F401
+__all__ = ["catalog_admin", "media_admin", "review_admin", "sessions_admin"]

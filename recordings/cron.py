@@ -9,29 +9,38 @@ whose worker died mid-pass (a lapsed lease); the reconciliation compares the dat
 from rq import cron
 
 from alerts import jobs as alert_jobs
-from recordings import file_jobs, jobs
+from recordings.media import jobs as media_jobs
+from recordings.sessions import jobs as session_jobs
 from webhooks import cron as webhooks_cron  # noqa: F401  # registers the webhook pump and budget check
 
 # With the lease (orchestrator.LEASE, 9 s), a dead worker's session is resumed within about LEASE + TICK.
 TICK_SECONDS = 5
 
 cron.register(
-    jobs.tick, queue_name=jobs.QUEUE, interval=TICK_SECONDS, job_timeout=120, name="recordings-tick"
+    session_jobs.tick,
+    queue_name=session_jobs.QUEUE,
+    interval=TICK_SECONDS,
+    job_timeout=120,
+    name="recordings-tick",
 )
 cron.register(
-    jobs.reconcile, queue_name=jobs.QUEUE, cron="* * * * *", job_timeout=600, name="recordings-reconcile"
+    session_jobs.reconcile,
+    queue_name=session_jobs.QUEUE,
+    cron="* * * * *",
+    job_timeout=600,
+    name="recordings-reconcile",
 )
-# The outputs browser's sync of recording files whose callbacks were lost (recordings/file_jobs.py).
+# The outputs browser's sync of recording files whose callbacks were lost (recordings/media/jobs.py).
 cron.register(
-    file_jobs.sync_recording_files,
-    queue_name=file_jobs.QUEUE,
+    media_jobs.sync_recording_files,
+    queue_name=media_jobs.QUEUE,
     cron="*/10 * * * *",
     job_timeout=900,
     name="recordings-sync-files",
 )
 cron.register(
-    file_jobs.reconcile_live_pushes,
-    queue_name=file_jobs.QUEUE,
+    media_jobs.reconcile_live_pushes,
+    queue_name=media_jobs.QUEUE,
     cron="*/2 * * * *",
     job_timeout=120,
     name="recordings-reconcile-pushes",

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
-from recordings import demo_schedules
 from recordings.models import ClientApp, ClientAppKind, ConcurrencySpec, Room
+from recordings.sessions import demo as demo_schedules
 
 # The emulator's sample live room (emulator/sample_apps/live-room/): rendered for real when Xvfb and Chromium are
 # installed. A demo database seeded before it existed pointed at a page that never was; it is moved over.

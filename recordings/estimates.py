@@ -1,5 +1,6 @@
-"""What billing says about a recording before it starts: its estimated cost, and whether the app's budget
-blocks manual starts. Pricing lives in `billing`; this module only builds its inputs from rooms and sessions."""
+"""What billing says about recordings: a recording's estimated cost before it starts, whether the app's budget
+blocks manual starts, and the app's budget this month. Pricing lives in `billing`; this module is recordings' one
+way into it (it only builds billing's inputs from rooms and sessions)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from billing.services import (
     NoPriceBookError,
     billing_month,
     budget_status,
+    current_budget_status,
     estimate_with_planned,
 )
 from recordings.models import ClientApp, Room
@@ -49,3 +51,8 @@ def blocking_budget(*, room: Room, now: datetime) -> BudgetStatus | None:
     except NoPriceBookError:
         return None
     return status if status.blocks_manual_starts else None
+
+
+def app_budget_status(*, app: ClientApp) -> BudgetStatus | None:
+    """This month's budget status of the app, for its page; None without a budget (or a price book)."""
+    return current_budget_status(app)

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
 from recordings.models import ClientApp, Room
-from recordings.overview_review import review_panels
-from recordings.overview_sessions import session_panels
+from recordings.review.overview import review_panels
+from recordings.sessions.overview import session_panels
 
 
 def catalog_panel() -> Panel:

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from recordings.api import files as files_api
-from recordings.api import recordings as recordings_api
-from recordings.api import review as review_api
-from recordings.api import rooms as rooms_api
-from recordings.views import callbacks as callback_views
-from recordings.views import catalog
-from recordings.views import files as file_views
-from recordings.views import live as live_views
-from recordings.views import review as review_views
-from recordings.views import schedules as schedule_views
-from recordings.views import sessions as session_views
+from recordings.catalog import api as rooms_api
+from recordings.catalog import views as catalog
+from recordings.media import api as files_api
+from recordings.media.views import callbacks as callback_views
+from recordings.media.views import files as file_views
+from recordings.media.views import live as live_views
+from recordings.review import api as review_api
+from recordings.review import views as review_views
+from recordings.sessions import api as recordings_api
+from recordings.sessions.views import schedules as schedule_views
+from recordings.sessions.views import sessions as session_views
 
 app_name = "recordings"
 

@@ -260,8 +260,8 @@ def smoke(
     from django.db import connection
 
     from emulator.testing import running_emulator
-    from recordings.lifecycle import SessionState
     from recordings.models import CssCallbackEvent, RecordingSession
+    from recordings.sessions.lifecycle import SessionState
     from tencent.models import ApiCall
 
     n = args.recordings

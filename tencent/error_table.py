@@ -124,7 +124,7 @@ CAR_TABLES: dict[str, dict[str, Rule]] = {
         **_CAR_BUSY,
         **_CAR_SESSION_GONE,
         # Documented without detail; CAR answers it when no push is running. DestroySession ends a push anyway,
-        # so the stop goes on to it (see recordings/services/orchestrator_stop.py).
+        # so the stop goes on to it (see recordings/sessions/services/stopping.py).
         **_rules(P, CAR_DOC.format(page=56681) + ": FailedOperation", "FailedOperation"),
     },
     "DestroySession": {

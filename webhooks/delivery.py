@@ -100,8 +100,8 @@ def render_body(event: WebhookEvent) -> str:
 
 
 def signed_files(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from recordings.media.services.files import signed_url
     from recordings.models import RecordingFile
-    from recordings.services.files import signed_url
     from tencent.errors import TencentError
 
     rows = RecordingFile.objects.in_bulk([f["id"] for f in files])

@@ -2,7 +2,7 @@
 event type, shaped like the API's resource (the API's own serializers make it).
 
 The services call the small `*_changed`/`*_created` helpers below where the state changes. The representations
-come from recordings/api/payloads.py, which reads models only (the API views import the services that call these
+come from recordings/payloads.py, which reads models only (the API views import the services that call these
 helpers).
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from recordings.api.payloads import file_json, files_payload, find_recording, recording_json
+from recordings.payloads import file_json, files_payload, find_recording, recording_json
 from webhooks.models import EventType, WebhookEvent
 from webhooks.signing import new_message_id
 from webhooks.wakeup import kick_on_commit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recordings.api.files import FILE_DETAIL_SCHEMA, FILE_EXAMPLE, FILE_SCHEMA
-from recordings.api.recordings import RECORDING_EXAMPLE, RECORDING_SCHEMA
+from recordings.media.api import FILE_DETAIL_SCHEMA, FILE_EXAMPLE, FILE_SCHEMA
+from recordings.sessions.api import RECORDING_EXAMPLE, RECORDING_SCHEMA
 from webhooks.models import EventType
 
 HEADERS = [

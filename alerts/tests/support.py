@@ -4,9 +4,9 @@ from datetime import datetime
 
 from alerts.models import Channel, ChannelKind, Rule, RuleKind
 from alerts.rules import rules_ensure
-from recordings.lifecycle import SessionState
 from recordings.models import RecordingSession, Room
-from recordings.tests.review.support import make_session
+from recordings.review.tests.support import make_session
+from recordings.sessions.lifecycle import SessionState
 
 
 def rule_of(kind: RuleKind, **changes: object) -> Rule:

@@ -13,7 +13,7 @@ from alerts.tests.support import failed_session, rule_of
 from conftest import make_user
 from dashboard.access import Role
 from dashboard.tests.browser_crawl import describe_violations, login_context, overflow_problem, run_axe
-from recordings.tests.review.support import make_room
+from recordings.review.tests.support import make_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

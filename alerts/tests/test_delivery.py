@@ -11,7 +11,7 @@ from django.utils import timezone
 from alerts.models import Alert, AlertState, Channel, ChannelKind, Notification, NotificationState, RuleKind
 from alerts.services import alert_mute, alerts_evaluate, channel_test
 from alerts.tests.support import email_channel, failed_session, rule_of
-from recordings.tests.review.support import make_room
+from recordings.review.tests.support import make_room
 
 pytestmark = pytest.mark.django_db
 

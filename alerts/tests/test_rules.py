@@ -13,10 +13,10 @@ from alerts.rules import SPECS
 from alerts.tests.support import failed_session, rule_of
 from billing.models import Budget
 from billing.services import budget_status
-from recordings.lifecycle import SessionState
+from recordings.media.services import live
 from recordings.models import Attention, AttentionKind, CssCallbackEvent, PushAnomaly, RecordingSession
-from recordings.services import live
-from recordings.tests.review.support import make_file, make_room, make_session
+from recordings.review.tests.support import make_file, make_room, make_session
+from recordings.sessions.lifecycle import SessionState
 from tencent.models import ApiCall
 from tencent.results import PushSample
 

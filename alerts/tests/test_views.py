@@ -11,7 +11,7 @@ from django.utils import timezone
 from alerts.models import Alert, Channel, ChannelKind, Rule, RuleKind
 from alerts.services import alerts_evaluate
 from alerts.tests.support import failed_session, rule_of
-from recordings.tests.review.support import make_file, make_room
+from recordings.review.tests.support import make_file, make_room
 
 pytestmark = pytest.mark.django_db
 

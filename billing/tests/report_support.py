@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 
 from billing.tests.factories import at
-from recordings.lifecycle import SessionState, Trigger
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
+from recordings.sessions.lifecycle import SessionState, Trigger
 
 
 def make_app(name: str, spec: str, kbps: int) -> ClientApp:

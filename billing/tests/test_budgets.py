@@ -11,8 +11,8 @@ from billing.models import Budget, BudgetLevel
 from billing.services import budget_status, status_of
 from billing.tests.factories import DECEMBER, at, rec
 from dashboard.models import AuditEntry
-from recordings.lifecycle import SessionState, Trigger
 from recordings.models import ClientApp, RecordingSession, Room
+from recordings.sessions.lifecycle import SessionState, Trigger
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 

@@ -13,8 +13,8 @@ from billing.capacity_data import bookings
 from billing.estimator.timeline import BILLING_TZ
 from billing.tests.factories import LIST_PRICES, at
 from billing.tests.report_support import forget_cloud_figures, make_app, make_room, make_session
-from recordings.lifecycle import SessionState
 from recordings.models import Schedule, ScheduleKind
+from recordings.sessions.lifecycle import SessionState
 
 SG = LIST_PRICES.car_packs["singapore"]
 DAYS = [date(2026, 12, d) for d in range(1, 4)]

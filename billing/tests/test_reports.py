@@ -36,8 +36,8 @@ from billing.tests.report_support import (
     make_session,
     worked_december,
 )
-from recordings.lifecycle import SessionState
 from recordings.models import RecordingFile, RecordingSession
+from recordings.sessions.lifecycle import SessionState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 

@@ -119,8 +119,8 @@ def _histogram(name: str, doc: str, row: dict[str, Any], prefix: str, bounds: It
 
 
 def session_metrics(now: datetime) -> Iterator[Metric]:
-    from recordings.lifecycle import OPEN_STATES, SessionState
     from recordings.models import RecordingSession
+    from recordings.sessions.lifecycle import OPEN_STATES, SessionState
 
     states = GaugeMetricFamily("cnr_recordings", "Recording sessions by state.", labels=["state"])
     counts = RecordingSession.objects.state_counts()

@@ -26,9 +26,9 @@ from django.utils import timezone
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import PriceBook
 from dashboard.access import Role
-from recordings.lifecycle import SessionState
 from recordings.models import ClientApp, ClientAppKind, CssCallbackEvent, Room
-from recordings.tests.review.support import make_file, make_session
+from recordings.review.tests.support import make_file, make_session
+from recordings.sessions.lifecycle import SessionState
 from tencent.models import ApiCall
 
 AXE_PATH = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"

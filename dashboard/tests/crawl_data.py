@@ -15,8 +15,8 @@ from django.test import Client
 from billing.estimator.timeline import BILLING_TZ
 from billing.report_data import month_bounds
 from billing.services import billing_month
-from recordings.lifecycle import SessionState, Trigger
 from recordings.models import RecordingFile, RecordingSession, Room
+from recordings.sessions.lifecycle import SessionState, Trigger
 
 S = SessionState
 

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dashboard.api import OPERATIONS
 from dashboard.openapi import openapi_document
-from recordings.tests.catalog_factories import RoomFactory
+from recordings.catalog.tests.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from dashboard.models import AuditEntry
+from recordings.media.tests.support import CALLBACK_KEY, make_room, sign
 from recordings.models import CssCallbackEvent, InteractionEvent, Schedule
-from recordings.tests.media.support import CALLBACK_KEY, make_room, sign
 
 pytestmark = pytest.mark.django_db
 

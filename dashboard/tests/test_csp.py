@@ -144,7 +144,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 def record_a_file(emulator: Any, stream: str) -> None:
-    from recordings.tests.media.support import start_push
+    from recordings.media.tests.support import start_push
     from tencent import css
 
     task = css.create_record_task(
@@ -171,8 +171,8 @@ def test_main_pages_run_without_a_csp_violation(
 
     from billing.list_prices import LIST_PRICES_2024
     from billing.models import PriceBook
+    from recordings.media.tests.support import make_room, make_session, start_push, wait_for
     from recordings.models import FileFormat, RecordingFile, StreamPush
-    from recordings.tests.media.support import make_room, make_session, start_push, wait_for
 
     for role in Role:
         Group.objects.get_or_create(name=role.value)

@@ -18,7 +18,7 @@ from rq.job import Job
 
 from dashboard.observability import logcontext, metrics
 from dashboard.observability.rq_worker import job_log_fields
-from recordings import jobs
+from recordings.sessions import jobs
 from tencent.context import api_call_context
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def test_a_request_log_line_is_one_json_object_with_request_id_user_and_recordin
 def test_a_job_binds_its_recording_and_each_tencent_call_its_request_id(json_lines):
     job = Job.create(jobs.advance_session, args=(77,), connection=redis.Redis())  # never sent
     fields = job_log_fields(job)
-    assert fields == {"job": "recordings.jobs.advance_session", "recording": 77}
+    assert fields == {"job": "recordings.sessions.jobs.advance_session", "recording": 77}
     with logcontext.bound(**fields):
         metrics.tencent_call(
             {
@@ -95,7 +95,7 @@ def test_a_job_binds_its_recording_and_each_tencent_call_its_request_id(json_lin
     call, step, after = lines(json_lines)[-3:]
     assert call["logger"] == "tencent.calls" and "CreateSession" in str(call["message"])
     assert step["recording"] == 77 and step["tencent_request_id"] == "tc-req-1"
-    assert step["job"] == "recordings.jobs.advance_session"
+    assert step["job"] == "recordings.sessions.jobs.advance_session"
     assert "recording" not in after and "tencent_request_id" not in after
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue
 
-from recordings.lifecycle import SessionState, Trigger
+from recordings.catalog.tests.factories import RoomFactory
 from recordings.models import (
     Attention,
     AttentionKind,
@@ -24,7 +24,7 @@ from recordings.models import (
     ReviewStatus,
     StreamPush,
 )
-from recordings.tests.catalog_factories import RoomFactory
+from recordings.sessions.lifecycle import SessionState, Trigger
 from tencent import calllog, gateway
 from tencent.ratelimit import Grant
 from tencent.signing import callback_sign

@@ -26,12 +26,12 @@ from dashboard.access import Role
 from dashboard.checks import callback_key_check, callback_key_deploy_check
 from dashboard.csv_export import csv_writer, neutralise_cell
 from dashboard.models import AuditEntry
+from recordings.media.services.callbacks import SIBLING_GRACE
+from recordings.media.tests.support import CALLBACK_KEY, sign
 from recordings.models import CssCallbackEvent, Decision, ReviewNote
-from recordings.services import review
-from recordings.services.callbacks import SIBLING_GRACE
-from recordings.services.review import ReviewError, VerdictInput
-from recordings.tests.media.support import CALLBACK_KEY, sign
-from recordings.tests.review.support import make_file
+from recordings.review.services import review
+from recordings.review.services.review import ReviewError, VerdictInput
+from recordings.review.tests.support import make_file
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

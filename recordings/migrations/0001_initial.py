@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recordings.models.catalog
+import recordings.catalog.models
 from django.db import migrations, models
 
 
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('car_application_id', models.CharField(blank=True, help_text="app-… (optional; CAR picks the project's app when empty)", max_length=36, validators=[django.core.validators.RegexValidator('^app-[a-z0-9]{8,32}$', 'A CAR application id looks like app-1a2b3c4d (lowercase letters and digits).')], verbose_name='CAR application id')),
                 ('car_version_id', models.CharField(blank=True, help_text='ver-… (optional; the current version when empty)', max_length=36, validators=[django.core.validators.RegexValidator('^ver-[a-z0-9]{8,32}$', 'A CAR version id looks like ver-1a2b3c4d (lowercase letters and digits).')], verbose_name='CAR version id')),
                 ('url', models.CharField(blank=True, help_text='The page a WEB app opens (required for WEB apps).', max_length=500, validators=[django.core.validators.URLValidator(message='Enter an http:// or https:// URL.', schemes=['http', 'https'])], verbose_name='URL')),
-                ('launch_parameters', models.CharField(blank=True, help_text="Becomes CAR ApplicationParameters, e.g. <code>--room={room_key} --stream={stream_name}</code>. Placeholders: {room_key}, {room_name}, {stream_name}, {entry_parameters}, {push_domain}, {play_domain}, {app_name}. Empty: the room's entry parameters are passed as they are.", max_length=1000, validators=[recordings.models.catalog.validate_launch_template])),
+                ('launch_parameters', models.CharField(blank=True, help_text="Becomes CAR ApplicationParameters, e.g. <code>--room={room_key} --stream={stream_name}</code>. Placeholders: {room_key}, {room_name}, {stream_name}, {entry_parameters}, {push_domain}, {play_domain}, {app_name}. Empty: the room's entry parameters are passed as they are.", max_length=1000, validators=[recordings.catalog.models.validate_launch_template])),
                 ('concurrency_spec', models.CharField(choices=[('S', 'S (GPU, small)'), ('M', 'M (GPU, medium)'), ('L', 'L (GPU, large)'), ('CPU4', 'CPU 4 cores'), ('CPU8', 'CPU 8 cores'), ('CPU16', 'CPU 16 cores')], default='S', max_length=5)),
                 ('target_resolution', models.CharField(default='1920x1080', help_text='WIDTHxHEIGHT', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$', 'Write the resolution as WIDTHxHEIGHT, e.g. 1920x1080.')])),
                 ('frame_rate', models.PositiveSmallIntegerField(default=30, help_text='frames per second', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)])),
@@ -47,9 +47,9 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100)),
                 ('room_key', models.CharField(help_text='The id of this room in the business backend.', max_length=128, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_.:@=+-]+$', 'Use letters, digits and _ . : @ = + - (the key appears in URLs and launch parameters).')])),
                 ('stream_name', models.CharField(blank=True, help_text="Letters, digits, '-' and '_'. Leave empty to derive it from the room key.", max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]+$', "Use only letters, digits, '-' and '_' (CSS stream names allow nothing else).")], verbose_name='CSS stream name')),
-                ('push_domain', models.CharField(default=recordings.models.catalog.default_push_domain, max_length=253, validators=[django.core.validators.RegexValidator('^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$', 'Enter a domain name such as push.example.com (lowercase, no scheme, no path).')])),
-                ('play_domain', models.CharField(default=recordings.models.catalog.default_play_domain, max_length=253, validators=[django.core.validators.RegexValidator('^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$', 'Enter a domain name such as push.example.com (lowercase, no scheme, no path).')])),
-                ('app_name', models.CharField(default=recordings.models.catalog.default_css_app_name, max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,32}$', "Use letters, digits, '-' and '_'.")], verbose_name='CSS app name')),
+                ('push_domain', models.CharField(default=recordings.catalog.models.default_push_domain, max_length=253, validators=[django.core.validators.RegexValidator('^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$', 'Enter a domain name such as push.example.com (lowercase, no scheme, no path).')])),
+                ('play_domain', models.CharField(default=recordings.catalog.models.default_play_domain, max_length=253, validators=[django.core.validators.RegexValidator('^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$', 'Enter a domain name such as push.example.com (lowercase, no scheme, no path).')])),
+                ('app_name', models.CharField(default=recordings.catalog.models.default_css_app_name, max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,32}$', "Use letters, digits, '-' and '_'.")], verbose_name='CSS app name')),
                 ('entry_parameters', models.CharField(blank=True, help_text="What the cloud app needs to enter this room (a token, a seat, …); the app's launch template can use it as {entry_parameters}.", max_length=1000)),
                 ('tags', models.CharField(blank=True, help_text='Comma-separated, e.g. sports, vip.', max_length=255)),
                 ('auto_record', models.BooleanField(default=False, help_text='Record automatically whenever the anchor is live.')),

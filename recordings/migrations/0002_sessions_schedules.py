@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recordings.models.schedules
+import recordings.sessions.models.schedules
 from django.conf import settings
 from django.db import migrations, models
 
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100)),
                 ('kind', models.CharField(choices=[('once', 'One-off window'), ('weekly', 'Weekly (days + time)'), ('cron', 'Cron expression')], default='weekly', max_length=8)),
-                ('time_zone', models.CharField(default=recordings.models.schedules.default_time_zone, max_length=64, validators=[recordings.models.schedules.validate_time_zone])),
+                ('time_zone', models.CharField(default=recordings.sessions.models.schedules.default_time_zone, max_length=64, validators=[recordings.sessions.models.schedules.validate_time_zone])),
                 ('starts_at', models.DateTimeField(blank=True, help_text='One-off: when the window opens.', null=True)),
                 ('weekdays', models.CharField(blank=True, help_text='Weekly: days as numbers, Monday = 0, e.g. 0,2,4.', max_length=20)),
                 ('start_time', models.TimeField(blank=True, help_text='Weekly: local start time.', null=True)),

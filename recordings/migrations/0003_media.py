@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('event_type', models.IntegerField(blank=True, help_text='Null when the body had none.', null=True)),
                 ('stream_name', models.CharField(blank=True, db_index=True, max_length=128)),
                 ('event_at', models.DateTimeField(blank=True, help_text='When the event happened, per CSS.', null=True)),
-                ('dedupe_key', models.CharField(help_text="SHA-256 of the event's natural key (see recordings.services.callbacks.dedupe_key).", max_length=64, unique=True)),
+                ('dedupe_key', models.CharField(help_text="SHA-256 of the event's natural key (see recordings.media.services.callbacks.dedupe_key).", max_length=64, unique=True)),
                 ('raw_body', models.TextField()),
                 ('payload', models.JSONField(default=dict)),
                 ('state', models.CharField(choices=[('processed', 'Processed'), ('unknown', 'Unknown event type (stored only)'), ('failed', 'Failed')], default='processed', max_length=10)),

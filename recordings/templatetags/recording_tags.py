@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 
 from dashboard.access import Capability, has_capability
-from recordings.forms.sessions import StartForm
 from recordings.models import RecordingSession, Room
+from recordings.sessions.forms.sessions import StartForm
 
 register = template.Library()
 RECENT = 5

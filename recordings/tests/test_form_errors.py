@@ -14,12 +14,12 @@ from django.db import IntegrityError, models
 from django.test import Client
 from django.urls import reverse
 
-from recordings.forms.catalog import ClientAppForm, RoomForm
-from recordings.forms.schedules import ScheduleForm
+from recordings.catalog import services as catalog_services
+from recordings.catalog.forms import ClientAppForm, RoomForm
+from recordings.catalog.models import normalize_tags
+from recordings.catalog.tests.factories import ClientAppFactory, RoomFactory
 from recordings.models import ClientApp, Room
-from recordings.models.catalog import normalize_tags
-from recordings.services import catalog as catalog_services
-from recordings.tests.catalog_factories import ClientAppFactory, RoomFactory
+from recordings.sessions.forms.schedules import ScheduleForm
 
 pytestmark = pytest.mark.django_db
 

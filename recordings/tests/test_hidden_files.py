@@ -19,9 +19,9 @@ from recordings.models import (
     RecordingFile,
     StorageKind,
 )
-from recordings.services import review
-from recordings.services.review import VerdictInput
-from recordings.tests.review.support import make_file, make_room, make_session
+from recordings.review.services import review
+from recordings.review.services.review import VerdictInput
+from recordings.review.tests.support import make_file, make_room, make_session
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,12 @@ import pytest
 from django.contrib.auth.models import User
 
 from emulator.testing import RunningEmulator, running_emulator
-from recordings.forms.catalog import ClientAppForm
-from recordings.lifecycle import SessionState
-from recordings.services.orchestrator import session_advance
-from recordings.services.sessions import session_start_now, session_stop
-from recordings.tests.catalog_factories import RoomFactory
-from recordings.tests.orchestration_support import drive
+from recordings.catalog.forms import ClientAppForm
+from recordings.catalog.tests.factories import RoomFactory
+from recordings.sessions.lifecycle import SessionState
+from recordings.sessions.services.orchestrator import session_advance
+from recordings.sessions.services.sessions import session_start_now, session_stop
+from recordings.sessions.tests.orchestration_support import drive
 
 S = SessionState
 FILE_DELAY = 2.0  # "minutes late", time-scaled

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from dashboard.models import Profile
-from recordings.health_chart import health_figure
-from recordings.review_chart import reviewed_per_day_figure
-from recordings.services import files
-from recordings.tests.media.support import make_file, make_room
+from recordings.media.health_chart import health_figure
+from recordings.media.services import files
+from recordings.media.tests.support import make_file, make_room
+from recordings.review.chart import reviewed_per_day_figure
 from tencent.results import PushSample
 
 # 05:06:07 UTC = 13:06:07 in Singapore (+08) = 06:06:07 in Berlin (CET).

@@ -143,7 +143,7 @@ def test_rolled_back_change_has_no_event(operator, db):
     from django.utils import timezone
 
     from recordings.models import AttentionKind
-    from recordings.services.attention import attention
+    from recordings.sessions.services.attention import attention
 
     with pytest.raises(RuntimeError), transaction.atomic():
         attention(AttentionKind.NO_FILE, now=timezone.now(), message="boom")
@@ -176,11 +176,11 @@ def test_sequence_numbers_per_recording_and_filters(operator, receiver):
 def test_recording_transitions_emit_events(operator, db):
     from django.utils import timezone
 
-    from recordings.lifecycle import SessionState, Trigger
+    from recordings.catalog.tests.factories import RoomFactory
     from recordings.models import Room
-    from recordings.services.session_steps import transition
-    from recordings.services.sessions import session_start_now
-    from recordings.tests.catalog_factories import RoomFactory
+    from recordings.sessions.lifecycle import SessionState, Trigger
+    from recordings.sessions.services.session_steps import transition
+    from recordings.sessions.services.sessions import session_start_now
 
     room: Room = RoomFactory()  # type: ignore[assignment]
     session, _ = session_start_now(room=room, actor=operator, trigger=Trigger.API, duration_minutes=10)

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from recordings.file_jobs import DEFAULT_LOOKBACK_HOURS
-from recordings.services.files import recording_files_sync
+from recordings.media.jobs import DEFAULT_LOOKBACK_HOURS
+from recordings.media.services.files import recording_files_sync
 from tencent.errors import TencentError
 
 

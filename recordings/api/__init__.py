@@ -1,1 +1,0 @@
-"""The business-backend JSON API of the recordings app, one module per resource."""

@@ -1,0 +1,364 @@
+"""Catalog pages: list, detail, create, edit, deactivate and delete client apps and rooms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.listing import paginate, render_list
+from dashboard.models import AuditEntry
+from dashboard.params import ascii_int
+from recordings import estimates
+from recordings.catalog import services
+from recordings.catalog.forms import (
+    VALIDATE_PARAM,
+    AppFilterForm,
+    ClientAppForm,
+    RoomFilterForm,
+    RoomForm,
+)
+from recordings.catalog.models import ClientAppQuerySet, RoomQuerySet
+from recordings.models import ClientApp, Room
+
+HISTORY_LENGTH = 10
+APP_DETAIL_ROOMS = 50  # the rest are one click away on the filtered room list
+
+
+def field_response(request: HttpRequest, form: ClientAppForm | RoomForm) -> HttpResponse | None:
+    """The answer to an htmx inline-validation post: the one field re-rendered with its errors, or None."""
+    name = request.POST.get(VALIDATE_PARAM) if request.htmx else None  # type: ignore[attr-defined]
+    if not name or name not in form.fields:
+        return None
+    form.is_valid()
+    context: dict[str, Any] = {"field": form[name]}
+    if isinstance(form, RoomForm) and name == "room_key":
+        context["stream_suggestion"] = form.stream_name_suggestion()
+        context["show_suggestion"] = not form.instance.pk
+    return render(request, "recordings/catalog/field_validation.html", context)
+
+
+def save_form(
+    request: HttpRequest,
+    form: ClientAppForm | RoomForm,
+    save: Callable[[dict[str, Any]], ClientApp | Room],
+    success: str,
+) -> HttpResponse | None:
+    """Run the service `save(data)` for a valid form; None (form keeps its errors) when it is refused."""
+    if not form.is_valid():
+        return None
+    try:
+        obj = save(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, success.format(obj=obj))
+    return redirect(obj)
+
+
+def form_page(
+    request: HttpRequest,
+    form: ClientAppForm | RoomForm,
+    *,
+    save: Callable[[dict[str, Any]], ClientApp | Room],
+    success: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A create or edit page: inline validation, the service on a valid POST, else the form (with its errors)."""
+    form.enable_inline_validation(request.path)
+    if request.method == "POST":
+        response = field_response(request, form) or save_form(request, form, save, success)
+        if response:
+            return response
+    return render(request, template, {"form": form, **context})
+
+
+def history(obj: ClientApp | Room) -> list[AuditEntry]:
+    return list(AuditEntry.objects.for_object(obj).order_by("-at", "-id")[:HISTORY_LENGTH])
+
+
+def filter_apps(apps: ClientAppQuerySet, data: dict[str, Any]) -> ClientAppQuerySet:
+    if data["q"]:
+        q = data["q"].strip()
+        apps = apps.filter(
+            Q(name__icontains=q) | Q(car_project_id__icontains=q) | Q(car_application_id__icontains=q)
+        )
+    if data["kind"]:
+        apps = apps.filter(kind=data["kind"])
+    if data["active"]:
+        apps = apps.filter(is_active=data["active"] == "yes")
+    return apps
+
+
+def filter_rooms(rooms: RoomQuerySet, data: dict[str, Any]) -> RoomQuerySet:
+    if data["q"]:
+        rooms = rooms.search(data["q"].strip())
+    if data["app"]:
+        rooms = rooms.filter(client_app=data["app"])
+    if data["kind"]:
+        rooms = rooms.filter(client_app__kind=data["kind"])
+    if data["tag"]:
+        rooms = rooms.with_tag(data["tag"])
+    if data["active"]:
+        rooms = rooms.filter(is_active=data["active"] == "yes")
+    return rooms
+
+
+@requires(Capability.VIEW_CATALOG)
+def app_list(request: HttpRequest) -> HttpResponse:
+    form = AppFilterForm(request.GET or None)
+    apps = ClientApp.objects.listing()
+    filtered = bool(request.GET) and form.is_valid()
+    if filtered:
+        apps = filter_apps(apps, form.cleaned_data)
+    return render_list(
+        request,
+        "recordings/catalog/app_list.html",
+        {
+            "form": form,
+            "page": paginate(request, apps),
+            "filtered": filtered,
+            "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
+        },
+    )
+
+
+@requires(Capability.VIEW_CATALOG)
+def app_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = get_object_or_404(ClientApp, pk=pk)
+    rooms = app.rooms.order_by("-is_active", "name", "room_key")
+    return render(
+        request,
+        "recordings/catalog/app_detail.html",
+        {
+            "app": app,
+            "rooms": rooms[:APP_DETAIL_ROOMS],
+            "room_count": rooms.count(),
+            "history": history(app),
+            "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
+            "budget": (
+                estimates.app_budget_status(app=app)
+                if has_capability(request.user, Capability.VIEW_COSTS)
+                else None
+            ),
+        },
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def app_create(request: HttpRequest) -> HttpResponse:
+    form = ClientAppForm(request.POST or None)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.client_app_create(data=data, actor=current_user(request)),
+        success="Client app “{obj.name}” created.",
+        template="recordings/catalog/app_form.html",
+        context={"app": None},
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    app = get_object_or_404(ClientApp, pk=pk)
+    form = ClientAppForm(request.POST or None, instance=app)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.client_app_update(app=app, data=data, actor=current_user(request)),
+        success="Client app “{obj.name}” saved.",
+        template="recordings/catalog/app_form.html",
+        context={"app": app},
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def app_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    app = get_object_or_404(ClientApp, pk=pk)
+    if request.method == "POST":
+        was_active = app.is_active
+        rooms = services.client_app_deactivate(app=app, actor=current_user(request))
+        if not was_active and not rooms:
+            messages.info(request, f"Client app “{app.name}” was already inactive.")
+            return redirect(app)
+        suffix = f" along with {len(rooms)} room{'s' if len(rooms) != 1 else ''}" if rooms else ""
+        messages.success(request, f"Client app “{app.name}” deactivated{suffix}.")
+        return redirect(app.get_absolute_url())
+    active_rooms = list(app.rooms.active().order_by("name"))
+    consequences = ["It can no longer be chosen for new rooms or recordings."]
+    if active_rooms:
+        consequences.append(
+            f"Its {len(active_rooms)} active room{'s' if len(active_rooms) != 1 else ''} "
+            "will be deactivated too: " + ", ".join(room.name for room in active_rooms) + "."
+        )
+    consequences.append("You can activate it again later from its edit page.")
+    return render(
+        request,
+        "recordings/catalog/confirm.html",
+        {
+            "object": app,
+            "title": f"Deactivate “{app.name}”?",
+            "consequences": consequences,
+            "button": "Deactivate",
+            "cancel_url": app.get_absolute_url(),
+            "already": "" if app.is_active or active_rooms else "This client app is already inactive.",
+        },
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def app_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    app = get_object_or_404(ClientApp, pk=pk)
+    if request.method == "POST":
+        try:
+            services.client_app_delete(app=app, actor=current_user(request))
+        except services.CatalogRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(app.get_absolute_url())
+        messages.success(request, f"Client app “{app.name}” deleted.")
+        return redirect("recordings:app_list")
+    return render(
+        request,
+        "recordings/catalog/confirm.html",
+        {
+            "object": app,
+            "title": f"Delete “{app.name}”?",
+            "consequences": [
+                "The client app is removed for good. The audit log keeps a copy of its settings."
+            ],
+            "button": "Delete",
+            "danger": True,
+            "blocked": services.deletion_refusal(app),
+            "deactivate_url": reverse("recordings:app_deactivate", args=[app.pk]) if app.is_active else "",
+            "cancel_url": app.get_absolute_url(),
+        },
+    )
+
+
+@requires(Capability.VIEW_CATALOG)
+def room_list(request: HttpRequest) -> HttpResponse:
+    form = RoomFilterForm(request.GET or None)
+    rooms = Room.objects.listing()
+    filtered = bool(request.GET) and form.is_valid()
+    if filtered:
+        rooms = filter_rooms(rooms, form.cleaned_data)
+    return render_list(
+        request,
+        "recordings/catalog/room_list.html",
+        {
+            "form": form,
+            "page": paginate(request, rooms),
+            "filtered": filtered,
+            "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
+        },
+    )
+
+
+@requires(Capability.VIEW_CATALOG)
+def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
+    return render(
+        request,
+        "recordings/catalog/room_detail.html",
+        {
+            "room": room,
+            "history": history(room),
+            "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
+        },
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def room_create(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    preselected = ascii_int(request.GET.get("app"))  # "Add a room" from an app's page preselects that app
+    if preselected is not None:
+        initial["client_app"] = preselected
+    form = RoomForm(request.POST or None, initial=initial)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.room_create(data=data, actor=current_user(request)),
+        success="Room “{obj.name}” created.",
+        template="recordings/catalog/room_form.html",
+        context={"room": None},
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
+    form = RoomForm(request.POST or None, instance=room)
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.room_update(room=room, data=data, actor=current_user(request)),
+        success="Room “{obj.name}” saved.",
+        template="recordings/catalog/room_form.html",
+        context={"room": room},
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def room_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
+    if request.method == "POST":
+        if room.is_active:
+            services.room_deactivate(room=room, actor=current_user(request))
+            messages.success(request, f"Room “{room.name}” deactivated.")
+        else:
+            messages.info(request, f"Room “{room.name}” was already inactive.")
+        return redirect(room.get_absolute_url())
+    return render(
+        request,
+        "recordings/catalog/confirm.html",
+        {
+            "object": room,
+            "title": f"Deactivate “{room.name}”?",
+            "consequences": [
+                "It can no longer be recorded, and automatic recording stops applying to it.",
+                "The business backend still finds it by its key; you can activate it again from its edit page.",
+            ],
+            "button": "Deactivate",
+            "cancel_url": room.get_absolute_url(),
+            "already": "" if room.is_active else "This room is already inactive.",
+        },
+    )
+
+
+@requires(Capability.MANAGE_CATALOG)
+def room_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
+    if request.method == "POST":
+        try:
+            services.room_delete(room=room, actor=current_user(request))
+        except services.CatalogRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(room.get_absolute_url())
+        messages.success(request, f"Room “{room.name}” deleted.")
+        return redirect("recordings:room_list")
+    return render(
+        request,
+        "recordings/catalog/confirm.html",
+        {
+            "object": room,
+            "title": f"Delete “{room.name}”?",
+            "consequences": [
+                "The room is removed for good; the business backend can no longer use its key.",
+                "The audit log keeps a copy of its settings.",
+            ],
+            "button": "Delete",
+            "danger": True,
+            "blocked": services.deletion_refusal(room),
+            "deactivate_url": reverse("recordings:room_deactivate", args=[room.pk]) if room.is_active else "",
+            "cancel_url": room.get_absolute_url(),
+        },
+    )

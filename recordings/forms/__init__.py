@@ -1,1 +1,0 @@
-"""Recordings forms, one module per area (catalog, sessions, schedules, ...)."""

@@ -1,0 +1,1 @@
+"""Media: CSS callbacks, live streams, recording files and outputs, the stream-health chart."""

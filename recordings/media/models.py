@@ -1,0 +1,455 @@
+"""What CSS tells us about streams and what it recorded: raw callbacks, pushes, files, screenshots, anomalies.
+
+Every accepted CSS callback is kept verbatim in `CssCallbackEvent` (audit and replay). Its `dedupe_key` is unique
+in the database, so a callback Tencent retries (for up to 12 minutes) is stored and applied once. The derived rows
+(`StreamPush`, `RecordingFile`, `StreamScreenshot`, `PushAnomaly`, `RecordStatusChange`) each carry their own
+natural unique key too, so replaying an event or receiving the same fact in another envelope changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+
+from dashboard.access import Capability, has_capability
+from dashboard.timezones import format_local
+
+
+class CallbackEventType(models.IntegerChoices):
+    PUSH_ENDED = 0, "Push ended"
+    PUSH_STARTED = 1, "Push started"
+    RECORDING_FILE = 100, "Recording file"
+    SCREENSHOT = 200, "Screenshot"
+    PUSH_ANOMALY = 321, "Push anomaly"
+    RECORD_STATUS = 332, "Record status"
+
+
+class CallbackState(models.TextChoices):
+    PROCESSED = "processed", "Processed"
+    UNKNOWN = "unknown", "Unknown event type (stored only)"
+    FAILED = "failed", "Failed"
+
+
+class CssCallbackEventQuerySet(models.QuerySet["CssCallbackEvent"]):
+    def listing(self) -> CssCallbackEventQuerySet:
+        return self.defer("raw_body").order_by("-received_at", "-id")
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> CssCallbackEventQuerySet:
+        """The events `user` may read: a recording-file event of a file hidden by review (its FileId and URL
+        are in the body) only for those who see reviews, like the file itself (RecordingFile.visible_to)."""
+        if sees_hidden_files(user):
+            return self
+        hidden = RecordingFile.objects.hidden_from_outputs()
+        reporting_hidden = (
+            CssCallbackEvent.objects.filter(event_type=CallbackEventType.RECORDING_FILE)
+            .alias(
+                reported_id=KeyTextTransform("file_id", "payload"),
+                reported_record_id=KeyTextTransform("record_file_id", "payload"),
+                reported_url=KeyTextTransform("video_url", "payload"),
+            )
+            .filter(
+                Q(reported_id__in=hidden.exclude(file_id="").values("file_id"))
+                | Q(reported_record_id__in=hidden.exclude(file_id="").values("file_id"))
+                | Q(reported_url__in=hidden.exclude(url="").values("url"))
+            )
+        )
+        return self.exclude(pk__in=reporting_hidden.values("pk"))
+
+
+class CssCallbackEvent(models.Model):
+    """One accepted CSS callback, exactly as it arrived."""
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    event_type = models.IntegerField(null=True, blank=True, help_text="Null when the body had none.")
+    stream_name = models.CharField(max_length=128, blank=True, db_index=True)
+    event_at = models.DateTimeField(null=True, blank=True, help_text="When the event happened, per CSS.")
+    dedupe_key = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text="SHA-256 of the event's natural key (see recordings.media.services.callbacks.dedupe_key).",
+    )
+    raw_body = models.TextField()
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=CallbackState.choices, default=CallbackState.PROCESSED)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    duplicates = models.PositiveIntegerField(default=0, help_text="Deliveries after the first one.")
+
+    objects = CssCallbackEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["event_type", "-received_at"])]
+        verbose_name = "CSS callback event"
+
+    def __str__(self) -> str:
+        label = self.type_label
+        return f"{label} {self.stream_name or '-'} at {format_local(self.received_at, 'Y-m-d H:i:s')}"
+
+    @property
+    def type_label(self) -> str:
+        if self.event_type in CallbackEventType.values:
+            return CallbackEventType(self.event_type).label
+        return f"Unknown type {self.event_type}"
+
+
+class StreamPushQuerySet(models.QuerySet["StreamPush"]):
+    def live(self) -> StreamPushQuerySet:
+        return self.filter(started_at__isnull=False, ended_at__isnull=True)
+
+    def board(self) -> StreamPushQuerySet:
+        return self.live().select_related("room__client_app", "session").order_by("-started_at")
+
+
+class StreamPush(models.Model):
+    """One push of a CSS stream, from its event 1 (start) to its event 0 (end); `sequence` ties the two."""
+
+    stream_name = models.CharField(max_length=128)
+    sequence = models.CharField(max_length=64)
+    app_name = models.CharField(max_length=64, blank=True)
+    domain = models.CharField(max_length=253, blank=True)
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="pushes"
+    )
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pushes",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    user_ip = models.CharField(max_length=64, blank=True)
+
+    objects = StreamPushQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stream_name", "sequence"],
+                name="streampush_unique_sequence",
+                violation_error_message="This push (stream name and sequence) is already stored.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["stream_name"], condition=Q(ended_at__isnull=True), name="streampush_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream_name} push {self.sequence}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.started_at is not None and self.ended_at is None
+
+
+class StorageKind(models.TextChoices):
+    VOD = "vod", "VOD"
+    COS = "cos", "COS"
+
+
+class FileFormat(models.TextChoices):
+    MP4 = "mp4", "MP4"
+    HLS = "hls", "HLS"
+    FLV = "flv", "FLV"
+    AAC = "aac", "AAC"
+    MP3 = "mp3", "MP3"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class FileSource(models.TextChoices):
+    CALLBACK = "callback", "Callback"
+    SYNC = "sync", "Periodic sync"
+
+
+def sees_hidden_files(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Moderators and managers (whoever sees reviews) see files a rejection hid; nobody else does."""
+    return has_capability(user, Capability.VIEW_REVIEWS)
+
+
+class RecordingFileQuerySet(models.QuerySet["RecordingFile"]):
+    def present(self) -> RecordingFileQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def hidden_from_outputs(self) -> RecordingFileQuerySet:
+        """Rejected files whose current verdict hides them from outputs (one filter(): the same verdict row)."""
+        return self.filter(
+            review_status=ReviewStatus.REJECTED,
+            review_verdicts__is_current=True,
+            review_verdicts__hide_from_outputs=True,
+        )
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> RecordingFileQuerySet:
+        """The files `user` may see anywhere (pages, callback log, API, search): all of them for moderators and
+        managers, the others without the files hidden by review."""
+        if sees_hidden_files(user):
+            return self
+        return self.exclude(pk__in=RecordingFile.objects.hidden_from_outputs().values("pk"))
+
+    def listing(self) -> RecordingFileQuerySet:
+        return self.present().select_related("room__client_app", "session").order_by("-content_start", "-id")
+
+    def of_session(self, session_id: int) -> RecordingFileQuerySet:
+        return self.present().filter(session_id=session_id).order_by("content_start", "id")
+
+    def storage_totals_by_room(self) -> list[dict[str, Any]]:
+        return [
+            dict(row)
+            for row in self.present()
+            .values("room_id", "room__name", "room__client_app__name")
+            .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
+            .order_by("-bytes")
+        ]
+
+    def storage_totals_by_app(self) -> list[dict[str, Any]]:
+        return [
+            dict(row)
+            for row in self.present()
+            .values("room__client_app_id", "room__client_app__name")
+            .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
+            .order_by("-bytes")
+        ]
+
+
+class RecordingFile(models.Model):
+    """One file CSS recorded into VOD (by FileId) or COS (by object key)."""
+
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="files",
+    )
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+    )
+    storage = models.CharField(max_length=3, choices=StorageKind.choices)
+    file_id = models.CharField("VOD FileId", max_length=64, blank=True)
+    cos_key = models.CharField("COS key", max_length=850, blank=True)
+    format = models.CharField(max_length=4, choices=FileFormat.choices)
+    url = models.URLField(max_length=1000, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    duration_s = models.FloatField(default=0)
+    content_start = models.DateTimeField(help_text="end_time - duration: when the recorded content begins.")
+    content_end = models.DateTimeField()
+    codec = models.CharField(max_length=32, blank=True)
+    resolution = models.CharField(max_length=16, blank=True)
+    stream_name = models.CharField(max_length=128, db_index=True)
+    app_name = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=128, blank=True, db_index=True)
+    source = models.CharField(max_length=8, choices=FileSource.choices, default=FileSource.CALLBACK)
+    review_status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    discovered_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecordingFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-content_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file_id"],
+                condition=Q(storage="vod"),
+                name="recordingfile_unique_vod_file_id",
+                violation_error_message="A recording file with this VOD file id already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["cos_key"],
+                condition=Q(storage="cos"),
+                name="recordingfile_unique_cos_key",
+                violation_error_message="A recording file with this COS key already exists.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(storage="vod") & ~Q(file_id="")) | (Q(storage="cos") & ~Q(cos_key="")),
+                name="recordingfile_storage_has_key",
+                violation_error_message="A VOD file needs its file id, a COS file its COS key.",
+            ),
+            models.CheckConstraint(
+                condition=Q(size_bytes__gte=0) & Q(duration_s__gte=0),
+                name="recordingfile_sizes_positive",
+                violation_error_message="The size and the duration cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(content_end__gte=models.F("content_start")),
+                name="recordingfile_ordered_times",
+                violation_error_message="The content ends before it starts.",
+            ),
+        ]
+        # The browser lists newest first, optionally filtered by room, format or review status; each filter
+        # has an index that already yields that order, so a page is an index range scan even at 100,000 files.
+        indexes = [
+            models.Index(fields=["-content_start", "-id"], name="recfile_start_idx"),
+            models.Index(fields=["room", "-content_start", "-id"], name="recfile_room_start_idx"),
+            models.Index(fields=["session", "content_start"], name="recfile_session_idx"),
+            models.Index(fields=["format", "-content_start", "-id"], name="recfile_format_start_idx"),
+            models.Index(fields=["review_status", "-content_start", "-id"], name="recfile_review_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream_name} {self.format.upper()} {format_local(self.content_start)}"
+
+    @property
+    def storage_key(self) -> str:
+        return self.file_id if self.storage == StorageKind.VOD else self.cos_key
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_playable(self) -> bool:
+        return self.format in {FileFormat.MP4, FileFormat.HLS, FileFormat.AAC, FileFormat.MP3}
+
+
+class StreamScreenshot(models.Model):
+    """A thumbnail CSS took of a live stream (event 200)."""
+
+    stream_name = models.CharField(max_length=128)
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="screenshots",
+    )
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="screenshots"
+    )
+    taken_at = models.DateTimeField()
+    pic_url = models.CharField(max_length=1000)
+    pic_full_url = models.URLField(max_length=1000)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pic_full_url"],
+                name="streamscreenshot_unique_url",
+                violation_error_message="This screenshot is already stored.",
+            )
+        ]
+        indexes = [models.Index(fields=["stream_name", "-taken_at"], name="screenshot_stream_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stream_name} screenshot {format_local(self.taken_at, 'H:i:s')}"
+
+
+class AnomalyType(models.IntegerChoices):
+    VIDEO_TS_BACK = 1, "Video timestamp went back"
+    AUDIO_TS_BACK = 2, "Audio timestamp went back"
+    VIDEO_TS_JUMP = 3, "Video timestamp jumped > 1 s"
+    AUDIO_TS_JUMP = 4, "Audio timestamp jumped > 1 s"
+    VIDEO_LATE = 6, "Video frames > 3 s late"
+    AUDIO_LATE = 7, "Audio frames > 3 s late"
+    VIDEO_CODEC_CHANGED = 8, "Video codec changed"
+    AUDIO_CODEC_CHANGED = 9, "Audio codec changed"
+    NO_VIDEO_HEADER = 10, "No video header"
+    NO_AUDIO_HEADER = 11, "No audio header"
+
+
+class PushAnomaly(models.Model):
+    """One kind of push exception CSS reported for a stream in one event 321."""
+
+    event = models.ForeignKey(CssCallbackEvent, on_delete=models.CASCADE, related_name="anomalies")
+    stream_name = models.CharField(max_length=128)
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="push_anomalies",
+    )
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="push_anomalies"
+    )
+    occurred_at = models.DateTimeField()
+    anomaly_type = models.IntegerField()
+    count = models.PositiveIntegerField(default=1)
+    details = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "anomaly_type"],
+                name="pushanomaly_unique_per_event",
+                violation_error_message="This anomaly is already recorded for that event.",
+            )
+        ]
+        indexes = [models.Index(fields=["stream_name", "-occurred_at"], name="anomaly_stream_idx")]
+        verbose_name_plural = "push anomalies"
+
+    def __str__(self) -> str:
+        return f"{self.stream_name}: {self.label} x{self.count}"
+
+    @property
+    def label(self) -> str:
+        if self.anomaly_type in AnomalyType.values:
+            return AnomalyType(self.anomaly_type).label
+        return f"Anomaly type {self.anomaly_type}"
+
+
+class RecordEvent(models.TextChoices):
+    START_SUCCEEDED = "record_start_succeeded", "Recording started"
+    START_FAILED = "record_start_failed", "Recording failed to start"
+    PAUSED = "record_paused", "Recording paused"
+    RESUMED = "record_resumed", "Recording resumed"
+    ERROR = "record_error", "Recording error"
+    ENDED = "record_ended", "Recording ended"
+
+
+class RecordStatusChange(models.Model):
+    """A record status event (332) of a record task."""
+
+    event = models.OneToOneField(CssCallbackEvent, on_delete=models.CASCADE, related_name="record_status")
+    task_id = models.CharField(max_length=128, blank=True, db_index=True)
+    stream_name = models.CharField(max_length=128)
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="record_status_changes",
+    )
+    record_event = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.stream_name} {self.record_event}"
+
+    @property
+    def label(self) -> str:
+        if self.record_event in RecordEvent.values:
+            return RecordEvent(self.record_event).label
+        return self.record_event
+
+    @property
+    def is_problem(self) -> bool:
+        return self.record_event in {RecordEvent.START_FAILED, RecordEvent.ERROR}

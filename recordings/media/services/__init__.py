@@ -1,0 +1,1 @@
+"""The media workflows: callbacks, live streams, recording files."""

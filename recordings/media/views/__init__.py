@@ -1,0 +1,1 @@
+"""The callback log, live board and outputs pages."""

@@ -1,0 +1,121 @@
+"""The CSS callback endpoint (no login, no CSRF: CSS authenticates with t/sign) and the stored-events list."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.jsonbody import BadJsonBody, request_body
+from dashboard.listing import paginate, render_list
+from dashboard.observability import metrics
+from recordings.media.services import callbacks
+from recordings.models import CallbackEventType, CallbackState, CssCallbackEvent
+from tencent.signing import CallbackRejected, verify_css_callback
+
+_RESULTS = {400: "malformed", 403: "rejected", 409: "reused"}
+
+
+def counted_callbacks(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Counts each CSS callback delivery in the metrics by what the view answered."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        try:
+            if response.status_code != 200:
+                metrics.callback(event_type="other", result=_RESULTS.get(response.status_code, "malformed"))
+                return response
+            answer = json.loads(response.content)
+            payload = callbacks.parse_body(request.body)
+            happened = callbacks.event_time(payload)
+            metrics.callback(
+                event_type=callbacks.event_type_of(payload),
+                result="duplicate" if answer.get("duplicate") else "stored",
+                lag_seconds=(timezone.now() - happened).total_seconds() if happened else None,
+            )
+        except Exception:  # counting must never turn an answered callback into an error
+            pass
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+@require_POST
+@counted_callbacks
+def css_callback(request: HttpRequest) -> HttpResponse:
+    try:
+        payload = callbacks.parse_body(request_body(request))
+    except (BadJsonBody, callbacks.MalformedCallback) as exc:
+        return JsonResponse({"code": 400, "message": str(exc)}, status=400)
+    try:
+        verify_css_callback(payload=payload, key=settings.CSS_CALLBACK_KEY)
+    except CallbackRejected as exc:
+        return JsonResponse({"code": 403, "message": str(exc)}, status=403)
+    try:
+        callbacks.refuse_reused_signature(payload)
+    except callbacks.SignatureReused as exc:
+        return JsonResponse({"code": 409, "message": str(exc)}, status=409)
+    event, created = callbacks.css_callback_receive(
+        payload=payload, raw_body=request.body.decode("utf-8", errors="replace")
+    )
+    return JsonResponse({"code": 0, "event": event.pk, "duplicate": not created})
+
+
+class CallbackFilterForm(forms.Form):
+    event_type = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any type"), *CallbackEventType.choices],
+    )
+    unknown = forms.BooleanField(required=False, label="Unknown types only")
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *CallbackState.choices])
+    stream = forms.CharField(required=False, max_length=128)
+
+
+@requires(Capability.VIEW_AUDIT)
+def callback_event_list(request: HttpRequest) -> HttpResponse:
+    form = CallbackFilterForm(request.GET or None)
+    events = CssCallbackEvent.objects.listing().visible_to(request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["event_type"] is not None:
+            events = events.filter(event_type=data["event_type"])
+        if data["unknown"]:
+            events = events.filter(state=CallbackState.UNKNOWN)
+        if data["state"]:
+            events = events.filter(state=data["state"])
+        if data["stream"]:
+            events = events.filter(stream_name=data["stream"])
+    return render_list(
+        request, "recordings/callback_events.html", {"form": form, "page": paginate(request, events, 50)}
+    )
+
+
+@requires(Capability.VIEW_AUDIT)
+def callback_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(CssCallbackEvent.objects.visible_to(request.user), pk=pk)
+    can_operate = has_capability(request.user, Capability.OPERATE_RECORDINGS)
+    return render(request, "recordings/callback_event.html", {"event": event, "can_operate": can_operate})
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def callback_event_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(CssCallbackEvent.objects.visible_to(request.user), pk=pk)
+    event = callbacks.css_callback_replay(event_id=event.pk, actor=current_user(request))
+    messages.success(request, f"Event #{event.pk} applied again: {event.get_state_display().lower()}.")
+    return redirect("recordings:callback_event_detail", pk=event.pk)

@@ -1,0 +1,1 @@
+"""Review: moderation of recording files — the queue, verdicts, automatic checks, recognition, interactions."""

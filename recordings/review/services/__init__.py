@@ -1,0 +1,1 @@
+"""The moderation workflows: review, automatic checks, recognition."""

@@ -1,0 +1,1 @@
+"""Sessions: recordings and their lifecycle, schedules and recurrence, orchestration, reconciliation, stopping."""

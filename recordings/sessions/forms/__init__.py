@@ -1,0 +1,1 @@
+"""The forms of recording sessions and schedules."""

@@ -1,0 +1,64 @@
+"""Forms of recording sessions: starting one (page and API), filtering the list, and API events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+
+from dashboard.params import DayField
+from dashboard.timezones import day_end, day_start
+from recordings.models import ClientApp, Room
+from recordings.sessions.lifecycle import SessionState, Trigger
+
+
+class StartForm(forms.Form):
+    duration_minutes = forms.IntegerField(
+        label="Planned duration (minutes)",
+        min_value=1,
+        max_value=24 * 60,
+        initial=60,
+        required=False,
+        help_text="The recording stops by itself at the end; you can stop it earlier.",
+    )
+    # Repeating a start with the same key returns the first recording instead of a second one (on the pages a
+    # fresh key per form makes a double click harmless).
+    idempotency_key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, room: Room | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.room = room
+
+    def clean_duration_minutes(self) -> int | None:
+        minutes = self.cleaned_data.get("duration_minutes")
+        if minutes and self.room is not None and minutes > self.room.effective_max_recording_minutes:
+            raise forms.ValidationError(
+                f"At most {self.room.effective_max_recording_minutes} minutes: the room's hard maximum."
+            )
+        return minutes
+
+
+class LiveEventForm(forms.Form):
+    type = forms.ChoiceField(choices=[("live_started", "live_started"), ("live_ended", "live_ended")])
+
+
+class SessionFilterForm(forms.Form):
+    state = forms.ChoiceField(choices=[("", "Any state"), *SessionState.choices], required=False)
+    app = forms.ModelChoiceField(
+        queryset=ClientApp.objects.order_by("name"), required=False, empty_label="Any app"
+    )
+    room = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"placeholder": "Room name or key"}), label="Room"
+    )
+    trigger = forms.ChoiceField(choices=[("", "Any trigger"), *Trigger.choices], required=False)
+    since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def since_at(self) -> datetime | None:
+        day = self.cleaned_data.get("since")
+        return day_start(day) if day else None
+
+    def until_at(self) -> datetime | None:
+        day = self.cleaned_data.get("until")
+        return day_end(day) if day else None

@@ -1,0 +1,1 @@
+"""The models of recording sessions and schedules (registered through `recordings.models`)."""

@@ -1,0 +1,1 @@
+"""The orchestration's workflows: keyword-only, atomic and audited."""

@@ -1,0 +1,3 @@
+"""Fixtures shared by the recordings tests."""
+
+from recordings.sessions.tests.orchestration_support import orch_emulator  # noqa: F401

@@ -1,0 +1,1 @@
+"""The recording and schedule pages."""

@@ -1,0 +1,173 @@
+"""Schedule pages: the list with next occurrences, create/edit (with the concurrency booking check),
+pause/resume, and a 14-day calendar."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.params import ascii_int
+from dashboard.timezones import format_local
+from recordings.estimates import recording_estimate
+from recordings.models import Schedule
+from recordings.sessions.forms.schedules import ScheduleForm
+from recordings.sessions.services import schedules as services
+
+CALENDAR_DAYS = 14
+NEXT_IN_LIST = 3
+NEXT_ON_FORM = 10
+
+
+@requires(Capability.VIEW_RECORDINGS)
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    schedules = list(Schedule.objects.listing())
+    statuses = services.schedule_statuses(schedules, now=now)
+    rows = [
+        {
+            "schedule": schedule,
+            "status": statuses[schedule.pk],
+            "next": []
+            if schedule.paused or statuses[schedule.pk].finished
+            else schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_IN_LIST),
+        }
+        for schedule in schedules
+    ]
+    return render(
+        request,
+        "recordings/schedule_list.html",
+        {"rows": rows, "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS)},
+    )
+
+
+def described_schedule(form: ScheduleForm, schedule: Schedule) -> Schedule | None:
+    """The schedule as the form describes it: the submitted values when they are valid, else the saved one."""
+    if form.is_bound:
+        return form.save(commit=False) if form.is_valid() else None
+    return schedule if schedule.pk else None
+
+
+def estimate_context(request: HttpRequest, schedule: Schedule | None) -> dict[str, object]:
+    """The estimate card of the schedule form: its next occurrence priced on top of the month so far."""
+    if not has_capability(request.user, Capability.ESTIMATE):
+        return {}
+    now = timezone.now()
+    upcoming = schedule.windows(start=now, end=now + timedelta(days=366), limit=1) if schedule else []
+    if schedule is None or not upcoming:
+        return {"can_estimate": True, "next_window": None}
+    window = upcoming[0]
+    minutes = window.duration // timedelta(minutes=1)
+    return {
+        "can_estimate": True,
+        "next_window": window,
+        "estimate_minutes": minutes,
+        "estimate": recording_estimate(room=schedule.room, start=window.start, minutes=minutes),
+    }
+
+
+def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
+    form = ScheduleForm(request.POST or None, instance=schedule)
+    candidate = described_schedule(form, schedule)
+    booking = None
+    if request.method == "POST" and candidate is not None:
+        booking = services.schedule_booking_check(schedule=candidate)
+        if booking is not None and booking.over and not form.cleaned_data["confirm_overbooking"]:
+            when = format_local(booking.first_conflict) if booking.first_conflict else ""
+            form.add_error(
+                "confirm_overbooking",
+                f"At its busiest this books {booking.peak} concurrent recordings on CAR project "
+                f"{candidate.room.client_app.car_project_id}, which has {booking.total} concurrencies"
+                + (f" (first at {when})" if when else "")
+                + ". Recordings beyond that wait for a free concurrency and may fail. Tick to save anyway.",
+            )
+            form.needs_confirmation = True
+        else:
+            saved = services.schedule_save(schedule=candidate, actor=current_user(request))
+            if booking is None:
+                messages.warning(
+                    request, "CAR could not be asked for the project's concurrencies; not checked."
+                )
+            messages.success(request, f"Schedule “{saved.name}” saved.")
+            return redirect("recordings:schedule_list")
+    now = timezone.now()
+    upcoming = (
+        schedule.windows(start=now, end=now + timedelta(days=366), limit=NEXT_ON_FORM) if schedule.pk else []
+    )
+    context = {
+        "form": form,
+        "schedule": schedule,
+        "status": services.schedule_statuses([schedule], now=now)[schedule.pk] if schedule.pk else None,
+        "upcoming": upcoming,
+        **estimate_context(request, candidate),
+    }
+    return render(request, "recordings/schedule_form.html", context)
+
+
+@requires(Capability.ESTIMATE)
+def schedule_estimate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The estimate card again, for the values the form holds now (htmx, as they change)."""
+    schedule = get_object_or_404(Schedule, pk=pk) if pk else Schedule()
+    form = ScheduleForm(request.GET, instance=schedule)
+    context = estimate_context(request, described_schedule(form, schedule))
+    return render(request, "recordings/schedule_form.html#estimate", context)
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    schedule = Schedule(time_zone=timezone.get_current_timezone_name())
+    room_pk = ascii_int(request.GET.get("room"), maximum=2**31 - 1)
+    if room_pk is not None:
+        schedule.room_id = room_pk
+    return schedule_form(request, schedule)
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return schedule_form(
+        request, get_object_or_404(Schedule.objects.select_related("room__client_app"), pk=pk)
+    )
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def schedule_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=pk)
+    services.schedule_set_paused(schedule=schedule, paused=True, actor=current_user(request))
+    messages.success(request, f"Schedule “{schedule.name}” paused.")
+    return redirect("recordings:schedule_list")
+
+
+@requires(Capability.OPERATE_RECORDINGS)
+@require_POST
+def schedule_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, pk=pk)
+    services.schedule_set_paused(schedule=schedule, paused=False, actor=current_user(request))
+    messages.success(request, f"Schedule “{schedule.name}” resumed.")
+    return redirect("recordings:schedule_list")
+
+
+def calendar_days(start: datetime, entries: list[services.CalendarEntry]) -> list[dict[str, object]]:
+    """One row per local day from `start`, with the entries starting that day in time order."""
+    by_day: dict[date, list[services.CalendarEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: e.window.start):
+        by_day[timezone.localtime(entry.window.start).date()].append(entry)
+    first = timezone.localtime(start).date()
+    return [
+        {"day": first + timedelta(days=n), "entries": by_day.get(first + timedelta(days=n), [])}
+        for n in range(CALENDAR_DAYS)
+    ]
+
+
+@requires(Capability.VIEW_RECORDINGS)
+def schedule_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    end = today + timedelta(days=CALENDAR_DAYS)
+    entries = services.calendar_entries(start=today, end=end, now=timezone.now())
+    return render(request, "recordings/schedule_calendar.html", {"days": calendar_days(today, entries)})

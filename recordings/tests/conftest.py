@@ -1,3 +1,0 @@
-"""Fixtures shared by the recordings tests."""
-
-from recordings.tests.orchestration_support import orch_emulator  # noqa: F401

@@ -1,1 +1,0 @@
-"""Recordings views, one module per area (catalog, sessions, schedules, live, files, review)."""
