@@ -303,6 +303,16 @@ class RecordingFile(models.Model):
             models.Index(fields=["session", "content_start"], name="recfile_session_idx"),
             models.Index(fields=["format", "-content_start", "-id"], name="recfile_format_start_idx"),
             models.Index(fields=["review_status", "-content_start", "-id"], name="recfile_review_start_idx"),
+            # The review queue's age (count, oldest, median wait) reads only the pending files, in index order.
+            models.Index(
+                fields=["discovered_at"],
+                condition=Q(review_status=ReviewStatus.PENDING, deleted_at__isnull=True),
+                name="recfile_pending_age_idx",
+            ),
+            # The storage totals' cache key: the newest deletion, without reading every file.
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="recfile_deleted_idx"
+            ),
         ]
 
     def __str__(self) -> str:

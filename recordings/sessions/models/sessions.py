@@ -197,7 +197,14 @@ class RecordingSession(models.Model):
                 violation_error_message="This room is already being recorded: stop that recording first.",
             ),
         ]
-        indexes = [models.Index(fields=["state", "planned_start"])]
+        indexes = [
+            models.Index(fields=["state", "planned_start"]),
+            # The recordings list: newest first, a page is an index range scan at 100,000 sessions.
+            models.Index(fields=["-planned_start", "-id"], name="session_start_idx"),
+            # The cost report's month filter (billing.report_data): sessions planned, or run, within a month.
+            models.Index(fields=["planned_end", "planned_start"], name="session_planned_end_idx"),
+            models.Index(fields=["ended_at", "concurrency_applied_at"], name="session_ended_applied_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Recording #{self.pk} of {self.room.name}"
