@@ -54,6 +54,18 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.CACHES["default"]["LOCATION"] = url
 
 
+@pytest.fixture(autouse=True)
+def call_log_database(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The Tencent call log commits on its own connection (tencent/calllog.py), which only a transactional test
+    that allows the alias may use: `django_db(transaction=True, databases=[..., "calllog"])`. In any other test
+    it writes in the test's own transaction, so its rows never outlive the test."""
+    marker = request.node.get_closest_marker("django_db")
+    kwargs = marker.kwargs if marker else {}
+    databases = kwargs.get("databases") or ()
+    if not (kwargs.get("transaction") and (databases == "__all__" or "calllog" in databases)):
+        settings.CALL_LOG_DATABASE = "default"
+
+
 def make_user(username: str, role: Role | None = None, **extra: Any) -> User:
     user = User.objects.create_user(
         username=username, password=PASSWORD, email=f"{username}@example.com", **extra

@@ -139,6 +139,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
+# The Tencent call log's own connection (tencent/calllog.py): the same database in autocommit mode, so a call
+# recorded inside a business transaction stays logged when that transaction rolls back. Tests mirror it onto the
+# default test database. SQLite takes one writer at a time and every atomic block holds the write lock from its
+# BEGIN (IMMEDIATE, above): a second connection would wait for the caller's own lock until the busy timeout. So
+# on SQLite the call log is written in the caller's transaction (the demo may lose the log of a rolled-back one).
+DATABASES["calllog"] = {
+    **DATABASES["default"],
+    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    "AUTOCOMMIT": True,
+    "TEST": {"MIRROR": "default"},
+}
+CALL_LOG_DATABASE = "default" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "calllog"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The demo's SQLite cannot enforce NULLS NOT DISTINCT unique constraints (models.W047); PostgreSQL, which
 # production and the tests use, does. Only the embedded demo silences the warning.
