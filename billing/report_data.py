@@ -1,34 +1,22 @@
 """What the cost report reads: the month's sessions as lightweight rows (one values query each for sessions,
-their files' formats, apps and rooms) and Tencent's own usage figures, cached briefly."""
+their files' formats, apps and rooms). Tencent's own usage figures are billing/usage.py's."""
 
 from __future__ import annotations
 
-import gc
-from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import BigIntegerField, Count, Func, Min, Q, QuerySet
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
-from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.estimator.timeline import day_bounds
 from billing.models import PriceBook
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
-from tencent import css, vod
-from tencent.errors import TencentError
-
-USAGE_CACHE_SECONDS = 300
-USAGE_FAILURE_CACHE_SECONDS = 60
-MB_PER_GB = Decimal(1000)
-BYTES_PER_GB = Decimal(10) ** 9
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -39,11 +27,20 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def month_sessions(month: date) -> QuerySet[RecordingSession]:
-    """Sessions planned in the month or holding a concurrency during it."""
+    """Sessions planned in the month or holding a concurrency during it.
+
+    Three arms, each a range one index answers (session_planned_end_idx, session_ended_applied_idx): planned to
+    end after the month begins and start before it ends; or ended after it begins, having held a concurrency
+    before it ends; or not ended yet. PostgreSQL ORs the three index scans (BitmapOr), so the months before
+    and after are never read; the former `planned | (applied & (ended null | ended > lo))` nested the OR
+    inside an AND and scanned every session.
+    """
     lo, hi = month_bounds(month)
-    planned = Q(planned_start__lt=hi, planned_end__gt=lo)
-    ran = Q(concurrency_applied_at__lt=hi) & (Q(ended_at__isnull=True) | Q(ended_at__gt=lo))
-    return RecordingSession.objects.filter(planned | ran)
+    return RecordingSession.objects.filter(
+        Q(planned_end__gt=lo, planned_start__lt=hi)
+        | Q(ended_at__gt=lo, concurrency_applied_at__lt=hi)
+        | Q(ended_at__isnull=True, concurrency_applied_at__lt=hi)
+    )
 
 
 class EpochMicros(Func):
@@ -70,18 +67,34 @@ class EpochMicros(Func):
         return f"({seconds} * 1000000 + {fraction})", (*params, *params)
 
 
+class FormatCount(Count):
+    """COUNT(DISTINCT format) of a session's files, never NULL (each group has a file): Count's converter,
+    which turns NULL into 0, would make Django copy each of the month's 50,000 rows into a list and back."""
+
+    def get_db_converters(self, connection):  # type: ignore[no-untyped-def]
+        return []
+
+
 def session_columns(month: date) -> SessionColumns:
     """The month's sessions with their app's spec and bitrate (one query) and their files' formats and
     storage (one grouped query), transposed into columns."""
     sessions = month_sessions(month)
+    # Only the sessions whose files differ from the default output (one format, in VOD) come back: most
+    # sessions record one MP4 to VOD, so this is a fifth of the rows at most in a usual month.
     files = (
         RecordingFile.objects.filter(session__in=sessions.values("pk"))
         .order_by()
         .values("session_id")
-        .annotate(formats=Count("format", distinct=True), storage=Min("storage"))
+        .annotate(formats=FormatCount("format", distinct=True), storage=Min("storage"))
+        .filter(Q(formats__gt=1) | Q(storage="cos"))
         .values_list("session_id", "formats", "storage")
     )
-    outputs = {session_id: (formats, storage == "cos") for session_id, formats, storage in files}
+    channels_of: dict[int, int] = {}
+    in_cos: set[int] = set()
+    for session_id, formats, storage in files:
+        channels_of[session_id] = formats
+        if storage == "cos":  # "cos" < "vod": the smallest storage is COS when any file is there
+            in_cos.add(session_id)
     rows = list(
         sessions.order_by().values_list(
             "pk",
@@ -99,8 +112,6 @@ def session_columns(month: date) -> SessionColumns:
     pks, room_ids, states, planned_starts, planned_ends, applied, ended, changed, specs, kbps = (
         zip(*rows, strict=True) if rows else ((),) * 10
     )
-    # Sessions with no file yet record one MP4 to VOD, the default output.
-    stored = [outputs.get(pk, (1, False)) for pk in pks]
     priced = {spec: priced_spec(spec) for spec in set(specs)}
     return SessionColumns(
         room_ids=room_ids,
@@ -110,10 +121,11 @@ def session_columns(month: date) -> SessionColumns:
         applied=applied,
         ended=ended,
         changed=changed,
-        specs=[priced[spec] for spec in specs],
+        specs=list(map(priced.__getitem__, specs)),
         bps=[rate * 1000 for rate in kbps],
-        channels=[formats for formats, _ in stored],
-        to_cos=[to_cos for _, to_cos in stored],
+        # Sessions with no file yet record one MP4 to VOD, the default output.
+        channels=[channels_of.get(pk, 1) for pk in pks],
+        to_cos=[pk in in_cos for pk in pks],
     )
 
 
@@ -124,8 +136,9 @@ def app_infos() -> list[AppInfo]:
     ]
 
 
-def room_infos(month: date) -> list[RoomInfo]:
-    rooms = Room.objects.filter(pk__in=month_sessions(month).values("room_id")).order_by()
+def room_infos(room_ids: Iterable[int]) -> list[RoomInfo]:
+    """The rooms of the month's sessions, by the ids already read (not a second pass over the month)."""
+    rooms = Room.objects.filter(pk__in=sorted(set(room_ids))).order_by()
     return [RoomInfo(*values) for values in rooms.values_list("pk", "name", "room_key", "client_app_id")]
 
 
@@ -138,123 +151,19 @@ class PricedReport:
 
 def cost_report(*, month: date, now: datetime) -> PricedReport:
     """The month's report at the price book in effect on its first day (NoPriceBookError without one)."""
-    book = price_book_for(month.replace(day=1))
+    return price_report(month=month, book=price_book_for(month.replace(day=1)), now=now)
+
+
+def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport:
     prices = book.typed
-    with collector_paused():
-        report = month_report(
-            month=month,
-            sessions=session_columns(month),
-            apps=app_infos(),
-            rooms=room_infos(month),
-            prices=prices,
-            context=deployment_context(),
-            now=now,
-        )
-    return PricedReport(report, book, prices)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a month is priced: its rows and columns are hundreds of
-    thousands of acyclic objects (tuples, ints), and each allocation burst set off collections that re-scanned
-    every live object, reclaiming nothing: `make bench-costs` (50,000 sessions) serves the page in about 0.62 s
-    paused and 0.79 s not (at 10,000 sessions the two are within noise). Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@dataclass(frozen=True)
-class UsageDay:
-    day: date
-    upstream_gb: Decimal
-    peak_upstream_mbps: Decimal
-    downstream_gb: Decimal
-
-
-@dataclass(frozen=True)
-class CloudUsage:
-    """Tencent's measured usage of the month so far (UTC+8 days)."""
-
-    days: tuple[UsageDay, ...]
-    peak_record_channels: int
-    vod_storage_gb: Decimal
-    until: datetime
-
-    @property
-    def upstream_gb(self) -> Decimal:
-        return sum((d.upstream_gb for d in self.days), Decimal(0))
-
-    @property
-    def downstream_gb(self) -> Decimal:
-        return sum((d.downstream_gb for d in self.days), Decimal(0))
-
-    @property
-    def peak_upstream_mbps(self) -> Decimal:
-        return max((d.peak_upstream_mbps for d in self.days), default=Decimal(0))
-
-
-@dataclass(frozen=True)
-class UsageResult:
-    usage: CloudUsage | None
-    note: str  # why there is no usage (the cloud call failed, or the month has not begun)
-
-
-def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
-    # Hourly points (a 31-day span is allowed at 60-minute granularity) summed into UTC+8 billing days; an
-    # hour's bandwidth is its busiest 5 minutes, so a day's peak is the largest of its hours.
-    push = css.describe_push_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
-    play = css.describe_bill_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
-    upstream: dict[date, Decimal] = defaultdict(Decimal)
-    peaks: dict[date, Decimal] = defaultdict(Decimal)
-    downstream: dict[date, Decimal] = defaultdict(Decimal)
-    for point in push.points:
-        day = point.time.astimezone(BILLING_TZ).date()
-        upstream[day] += Decimal(str(point.flux_mb)) / MB_PER_GB
-        peaks[day] = max(peaks[day], Decimal(str(point.bandwidth_mbps)))
-    for point in play.points:
-        downstream[point.time.astimezone(BILLING_TZ).date()] += Decimal(str(point.flux_mb)) / MB_PER_GB
-    # One call covers the month: DescribeConcurrentRecordStreamNum takes a span of up to a month (267/36188).
-    points = css.describe_concurrent_record_stream_num(start_time=lo, end_time=until)
-    channels = max((p.num for p in points), default=0)
-    stored = vod.describe_storage_data()
-    days = sorted(set(upstream) | set(downstream))
-    return CloudUsage(
-        days=tuple(
-            UsageDay(day, upstream[day], peaks[day], downstream[day])
-            for day in days
-            if lo <= day_bounds(day)[0]
-        ),
-        peak_record_channels=channels,
-        vod_storage_gb=Decimal(stored.total_storage_bytes) / BYTES_PER_GB,
-        until=until,
+    sessions = session_columns(month)
+    report = month_report(
+        month=month,
+        sessions=sessions,
+        apps=app_infos(),
+        rooms=room_infos(sessions.room_ids),
+        prices=prices,
+        context=deployment_context(),
+        now=now,
     )
-
-
-def cloud_usage(*, month: date, now: datetime) -> UsageResult:
-    """Tencent's usage figures for the month up to now, through the gateway; cached for a few minutes
-    (a failure for one minute, so an unreachable cloud does not slow every page view)."""
-    lo, hi = month_bounds(month)
-    if now <= lo:
-        return UsageResult(None, "The month has not begun: Tencent has no usage for it yet.")
-    until = min(hi, now).replace(second=0, microsecond=0)
-    key = f"billing:usage:{month:%Y-%m}"
-    cached = cache.get(key)
-    if isinstance(cached, UsageResult):
-        return cached
-    try:
-        result = UsageResult(_fetch_usage(lo, until), "")
-        timeout = USAGE_CACHE_SECONDS
-    except TencentError as exc:
-        result = UsageResult(
-            None,
-            f"Tencent's usage figures are unavailable ({exc.code}: {exc.message}); "
-            "the actuals below are computed from the sessions.",
-        )
-        timeout = USAGE_FAILURE_CACHE_SECONDS
-    cache.set(key, result, timeout)
-    return result
+    return PricedReport(report, book, prices)

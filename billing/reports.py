@@ -185,18 +185,21 @@ def planned_columns(sessions: SessionColumns, rooms: Rooms) -> Columns:
 
 def ran_columns(sessions: SessionColumns, rooms: Rooms, now: int) -> Columns:
     """The sessions as they ran: from holding a CAR concurrency until they stopped costing."""
-    kept, starts, ends = [], [], []
-    for i, (state, applied, ended, changed) in enumerate(
-        zip(sessions.states, sessions.applied, sessions.ended, sessions.changed, strict=True)
-    ):
-        if applied is None:
-            continue
-        end = actual_end(state=state, ended_at=ended, state_changed_at=changed, now=now)
-        if end > applied:
-            kept.append(i)
-            starts.append(applied)
-            ends.append(end)
-    return _columns(sessions, kept, starts, ends, rooms)
+    # Most sessions of a month have ended: their end is read directly, without a call per session.
+    ends = [
+        ended
+        if ended is not None
+        else actual_end(state=state, ended_at=None, state_changed_at=changed, now=now)
+        for state, ended, changed in zip(sessions.states, sessions.ended, sessions.changed, strict=True)
+    ]
+    applied = sessions.applied
+    kept = [
+        i
+        for i, (start, end) in enumerate(zip(applied, ends, strict=True))
+        if start is not None and end > start
+    ]
+    starts = [applied[i] for i in kept]
+    return _columns(sessions, kept, starts, [ends[i] for i in kept], rooms)  # type: ignore[arg-type]  # kept: not None
 
 
 def group_costs(columns: Columns, costs: MonthCosts) -> list[Costs]:

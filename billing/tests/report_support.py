@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 
+from billing.report_cache import forget_report
 from billing.tests.factories import at
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
@@ -67,5 +68,7 @@ def worked_december() -> tuple[Room, Room]:
 
 
 def forget_cloud_figures(month: date = date(2026, 12, 1)) -> None:
-    """Drop the cached Tencent figures of the month (usage with its channel peak) and CAR's owned count."""
+    """Drop the cached Tencent figures of the month (usage with its channel peak), CAR's owned count and the
+    month's cached report (priced from the sessions a test has just changed)."""
     cache.delete_many([f"billing:usage:{month:%Y-%m}", "billing:car-owned"])
+    forget_report(month)

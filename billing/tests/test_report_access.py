@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from billing.report_data import UsageResult
 from billing.tests.factories import at
 from billing.tests.report_support import (
     forget_cloud_figures,
@@ -16,6 +15,7 @@ from billing.tests.report_support import (
     make_session,
     worked_december,
 )
+from billing.usage import UsageResult
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
 

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.report_data import UsageResult
 from billing.services import billing_month
 from billing.tests.report_support import make_app, make_room, make_session
+from billing.usage import UsageResult
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

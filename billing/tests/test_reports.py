@@ -36,6 +36,7 @@ from billing.tests.report_support import (
     make_session,
     worked_december,
 )
+from billing.usage import refresh_usage
 from recordings.models import RecordingFile, RecordingSession
 from recordings.sessions.lifecycle import SessionState
 
@@ -145,8 +146,11 @@ def test_report_page_shows_tables_charts_and_price_book(client_as, manager, sett
     assert (
         html.count("data-plotly-figure=") == 4
     )  # drawn by static/js/charts.js (no inline script under the CSP)
-    assert "usage figures are unavailable" in html
+    assert "being fetched in the background" in html  # the page did not wait on the (failing) cloud
     assert "Traceback" not in html
+    refresh_usage(month=DECEMBER, now=AFTER_DECEMBER)  # the job's run: the call fails
+    partial = client_as(manager).get(reverse("billing:report_usage"), {"month": "2026-12"})
+    assert "usage figures are unavailable" in partial.content.decode()
     forget_cloud_figures()
 
 

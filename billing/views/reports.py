@@ -22,9 +22,11 @@ from billing.charts import (
 )
 from billing.estimator.output import cents
 from billing.forms import MonthField
-from billing.report_data import PricedReport, UsageResult, cloud_usage, cost_report
+from billing.report_cache import cached_report
+from billing.report_data import PricedReport, cost_report
 from billing.reports import GroupRow, MonthReport, daily_components
 from billing.services import NoPriceBookError, billing_month
+from billing.usage import UsageResult, cloud_usage
 from dashboard.access import Capability, requires
 from dashboard.csv_export import csv_writer
 
@@ -124,11 +126,12 @@ def report(request: HttpRequest) -> HttpResponse:
     form, month = report_month(request)
     now = timezone.now()
     try:
-        priced = cost_report(month=month, now=now)
+        cached = cached_report(month=month, now=now)
     except NoPriceBookError as exc:
         return render(
             request, "billing/report.html", {"form": form, "month": month, "error": str(exc)}, status=503
         )
+    priced = cached.priced
     usage = cloud_usage(month=month, now=now)
     return render(
         request,
@@ -137,6 +140,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "form": form,
             "month": month,
             "priced": priced,
+            "computed_at": cached.computed_at,
             "report": priced.report,
             "book": priced.price_book,
             "usage": usage,
@@ -144,6 +148,23 @@ def report(request: HttpRequest) -> HttpResponse:
             "top_rooms": priced.report.by_room[:TOP_ROOMS],
             "charts": charts(priced, usage),
         },
+    )
+
+
+@requires(Capability.VIEW_COSTS)
+def report_usage(request: HttpRequest) -> HttpResponse:
+    """The report's Tencent usage section alone: the page asks for it again while the figures are fetched."""
+    _form, month = report_month(request)
+    now = timezone.now()
+    try:
+        priced = cached_report(month=month, now=now).priced
+    except NoPriceBookError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain")
+    usage = cloud_usage(month=month, now=now)
+    return render(
+        request,
+        "billing/report.html#usage",
+        {"month": month, "usage": usage, "usage_lines": usage_lines(priced.report, usage)},
     )
 
 

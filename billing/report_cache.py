@@ -1,0 +1,57 @@
+"""The month's priced report, cached for a minute: the cost pages summarise a month of history, and pricing
+50,000 sessions twice takes the better part of a second, which no page view should pay again and again.
+
+A report is kept per database, month and price book version, with the moment it was computed; the page says
+how old its figures are. After REPORT_FRESH_SECONDS the next view recomputes it (so a change shows within a
+minute); the CSV export always prices the month afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection
+
+from billing.models import PriceBook
+from billing.report_data import PricedReport, price_report
+from billing.services import price_book_for
+
+REPORT_FRESH_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CachedReport:
+    priced: PricedReport
+    computed_at: datetime
+
+
+def _key(month: date, book: PriceBook) -> str:
+    # The database's name: two test workers (or two deployments) sharing one Redis never see each other's.
+    return f"billing:report:{connection.settings_dict['NAME']}:{month:%Y-%m}:{book.pk}.{book.version}"
+
+
+def _index_key(month: date) -> str:
+    return f"billing:report-keys:{connection.settings_dict['NAME']}:{month:%Y-%m}"
+
+
+def cached_report(*, month: date, now: datetime) -> CachedReport:
+    """The month's report as of at most REPORT_FRESH_SECONDS ago (NoPriceBookError without a price book)."""
+    book = price_book_for(month.replace(day=1))
+    key = _key(month, book)
+    found = cache.get(key)
+    if isinstance(found, CachedReport) and now - found.computed_at < timedelta(seconds=REPORT_FRESH_SECONDS):
+        return found
+    fresh = CachedReport(price_report(month=month, book=book, now=now), now)
+    cache.set(key, fresh, REPORT_FRESH_SECONDS)
+    cache.set(_index_key(month), key, REPORT_FRESH_SECONDS)
+    return fresh
+
+
+def forget_report(month: date) -> None:
+    """Drop the month's cached report (the bench's cold runs, tests that change a month's sessions)."""
+    key = cache.get(_index_key(month))
+    if key:
+        cache.delete(key)
+    cache.delete(_index_key(month))

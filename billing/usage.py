@@ -1,0 +1,182 @@
+"""Tencent's own usage figures for a month, fetched in the background and read from the cache by the report.
+
+A month's figures take one call per API, the fewest Tencent allows: the two bandwidth/traffic lists at hourly
+points span up to 31 days (DescribePushBandwidthAndFluxList, 267/78837; DescribeBillBandwidthAndFluxList "cannot
+exceed one month", 267/36098), DescribeConcurrentRecordStreamNum spans up to a month (267/36188) and VOD's
+DescribeStorageData has no span (current totals). A page view never waits on them: with nothing cached it
+enqueues the refresh job and shows the report with a "being fetched" note, which the page fills in by asking
+`/costs/usage/` again; the RQ cron refreshes the current month every few minutes so the cache is rarely cold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import django_rq
+from django.core.cache import cache
+from redis import RedisError
+
+from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.report_data import month_bounds
+from tencent import css, vod
+from tencent.errors import TencentError
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "default"
+REFRESH_JOB = "billing.jobs.refresh_usage_job"
+# The cron refreshes every USAGE_REFRESH_MINUTES; a figure lives a little longer, so a view between two refreshes
+# always finds one.
+USAGE_REFRESH_MINUTES = 5
+USAGE_CACHE_SECONDS = USAGE_REFRESH_MINUTES * 60 + 120
+USAGE_FAILURE_CACHE_SECONDS = 60
+MB_PER_GB = Decimal(1000)
+BYTES_PER_GB = Decimal(10) ** 9
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    day: date
+    upstream_gb: Decimal
+    peak_upstream_mbps: Decimal
+    downstream_gb: Decimal
+
+
+@dataclass(frozen=True)
+class CloudUsage:
+    """Tencent's measured usage of the month so far (UTC+8 days)."""
+
+    days: tuple[UsageDay, ...]
+    peak_record_channels: int
+    vod_storage_gb: Decimal
+    until: datetime
+
+    @property
+    def upstream_gb(self) -> Decimal:
+        return sum((d.upstream_gb for d in self.days), Decimal(0))
+
+    @property
+    def downstream_gb(self) -> Decimal:
+        return sum((d.downstream_gb for d in self.days), Decimal(0))
+
+    @property
+    def peak_upstream_mbps(self) -> Decimal:
+        return max((d.peak_upstream_mbps for d in self.days), default=Decimal(0))
+
+
+@dataclass(frozen=True)
+class UsageResult:
+    usage: CloudUsage | None
+    note: (
+        str  # why there is no usage (the cloud call failed, the month has not begun, or it is being fetched)
+    )
+    refreshing: bool = False  # a job is fetching it: the page asks again
+
+
+def usage_key(month: date) -> str:
+    return f"billing:usage:{month:%Y-%m}"
+
+
+def forget_usage(month: date) -> None:
+    cache.delete(usage_key(month))
+
+
+def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
+    # Hourly points (a 31-day span is allowed at 60-minute granularity) summed into UTC+8 billing days; an
+    # hour's bandwidth is its busiest 5 minutes, so a day's peak is the largest of its hours.
+    push = css.describe_push_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
+    play = css.describe_bill_bandwidth_and_flux(start_time=lo, end_time=until, granularity=60)
+    upstream: dict[date, Decimal] = defaultdict(Decimal)
+    peaks: dict[date, Decimal] = defaultdict(Decimal)
+    downstream: dict[date, Decimal] = defaultdict(Decimal)
+    for point in push.points:
+        day = point.time.astimezone(BILLING_TZ).date()
+        upstream[day] += Decimal(str(point.flux_mb)) / MB_PER_GB
+        peaks[day] = max(peaks[day], Decimal(str(point.bandwidth_mbps)))
+    for point in play.points:
+        downstream[point.time.astimezone(BILLING_TZ).date()] += Decimal(str(point.flux_mb)) / MB_PER_GB
+    points = css.describe_concurrent_record_stream_num(start_time=lo, end_time=until)
+    channels = max((p.num for p in points), default=0)
+    stored = vod.describe_storage_data()
+    days = sorted(set(upstream) | set(downstream))
+    return CloudUsage(
+        days=tuple(
+            UsageDay(day, upstream[day], peaks[day], downstream[day])
+            for day in days
+            if lo <= day_bounds(day)[0]
+        ),
+        peak_record_channels=channels,
+        vod_storage_gb=Decimal(stored.total_storage_bytes) / BYTES_PER_GB,
+        until=until,
+    )
+
+
+def not_begun(month: date, now: datetime) -> UsageResult | None:
+    if now <= month_bounds(month)[0]:
+        return UsageResult(None, "The month has not begun: Tencent has no usage for it yet.")
+    return None
+
+
+def refresh_usage(*, month: date, now: datetime) -> UsageResult:
+    """Ask Tencent (four calls, one per API) for the month's usage up to now and cache it; a failure is cached
+    for a minute with a note, so an unreachable cloud is not asked on every view."""
+    early = not_begun(month, now)
+    if early is not None:
+        return early
+    lo, hi = month_bounds(month)
+    until = min(hi, now).replace(second=0, microsecond=0)
+    try:
+        result = UsageResult(_fetch_usage(lo, until), "")
+        timeout = USAGE_CACHE_SECONDS
+    except TencentError as exc:
+        result = UsageResult(
+            None,
+            f"Tencent's usage figures are unavailable ({exc.code}: {exc.message}); "
+            "the actuals below are computed from the sessions.",
+        )
+        timeout = USAGE_FAILURE_CACHE_SECONDS
+    cache.set(usage_key(month), result, timeout)
+    return result
+
+
+def enqueue_refresh(month: date) -> bool:
+    """Queue the month's refresh once (a fixed job id: views arriving together share one job)."""
+    try:
+        queue = django_rq.get_queue(QUEUE)
+        job_id = f"billing-usage-{month:%Y-%m}"
+        job = queue.fetch_job(job_id)
+        if job is not None and job.get_status(refresh=False) in {
+            "queued",
+            "started",
+            "scheduled",
+            "deferred",
+        }:
+            return True
+        queue.enqueue(REFRESH_JOB, month.isoformat(), job_id=job_id, result_ttl=0, job_timeout=120)
+    except RedisError as exc:
+        logger.warning("The usage refresh of %s could not be queued: %s", month, exc)
+        return False
+    return True
+
+
+def cloud_usage(*, month: date, now: datetime) -> UsageResult:
+    """What the report shows: the cached figures, else a note while the refresh job (queued here) runs."""
+    early = not_begun(month, now)
+    if early is not None:
+        return early
+    cached = cache.get(usage_key(month))
+    if isinstance(cached, UsageResult):
+        return cached
+    if not enqueue_refresh(month):
+        return UsageResult(
+            None, "Tencent's usage figures cannot be fetched right now (the job queue is down)."
+        )
+    return UsageResult(
+        None,
+        "Tencent's usage figures are being fetched in the background (one call per API for the month).",
+        refreshing=True,
+    )
