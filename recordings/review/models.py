@@ -59,6 +59,13 @@ class RejectReason(models.Model):
         return self.label
 
 
+class ReviewClaimQuerySet(models.QuerySet["ReviewClaim"]):
+    def active_on(self, recording: RecordingFile, now: datetime) -> ReviewClaim | None:
+        """The file's claim (with its moderator) while it holds; None when there is none or it expired."""
+        claim = self.select_related("moderator").filter(file=recording).first()
+        return claim if claim is not None and claim.is_active(now) else None
+
+
 class ReviewClaim(models.Model):
     """Who is reviewing a file right now; stale once `expires_at` passes (anyone may then take it)."""
 
@@ -66,6 +73,8 @@ class ReviewClaim(models.Model):
     moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+
+    objects = ReviewClaimQuerySet.as_manager()
 
     class Meta:
         constraints = [

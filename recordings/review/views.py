@@ -64,12 +64,11 @@ def _htmx(request: HttpRequest) -> bool:
 def _panel_context(request: HttpRequest, recording: RecordingFile) -> dict[str, Any]:
     """What the panels that change in place need: claim, notes, verdict form, history, status, the undo offer."""
     user, now = current_user(request), timezone.now()
-    claim = ReviewClaim.objects.select_related("moderator").filter(file=recording).first()
     verdicts = list(ReviewVerdict.objects.filter(file=recording).history())
     current = next((verdict for verdict in verdicts if verdict.is_current), None)
     return {
         "file": recording,
-        "claim": claim if claim is not None and claim.is_active(now) else None,
+        "claim": ReviewClaim.objects.active_on(recording, now),
         "verdicts": verdicts,
         "notes": ReviewNote.objects.filter(file=recording).select_related("author"),
         "can_decide": review.may_decide(user, recording) and not recording.is_deleted,

@@ -90,13 +90,8 @@ def _locked_file(file_pk: int) -> RecordingFile:
     return recording
 
 
-def _active_claim(recording: RecordingFile, now: datetime) -> ReviewClaim | None:
-    claim = ReviewClaim.objects.select_related("moderator").filter(file=recording).first()
-    return claim if claim is not None and claim.is_active(now) else None
-
-
 def _refuse_if_claimed_by_other(recording: RecordingFile, actor: User, now: datetime) -> None:
-    claim = _active_claim(recording, now)
+    claim = ReviewClaim.objects.active_on(recording, now)
     if claim is not None and claim.moderator_id != actor.pk:
         raise ReviewError(
             f"{claim.moderator.get_username()} is reviewing this file "
