@@ -281,48 +281,50 @@ class VodStorage:
     # --- housekeeping ----------------------------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
+        # Requests settle concurrently: everything is decided under the lock, so each event is queued once.
         expired: list[str] = []
-        finished: list[tuple[VodMedia, str, int]] = []
+        finished: list[dict[str, Any]] = []
         with self.state.lock:
             for media in self.state.media.values():
                 if media.expire_time is not None and media.expire_time <= now:
                     expired.append(media.file_id)
                     continue
                 if media.pending_class and media.pending_ready_at <= now:
-                    original = media.storage_class
+                    finished.append(self._finished(media, media.storage_class, media.pending_class, 0))
                     self._book_exit(media, now)
                     media.storage_class, media.class_since = media.pending_class, now
                     media.pending_class, media.pending_ready_at = "", 0.0
                     media.restore_ready_at = media.restore_until = None
-                    finished.append((media, original, 0))
+                    media.restore_tier = ""
                 elif (
                     media.restore_tier
+                    and not media.pending_class  # restore_tier then names the class change's retrieval
                     and media.restore_ready_at is not None
                     and media.restore_ready_at <= now
                 ):
                     days = round(((media.restore_until or now) - media.restore_ready_at) / DAY)
-                    finished.append((media, media.storage_class, days))
+                    finished.append(self._finished(media, media.storage_class, media.storage_class, days))
+                    media.restore_tier = ""  # announced once; the copy stays readable until restore_until
                 if media.restore_until is not None and media.restore_until <= now and not media.pending_class:
                     media.restore_ready_at = media.restore_until = None
                     media.restore_tier = ""
             self._sample_storage(now)
-        for media, original, days in finished:
-            self.events.emit(
-                "RestoreMediaComplete",
-                "RestoreMediaCompleteEvent",
-                {
-                    "FileId": media.file_id,
-                    "OriginalStorageClass": original,
-                    "TargetStorageClass": media.storage_class,
-                    "RestoreTier": media.restore_tier,
-                    "RestoreDay": days,
-                },
-            )
-            media.restore_tier = ""  # announced once; a restored copy stays readable until restore_until
+        for body in finished:
+            self.events.emit("RestoreMediaComplete", "RestoreMediaCompleteEvent", body)
         for file_id in expired:
             self._remove(file_id, "expired")
         if finished or expired:
             self.state.save()
+
+    @staticmethod
+    def _finished(media: VodMedia, original: str, target: str, days: int) -> dict[str, Any]:
+        return {
+            "FileId": media.file_id,
+            "OriginalStorageClass": original,
+            "TargetStorageClass": target,
+            "RestoreTier": media.restore_tier,
+            "RestoreDay": days,
+        }
 
     def book_exit(self, media: VodMedia, now: float) -> None:
         """A file leaves its class (deleted): bill the rest of the class's minimum duration."""

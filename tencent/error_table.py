@@ -38,6 +38,7 @@ SDK_VOD = "SDK tencentcloud/vod/v20180717/errorcodes.py"
 COMMON_DOC = "Tencent Cloud API 3.0 common error codes (linked from every API page)"
 CAR_DOC = "CAR API page 'Error Code' (document/api/1158/{page})"
 CSS_DOC = "CSS API page 'Error Code' (document/api/267/{page})"
+VOD_DOC = "VOD API page (document/api/266/{page})"
 
 T, P, G = Kind.TRANSIENT, Kind.PERMANENT, Kind.GONE
 
@@ -262,6 +263,52 @@ VOD_TABLES: dict[str, dict[str, Rule]] = {
         **_VOD_BASE,
         **_rules(G, SDK_VOD + ": RESOURCENOTFOUND_FILENOTEXIST", "ResourceNotFound.FileNotExist"),
     },
+    # Storage lifecycle. A class change or restore of a file that is gone cannot be made good by asking again.
+    "ModifyMediaStorageClass": {
+        **_VOD_BASE,
+        **_rules(
+            P,
+            VOD_DOC.format(page=46008) + ": class change not allowed, or tier missing or wrong",
+            "InvalidParameterValue.StorageClass",
+            "InvalidParameterValue.UnsupportedStorageClass",
+            "InvalidParameterValue.RestoreTier",
+            "InvalidParameterValue.UnsupportedRestoreTier",
+            "InvalidParameterValue.OriginalStorageClass",
+        ),
+        # "任务重复": a retrieval of the file is still running; the same change goes through once it is done.
+        **_rules(T, SDK_VOD + ": FAILEDOPERATION_TASKDUPLICATE", "FailedOperation.TaskDuplicate"),
+    },
+    "RestoreMedia": {
+        **_VOD_BASE,
+        **_rules(
+            P,
+            VOD_DOC.format(page=48378) + ": not an archive class, RestoreDay or tier wrong",
+            "InvalidParameterValue.OriginalStorageClass",
+            "InvalidParameterValue.RestoreDay",
+            "InvalidParameterValue.RestoreTier",
+            "InvalidParameterValue.UnsupportedRestoreTier",
+        ),
+        # A restore of the file is already running: what the call asks for is under way.
+        **_rules(G, SDK_VOD + ": FAILEDOPERATION_TASKDUPLICATE", "FailedOperation.TaskDuplicate"),
+    },
+    "ModifyMediaInfo": {
+        **_VOD_BASE,
+        **_rules(
+            P,
+            SDK_VOD + ": INVALIDPARAMETERVALUE_EXPIRETIME / INVALIDPARAMETER_EXPIRETIME",
+            "InvalidParameterValue.ExpireTime",
+            "InvalidParameter.ExpireTime",
+        ),
+        # Setting or clearing the expiry of a file that no longer exists: nothing is left to keep or delete.
+        **_rules(G, SDK_VOD + ": RESOURCENOTFOUND_FILENOTEXIST", "ResourceNotFound.FileNotExist"),
+    },
+    # ConfirmEvents of a handle older than 30 s answers a parameter error (4000); the event is pulled again.
+    "PullEvents": {**_VOD_BASE},
+    "ConfirmEvents": {**_VOD_BASE},
+    "ModifyEventConfig": {**_VOD_BASE},
+    "DescribeEventConfig": {**_VOD_BASE},
+    "DescribeStorageDetails": {**_VOD_BASE},
+    "DescribeCDNUsageData": {**_VOD_BASE},
 }
 
 # COS answers with its own codes; the gateway names them (HTTP status when there is none).
@@ -271,9 +318,25 @@ COS_TABLES: dict[str, dict[str, Rule]] = {
         **_rules(T, "COS error codes: ServiceUnavailable", "ServiceUnavailable"),
         **_rules(T, "COS error codes: HTTP 5xx", "HTTP500", "HTTP502", "HTTP503", "HTTP504"),
     }
-    for action in ("ListObjects", "DeleteObject")
+    for action in ("ListObjects", "DeleteObject", "HeadObject", "CopyObject", "RestoreObject")
 }
-COS_TABLES["DeleteObject"].update(_rules(G, "COS error codes: NoSuchKey", "NoSuchKey"))
+for _action in ("DeleteObject", "HeadObject", "CopyObject", "RestoreObject"):
+    COS_TABLES[_action].update(_rules(G, "COS error codes: NoSuchKey", "NoSuchKey"))
+# A HEAD answer has no body: cos-python-sdk-v5 names a missing object NoSuchResource (a bare 404 otherwise).
+COS_TABLES["HeadObject"].update(
+    _rules(G, "cos-python-sdk-v5: HEAD 404 without a body", "NoSuchResource", "HTTP404")
+)
+# An archived object must be restored before it can be copied (to change its class) or read.
+COS_TABLES["CopyObject"].update(
+    _rules(P, "COS error codes: InvalidObjectState (archived, not restored)", "InvalidObjectState")
+)
+COS_TABLES["RestoreObject"].update(
+    {
+        **_rules(P, "COS error codes: InvalidObjectState (not an archive class)", "InvalidObjectState"),
+        # A restore of the object is already running: what the call asks for is under way.
+        **_rules(G, "COS POST Object restore: 409 RestoreAlreadyInProgress", "RestoreAlreadyInProgress"),
+    }
+)
 
 TABLES: dict[str, dict[str, Rule]] = {**CAR_TABLES, **CSS_TABLES, **VOD_TABLES, **COS_TABLES}
 

@@ -108,6 +108,7 @@ class VodMedia:
     bitrate_bps: int
     container: str
     storage_class: str
+    expire_time: datetime | None = None  # None: never expires ("9999-12-31T23:59:59Z")
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,41 @@ class MediaSearchPage:
 class StorageData:
     total_storage_bytes: int
     request_id: str
+    standard_bytes: int = 0
+    infrequent_bytes: int = 0
+    archive_bytes: int = 0
+    deep_archive_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    """One interval of a usage series: bytes stored / retrieved / served, or bps, from `time` on."""
+
+    time: datetime
+    value: int
+
+
+@dataclass(frozen=True)
+class VodEvent:
+    """An event of VOD's reliable queue; confirm `handle` within 30 s or it is pulled again."""
+
+    handle: str
+    event_type: str  # FileDeleted, RestoreMediaComplete, … (others are passed through untyped)
+    file_ids: list[str]
+    restore_tier: str = ""
+    restore_day: int = 0  # 0: a permanent retrieval (the class changed)
+    original_storage_class: str = ""
+    target_storage_class: str = ""
+
+
+@dataclass(frozen=True)
+class CosObjectHead:
+    key: str
+    size_bytes: int
+    etag: str
+    storage_class: str
+    restore_ongoing: bool  # a POST ?restore is still running
+    restore_expires: datetime | None  # a restored copy is readable until then
 
 
 @dataclass(frozen=True)
