@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
-from billing.estimator.prices import CAR_REGIONS, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
+from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
 from billing.forms import COS_REGIONS, MAX_DURATION_MINUTES, MAX_RECORDINGS, EstimateRequestForm
 from billing.services import NoPriceBookError, estimate_plan
 from dashboard.access import Capability
@@ -37,6 +37,9 @@ RECORDING_SCHEMA: dict[str, Any] = {
         },
         "retention_days": {"type": "integer", "minimum": 1, "default": 30},
     },
+    # COS keeps recordings only in its standard classes (the calculator form says the same).
+    "if": {"properties": {"storage": {"const": "cos"}}, "required": ["storage"]},
+    "then": {"properties": {"storage_class": {"enum": list(COS_CLASSES)}}},
 }
 
 REQUEST_SCHEMA: dict[str, Any] = {

@@ -2,6 +2,7 @@ from django.urls import path
 
 from billing import api
 from billing.views import budgets, calculator, capacity, pricebooks, reports
+from dashboard.api import api_route
 
 app_name = "billing"
 
@@ -18,5 +19,5 @@ urlpatterns = [
     path("costs/budgets/new/", budgets.budget_create, name="budget_create"),
     path("costs/budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),
     path("costs/budgets/<int:pk>/delete/", budgets.budget_remove, name="budget_delete"),
-    path("api/v1/estimates", api.estimates, name="api_estimates"),
+    api_route(api.estimates, name="api_estimates"),
 ]

@@ -1,13 +1,16 @@
 """The business-backend JSON API toolkit: bearer-token auth, role checks, JSON errors and the OpenAPI document.
 
 An API view is a plain function decorated with `api_operation(...)`, which authenticates the token, checks the
-capability, parses the JSON body and registers the operation (with its schemas, examples and the errors it can
-answer) for the OpenAPI document that dashboard/openapi.py builds. `by_method` joins the operations sharing one
-URL into one Django view.
+capability, parses the JSON body, checks it and the query parameters against the declared schemas
+(dashboard/apischema.py) and registers the operation (with its schemas, examples and the errors it can answer)
+for the OpenAPI document that dashboard/openapi.py builds. `by_method` joins the operations sharing one URL into
+one Django view, and `api_route` gives that view its URL pattern from the path the operations declare: each path
+is written once, in its `api_operation`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,10 +21,12 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from dashboard.access import Capability, has_capability
+from dashboard.apischema import body_errors, compile_schema, query_errors
 from dashboard.jsonbody import BadJsonBody, loads_object, request_body
 from dashboard.models import ApiToken
 from dashboard.params import QueryError
@@ -137,6 +142,8 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+BAD_BODY_MESSAGE = "The request body is invalid."
+BAD_QUERY_MESSAGE = "Invalid query parameter."
 
 
 def api_operation(
@@ -177,6 +184,8 @@ def api_operation(
         other_success or {},
     )
     OPERATIONS.append(operation)
+    body_schema = compile_schema(request_schema) if request_schema is not None else None
+    query_schemas = {name: compile_schema(param.schema) for name, param in operation.query.items()}
 
     def decorator(view: ApiView) -> ApiView:
         operation.view = view
@@ -193,12 +202,17 @@ def api_operation(
             request.user = user
             try:
                 body = parse_json_body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
+                if body_schema is not None and (fields := body_errors(body_schema, body)):
+                    return error_response(400, BAD_BODY_MESSAGE, fields)
+                if fields := query_errors(request.GET, query_schemas):
+                    return error_response(400, BAD_QUERY_MESSAGE, fields)
                 return view(request, body, **kwargs)
             except ApiError as exc:
                 return error_response(exc.status, exc.message, exc.fields)
             except QueryError as exc:
-                return error_response(400, "Invalid query parameter.", {exc.field: [exc.message]})
+                return error_response(400, BAD_QUERY_MESSAGE, {exc.field: [exc.message]})
 
+        wrapper.api_operation = operation  # type: ignore[attr-defined]  # read by by_method and api_route
         return wrapper
 
     return decorator
@@ -217,7 +231,21 @@ def by_method(**views: ApiView) -> ApiView:
         return view(request, **kwargs)
 
     dispatch.api_methods = sorted(views)  # type: ignore[attr-defined]  # the reference test checks them
+    dispatch.api_paths = sorted({view.api_operation.path for view in views.values()})  # type: ignore[attr-defined]
     return dispatch
+
+
+# A path parameter's URL converter: ids are whole numbers (anything else is the API's JSON 404), keys are text.
+CONVERTERS = {"id": "int"}
+
+
+def api_route(view: ApiView, *, name: str) -> URLPattern:
+    """The URL pattern serving a `by_method` view at the path its operations declare (under /api/v1)."""
+    paths: list[str] = getattr(view, "api_paths", [])
+    if len(paths) != 1:
+        raise ValueError(f"{name}: the operations of one URL must declare one path, not {paths}")
+    route = re.sub(r"\{(\w+)\}", lambda m: f"<{CONVERTERS.get(m[1], 'str')}:{m[1]}>", "api/v1" + paths[0])
+    return path(route, view, name=name)
 
 
 @csrf_exempt

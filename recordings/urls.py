@@ -1,5 +1,6 @@
 from django.urls import path
 
+from dashboard.api import api_route
 from recordings.catalog import api as rooms_api
 from recordings.catalog import views as catalog
 from recordings.media import api as files_api
@@ -28,8 +29,8 @@ urlpatterns = [
     path("rooms/<int:pk>/edit/", catalog.room_edit, name="room_edit"),
     path("rooms/<int:pk>/deactivate/", catalog.room_deactivate, name="room_deactivate"),
     path("rooms/<int:pk>/delete/", catalog.room_delete, name="room_delete"),
-    path("api/v1/rooms", rooms_api.rooms_collection, name="api_rooms"),
-    path("api/v1/rooms/<str:room_key>", rooms_api.room_resource, name="api_room"),
+    api_route(rooms_api.rooms_collection, name="api_rooms"),
+    api_route(rooms_api.room_resource, name="api_room"),
 ]
 
 # Outputs: CSS callbacks, live streams and recording files.
@@ -53,8 +54,8 @@ urlpatterns += [
     path("files/<int:pk>/", file_views.file_detail, name="file_detail"),
     path("files/<int:pk>/signed-url/", file_views.file_signed_url, name="file_signed_url"),
     path("files/<int:pk>/delete/", file_views.file_delete, name="file_delete"),
-    path("api/v1/files", files_api.files_collection, name="api_files"),
-    path("api/v1/files/<int:id>", files_api.file_resource, name="api_file"),
+    api_route(files_api.files_collection, name="api_files"),
+    api_route(files_api.file_resource, name="api_file"),
 ]
 
 # Orchestration: recording sessions and their API.
@@ -73,13 +74,11 @@ urlpatterns += [
     path("schedules/<int:pk>/estimate/", schedule_views.schedule_estimate, name="schedule_estimate"),
     path("schedules/<int:pk>/pause/", schedule_views.schedule_pause, name="schedule_pause"),
     path("schedules/<int:pk>/resume/", schedule_views.schedule_resume, name="schedule_resume"),
-    path("api/v1/recordings", recordings_api.recordings_collection, name="api_recordings"),
-    path("api/v1/recordings/<int:pk>", recordings_api.recording_resource, name="api_recording"),
-    path("api/v1/recordings/<int:pk>/stop", recordings_api.recording_stop_view, name="api_recording_stop"),
-    path(
-        "api/v1/rooms/<str:room_key>/recordings", recordings_api.room_recordings, name="api_room_recordings"
-    ),
-    path("api/v1/rooms/<str:room_key>/events", recordings_api.room_events, name="api_room_events"),
+    api_route(recordings_api.recordings_collection, name="api_recordings"),
+    api_route(recordings_api.recording_resource, name="api_recording"),
+    api_route(recordings_api.recording_stop_view, name="api_recording_stop"),
+    api_route(recordings_api.room_recordings, name="api_room_recordings"),
+    api_route(recordings_api.room_events, name="api_room_events"),
 ]
 
 # Moderation: the review queue, a file's review page and its actions, statistics.
@@ -95,12 +94,6 @@ urlpatterns += [
     path("review/files/<int:pk>/notes/", review_views.review_note_add, name="review_note_add"),
     path("review/files/<int:pk>/checks/", review_views.review_checks, name="review_checks"),
     path("review/files/<int:pk>/recognize/", review_views.review_recognize, name="review_recognize"),
-    path(
-        "api/v1/rooms/<str:room_key>/interactions", review_api.room_interactions, name="api_room_interactions"
-    ),
-    path(
-        "api/v1/recordings/<int:id>/interactions",
-        review_api.recording_interactions,
-        name="api_recording_interactions",
-    ),
+    api_route(review_api.room_interactions, name="api_room_interactions"),
+    api_route(review_api.recording_interactions, name="api_recording_interactions"),
 ]

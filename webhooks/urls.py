@@ -1,5 +1,6 @@
 from django.urls import path
 
+from dashboard.api import api_route
 from webhooks import api, views
 
 app_name = "webhooks"
@@ -13,9 +14,9 @@ urlpatterns = [
     path("webhooks/<int:pk>/test/", views.endpoint_test, name="endpoint_test"),
     path("webhooks/<int:pk>/delete/", views.endpoint_delete, name="endpoint_delete"),
     path("webhooks/deliveries/<int:pk>/redeliver/", views.delivery_redeliver, name="delivery_redeliver"),
-    path("api/v1/webhooks", api.endpoints_collection, name="api_endpoints"),
-    path("api/v1/webhooks/deliveries/<int:id>/redeliver", api.delivery_redeliver_view, name="api_redeliver"),
-    path("api/v1/webhooks/<int:id>", api.endpoint_resource, name="api_endpoint"),
-    path("api/v1/webhooks/<int:id>/test", api.endpoint_test_view, name="api_endpoint_test"),
-    path("api/v1/webhooks/<int:id>/deliveries", api.endpoint_deliveries_view, name="api_endpoint_deliveries"),
+    api_route(api.endpoints_collection, name="api_endpoints"),
+    api_route(api.delivery_redeliver_view, name="api_redeliver"),
+    api_route(api.endpoint_resource, name="api_endpoint"),
+    api_route(api.endpoint_test_view, name="api_endpoint_test"),
+    api_route(api.endpoint_deliveries_view, name="api_endpoint_deliveries"),
 ]

@@ -65,8 +65,10 @@ class RequestIdMiddleware:
             logcontext.bind(room=kwargs["room_key"])
         elif "room_pk" in kwargs:
             logcontext.bind(room=kwargs["room_pk"])
-        elif route and "pk" in kwargs and route.startswith(("session_", "api_recording", "live_session")):
+        elif route and "pk" in kwargs and route.startswith(("session_", "live_session")):
             logcontext.bind(recording=kwargs["pk"])
+        elif route and "id" in kwargs and route.startswith("api_recording"):  # the API's /recordings/{id}/…
+            logcontext.bind(recording=kwargs["id"])
         elif route and "pk" in kwargs and route.startswith(("room_", "live_room")):
             logcontext.bind(room=kwargs["pk"])
         return None

@@ -202,9 +202,9 @@ def recording_start(request: HttpRequest, body: dict[str, Any], room_key: str) -
     other_success={202: QUEUE_DOWN},
     errors={404: NO_RECORDING},
 )
-def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
+def recording_stop(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     with enqueue.watch_deferred() as deferred:
-        session = services.session_stop(session=find_recording(pk), actor=current_user(request))
+        session = services.session_stop(session=find_recording(id), actor=current_user(request))
     return json_response(recording_json(find_recording(session.pk)), status=202 if deferred else 200)
 
 
@@ -219,8 +219,8 @@ def recording_stop(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpR
     response_example={**RECORDING_EXAMPLE, "files_found": 1, "files": [FILE_EXAMPLE]},
     errors={404: NO_RECORDING},
 )
-def recording_read(request: HttpRequest, body: dict[str, Any], pk: int) -> HttpResponse:
-    session = find_recording(pk)
+def recording_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
+    session = find_recording(id)
     return json_response({**recording_json(session), "files": files_payload(session, request.user)})
 
 

@@ -1,0 +1,168 @@
+"""Checking an API request against the schemas its operation declares, with `jsonschema` (JSON Schema 2020-12,
+the dialect of OpenAPI 3.1).
+
+The declared schemas are the contract: what they refuse never reaches the view. Each failure becomes a message
+keyed by the field it concerns, in the API's error shape (`fields`): `name`, `recordings[0].start`, … A list of
+plain values (tags, formats, events names) is reported on the list itself, a list of objects on the item.
+Query parameters arrive as text: a declared integer or boolean is read first (ASCII digits; true/false), then
+checked like a body field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+from dashboard.params import ascii_int, parse_moment
+
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes"}, {"0", "false", "no"}
+TYPE_WORDS = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
+# Only the formats whose meaning the console relies on are checked; `uri` and the like are the views' (which
+# also refuse private addresses, …). A date-time is what the console can store: see dashboard/params.py.
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time")
+def _is_moment(value: object) -> bool:
+    return not isinstance(value, str) or parse_moment(value) is not None
+
+
+def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator for `schema`; a schema that is not valid JSON Schema fails here, at import time."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FORMATS)
+
+
+def body_errors(validator: Draft202012Validator, body: Any) -> dict[str, list[str]]:
+    """The messages of each field of `body` that the schema refuses (empty when it is valid)."""
+    return _collect(validator.iter_errors(body))
+
+
+def query_errors(
+    params: Mapping[str, Any], validators: Mapping[str, Draft202012Validator]
+) -> dict[str, list[str]]:
+    """The messages of each declared query parameter that is present but refused by its schema."""
+    fields: dict[str, list[str]] = {}
+    for name, validator in validators.items():
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        value = _read_query_value(raw, validator.schema)
+        if value is _UNREADABLE:
+            fields[name] = [_query_message(validator.schema, raw, None)]
+            continue
+        error = next(iter(validator.iter_errors(value)), None)
+        if error is not None:
+            fields[name] = [_query_message(validator.schema, raw, error)]
+    return fields
+
+
+_UNREADABLE = object()
+
+
+def _read_query_value(raw: str, schema: dict[str, Any]) -> Any:
+    types = _types(schema)
+    if "integer" in types:
+        value = ascii_int(raw)
+        return _UNREADABLE if value is None else value
+    if "boolean" in types:
+        word = raw.lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else _UNREADABLE
+    return raw
+
+
+def _query_message(schema: Any, raw: str, error: ValidationError | None) -> str:
+    types = _types(schema)
+    if "integer" in types:
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return f"A whole number from {low} to {high}."
+        return f"A whole number of at least {low}." if low is not None else "A whole number."
+    if "boolean" in types:
+        return "Use true or false."
+    if "enum" in schema:
+        return f"Select a valid choice. {raw} is not one of the available choices."
+    return _message(error) if error is not None else "Enter a valid value."
+
+
+def _types(schema: Any) -> list[str]:
+    declared = schema.get("type", [])
+    return declared if isinstance(declared, list) else [declared]
+
+
+def _collect(errors: Iterable[ValidationError]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        for key, message in _keyed_messages(error):
+            messages = fields.setdefault(key, [])
+            if message not in messages:
+                messages.append(message)
+    return dict(sorted(fields.items()))
+
+
+def _keyed_messages(error: ValidationError) -> list[tuple[str, str]]:
+    path = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [(_key([*path, name]), "This field is required.") for name in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        return [(_key([*path, name]), "Unknown field.") for name in sorted(set(error.instance) - known)]
+    if path and isinstance(path[-1], int) and not _is_object_schema(error.schema):
+        path = path[:-1]  # a list of plain values: the list is the field
+    return [(_key(path), _message(error))]
+
+
+def _is_object_schema(schema: Any) -> bool:
+    return isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
+
+
+def _key(path: list[str | int]) -> str:
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "__all__"
+
+
+def _message(error: ValidationError) -> str:
+    keyword, expected, value = error.validator, error.validator_value, error.instance
+    if keyword == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"Enter {' or '.join(TYPE_WORDS.get(str(t), str(t)) for t in wanted)}."
+    if keyword in {"enum", "const"}:
+        return f"Select a valid choice. {value} is not one of the available choices."
+    if keyword == "maxLength":
+        return f"At most {expected} characters (this has {len(value)})."
+    if keyword == "minLength":
+        return f"At least {expected} characters (this has {len(value)})."
+    if keyword == "minimum":
+        return f"Ensure this value is greater than or equal to {expected}."
+    if keyword == "maximum":
+        return f"Ensure this value is less than or equal to {expected}."
+    if keyword == "exclusiveMinimum":
+        return f"Ensure this value is greater than {expected}."
+    if keyword == "exclusiveMaximum":
+        return f"Ensure this value is less than {expected}."
+    if keyword == "maxItems":
+        return f"At most {expected} items (this has {len(value)})."
+    if keyword == "minItems":
+        return f"At least {expected} items (this has {len(value)})."
+    if keyword == "uniqueItems":
+        return "The items must differ."
+    if keyword == "pattern":
+        return f"Enter a valid value (matching {expected})."
+    if keyword == "format" and expected == "date-time":
+        return "An ISO 8601 date-time."
+    if keyword in {"oneOf", "anyOf"}:
+        return str(error.schema.get("description") or "Enter a valid value.")
+    return "Enter a valid value."
