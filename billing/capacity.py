@@ -58,7 +58,10 @@ def booked_peaks(bookings: Sequence[Booking], days: Sequence[date]) -> DayPeaks:
 
 def capacity_days(bookings: Sequence[Booking], days: Sequence[date], owned: int | None) -> list[CapacityDay]:
     """Each of the consecutive `days` with its peaks; a day is over capacity when its peak exceeds `owned`."""
-    peaks = booked_peaks(bookings, days)
+    return days_from_peaks(booked_peaks(bookings, days), days, owned)
+
+
+def days_from_peaks(peaks: DayPeaks, days: Sequence[date], owned: int | None) -> list[CapacityDay]:
     return [
         CapacityDay(
             day,
@@ -74,4 +77,8 @@ def pack_recommendation(
     bookings: Sequence[Booking], days: Sequence[date], packs: Mapping[str, PackPrice]
 ) -> CarResult:
     """The cheapest monthly/daily pack mix per spec covering every day's peak of the bookings."""
-    return car_cost(booked_peaks(bookings, days).by_spec, packs)
+    return packs_for_peaks(booked_peaks(bookings, days), packs)
+
+
+def packs_for_peaks(peaks: DayPeaks, packs: Mapping[str, PackPrice]) -> CarResult:
+    return car_cost(peaks.by_spec, packs)

@@ -3,12 +3,16 @@ active schedules that have no session yet) and the CAR concurrency owned, asked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 
-from billing.capacity import Booking
+from billing.capacity import Booking, booked_peaks
+from billing.estimator.sweep import DayPeaks
+from billing.estimator.timeline import day_bounds
 from recordings.models import ClientApp, RecordingSession, Schedule
 from recordings.sessions.lifecycle import SessionState
 from recordings.sessions.models.schedules import MAX_SCHEDULE_MINUTES
@@ -16,6 +20,7 @@ from tencent import car
 from tencent.errors import TencentError
 
 OWNED_CACHE_SECONDS = 300
+BOOKINGS_CACHE_SECONDS = 60
 OWNED_FAILURE_CACHE_SECONDS = 60
 BOOKED_STATES = (SessionState.SCHEDULED, SessionState.STARTING, SessionState.RECORDING, SessionState.STOPPING)
 
@@ -39,10 +44,52 @@ def bookings(start: datetime, end: datetime) -> list[Booking]:
         .values_list("schedule_id", "planned_start")
     )
     for schedule in Schedule.objects.active().select_related("room__client_app"):
-        for window in schedule.windows(start=earliest, end=end):
-            if window.end > start and (schedule.pk, window.start) not in materialised:
-                found.append(Booking(window.start, window.end, schedule.room.client_app.concurrency_spec))
+        spec = schedule.room.client_app.concurrency_spec  # once per schedule, not per occurrence
+        found.extend(
+            Booking(window.start, window.end, spec)
+            for window in schedule.windows(start=earliest, end=end)
+            if window.end > start and (schedule.pk, window.start) not in materialised
+        )
     return found
+
+
+def _generation_key() -> str:
+    return f"billing:capacity-generation:{connection.settings_dict['NAME']}"
+
+
+def forget_bookings() -> None:
+    """Start afresh: cached peaks of every range are left to expire unread (tests that book and look again)."""
+    generation = cache.get(_generation_key(), 0)
+    cache.set(_generation_key(), generation + 1, None)
+
+
+@dataclass(frozen=True)
+class BookedRanges:
+    """The booked peaks of each run of consecutive days asked for, and when they were computed."""
+
+    peaks: tuple[DayPeaks, ...]
+    computed_at: datetime
+
+
+def booked_ranges(ranges: Sequence[Sequence[date]], *, now: datetime) -> BookedRanges:
+    """Each range's peaks from one expansion of the schedules over the ranges' union (the calendar's 28 days
+    and next month overlap), cached for BOOKINGS_CACHE_SECONDS per set of ranges: expanding 500 schedules
+    over two months takes most of a second, too long for every view of the page."""
+    key = "billing:capacity:{}:{}:{}".format(
+        connection.settings_dict["NAME"],
+        cache.get(_generation_key(), 0),
+        ",".join(f"{days[0]:%Y%m%d}+{len(days)}" for days in ranges),
+    )
+    found = cache.get(key)
+    if isinstance(found, BookedRanges):
+        return found
+    start = min(day_bounds(days[0])[0] for days in ranges)
+    end = max(day_bounds(days[-1])[1] for days in ranges)
+    booked = bookings(start, end)
+    # day_peaks clips every booking to its range, so the union's bookings serve each range as they are.
+    result = BookedRanges(tuple(booked_peaks(booked, days) for days in ranges), now)
+    cache.set(key, result, BOOKINGS_CACHE_SECONDS)
+    return result
 
 
 @dataclass(frozen=True)

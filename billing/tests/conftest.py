@@ -28,12 +28,14 @@ def _no_cached_report() -> Iterator[None]:
     """Each test prices its own sessions: no report cached by an earlier test of this worker's database."""
     from django.utils import timezone
 
+    from billing.capacity_data import forget_bookings
     from billing.report_cache import forget_report
     from billing.services import billing_month
 
     months = {billing_month(timezone.now()), date(2026, 12, 1)}
     for month in months:
         forget_report(month)
+    forget_bookings()
     yield
     for month in months:
         forget_report(month)

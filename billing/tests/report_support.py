@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 
+from billing.capacity_data import forget_bookings
 from billing.report_cache import forget_report
 from billing.tests.factories import at
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
@@ -68,7 +69,8 @@ def worked_december() -> tuple[Room, Room]:
 
 
 def forget_cloud_figures(month: date = date(2026, 12, 1)) -> None:
-    """Drop the cached Tencent figures of the month (usage with its channel peak), CAR's owned count and the
-    month's cached report (priced from the sessions a test has just changed)."""
+    """Drop the cached Tencent figures of the month (usage with its channel peak), CAR's owned count, the
+    month's cached report and the capacity calendar's bookings (a test has just changed the sessions)."""
     cache.delete_many([f"billing:usage:{month:%Y-%m}", "billing:car-owned"])
     forget_report(month)
+    forget_bookings()

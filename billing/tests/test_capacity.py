@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.capacity import Booking, capacity_days, pack_recommendation
-from billing.capacity_data import bookings
+from billing.capacity_data import bookings, forget_bookings
 from billing.estimator.timeline import BILLING_TZ
 from billing.tests.factories import LIST_PRICES, at
 from billing.tests.report_support import forget_cloud_figures, make_app, make_room, make_session
@@ -102,4 +102,47 @@ def test_page_uses_cars_own_count(client_as, manager, emulator):
     html = response.content.decode()
     assert "CAR DescribeConcurrentCount, 1 project" in html
     assert 'data-testid="owned"' in html
+    forget_cloud_figures()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("list_price_book")
+def test_page_expands_each_schedule_once_and_reuses_the_bookings(
+    client_as, manager, settings, monkeypatch, django_assert_max_num_queries
+):
+    """The calendar's 28 days and next month come from one expansion of the schedules; the next view within the
+    minute reads the cached peaks and expands nothing."""
+    settings.TENCENT_API_ENDPOINT = "127.0.0.1:9"
+    settings.TENCENT_RETRY_ATTEMPTS = 1
+    forget_cloud_figures()
+    for index in range(3):
+        Schedule.objects.create(
+            room=make_room(make_app(f"App {index}", "S", 6000), f"room-{index}"),
+            name=f"nightly {index}",
+            kind=ScheduleKind.WEEKLY,
+            time_zone="Asia/Singapore",
+            weekdays="0,1,2,3,4,5,6",
+            start_time=time(20, 0),
+            duration_minutes=60,
+        )
+    expanded: list[int] = []
+    windows = Schedule.windows
+
+    def counting(self, **kwargs):  # type: ignore[no-untyped-def]
+        expanded.append(self.pk)
+        return windows(self, **kwargs)
+
+    monkeypatch.setattr(Schedule, "windows", counting)
+    client = client_as(manager)
+    client.get(reverse("billing:capacity"), {"owned": "2"})  # CAR's failure is remembered for a minute
+    forget_bookings()
+    expanded.clear()
+    with django_assert_max_num_queries(12):
+        first = client.get(reverse("billing:capacity"), {"owned": "2"})
+    assert sorted(expanded) == sorted(Schedule.objects.values_list("pk", flat=True))  # once each
+    assert first.status_code == 200 and "over by 1" in first.content.decode()  # 3 nightly against 2
+    second = client.get(reverse("billing:capacity"), {"owned": "2"})
+    assert len(expanded) == 3 and second.content.decode().count("over by 1") == first.content.decode().count(
+        "over by 1"
+    )
     forget_cloud_figures()

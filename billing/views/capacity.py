@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from billing.capacity import capacity_days, pack_recommendation
-from billing.capacity_data import bookings, owned_concurrency
+from billing.capacity import days_from_peaks, packs_for_peaks
+from billing.capacity_data import booked_ranges, owned_concurrency
 from billing.deployment import deployment_context
-from billing.estimator.timeline import BILLING_TZ, day_bounds
+from billing.estimator.timeline import BILLING_TZ
 from billing.report_data import month_bounds
 from billing.services import NoPriceBookError, price_book_for
 from dashboard.access import Capability, requires
@@ -38,14 +38,16 @@ def capacity(request: HttpRequest) -> HttpResponse:
     owned = owned_concurrency()
     count = owned.count if owned.count is not None else entered
 
-    today = timezone.now().astimezone(BILLING_TZ).date()
+    now = timezone.now()
+    today = now.astimezone(BILLING_TZ).date()
     days = [today + timedelta(days=i) for i in range(CALENDAR_DAYS)]
-    booked = bookings(day_bounds(days[0])[0], day_bounds(days[-1])[1])
-    calendar = capacity_days(booked, days, count)
-
     next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     lo, hi = month_bounds(next_month)
     month_days = [next_month + timedelta(days=i) for i in range((hi - lo).days)]
+    booked = booked_ranges([days, month_days], now=now)
+    calendar_peaks, month_peaks = booked.peaks
+    calendar = days_from_peaks(calendar_peaks, days, count)
+
     specs = sorted({spec for day in calendar for spec in day.peaks})
     context: dict[str, object] = {
         "form": form,
@@ -56,6 +58,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
         "rows": [(day, [day.peaks.get(spec, 0) for spec in specs]) for day in calendar],
         "over_days": sum(1 for day in calendar if day.over),
         "next_month": next_month,
+        "booked_at": booked.computed_at,
     }
     try:
         book = price_book_for(next_month)
@@ -65,7 +68,5 @@ def capacity(request: HttpRequest) -> HttpResponse:
         region = deployment_context().car_region
         context["book"] = book
         context["car_region"] = region
-        context["recommendation"] = pack_recommendation(
-            bookings(lo, hi), month_days, book.typed.car_packs[region]
-        )
+        context["recommendation"] = packs_for_peaks(month_peaks, book.typed.car_packs[region])
     return render(request, "billing/capacity.html", context)
