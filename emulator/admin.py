@@ -7,7 +7,9 @@
 - `POST /_emulator/reset` → stops every push and forgets all state (the CAR applications too);
 - `GET|POST|DELETE /_emulator/car/applications` → CAR's console, emulated: the kind and page of each application
   (`webapps.py`; POST one entry or a list, added or replaced by project and application id);
-- `GET /_emulator/apps/<name>/<file>` → the sample WEB client apps shipped with the emulator (`emulator/sample_apps/`).
+- `GET /_emulator/apps/<name>/<file>` → the sample WEB client apps shipped with the emulator (`emulator/sample_apps/`);
+- `POST /_emulator/channels/<room>`, `GET …?after=<seq>` → the sample live room's comments and gifts
+  (`webchannel.py`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from emulator.callbacks import CallbackFaults
 from emulator.faults import ActionFault
 from emulator.replies import Reply, file_reply, json_reply, text
 from emulator.webapps import ApplicationSpecError
+from emulator.webchannel import ChannelError
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
@@ -34,8 +38,10 @@ class FaultSpecError(ValueError):
     pass
 
 
-def handle(emulator: Emulator, method: str, path: str, body: bytes) -> Reply:
+def handle(emulator: Emulator, method: str, path: str, body: bytes, query: str = "") -> Reply:
     route = path.rstrip("/")
+    if route.startswith("/_emulator/channels/"):
+        return _channel(emulator, method, route.removeprefix("/_emulator/channels/"), body, query)
     if route == "/_emulator/state" and method == "GET":
         return json_reply(200, describe(emulator))
     if route == "/_emulator/faults":
@@ -74,6 +80,25 @@ def _applications(emulator: Emulator, method: str, body: bytes) -> Reply:
         except (ValueError, ApplicationSpecError) as exc:
             return json_reply(400, {"error": str(exc)})
         return json_reply(200, [app.to_dict() for app in apps])
+    return json_reply(405, {"error": f"{method} is not allowed here"})
+
+
+def _channel(emulator: Emulator, method: str, room: str, body: bytes, query: str) -> Reply:
+    if method == "POST":
+        try:
+            added = emulator.channels.post(room, json.loads(body or b"{}"))
+        except (ValueError, ChannelError) as exc:
+            return json_reply(400, {"error": str(exc)})
+        return json_reply(200, {"added": added})
+    if method == "GET":
+        try:
+            after = int((parse_qs(query).get("after") or ["0"])[-1])
+        except ValueError:
+            return json_reply(400, {"error": "after is a sequence number"})
+        reply = json_reply(200, emulator.channels.after(room, after))
+        reply.headers["Access-Control-Allow-Origin"] = "*"  # a page served by one's own dev server polls too
+        reply.headers["Cache-Control"] = "no-store"
+        return reply
     return json_reply(405, {"error": f"{method} is not allowed here"})
 
 
@@ -125,6 +150,7 @@ def describe(emulator: Emulator) -> dict[str, Any]:
         "max": renderer.max_sessions,
         "open": renderer.open_count(),
         "unavailable": renderer.unavailable(),
+        "sound_unavailable": renderer.sound_unavailable(),
     }
     state["requests"] = [dataclasses.asdict(request) for request in list(emulator.requests)[-200:]]
     state["callbacks"] = [

@@ -31,6 +31,7 @@ from emulator.signature import verify
 from emulator.state import EmulatorState
 from emulator.usage import UsageService
 from emulator.vod import VodService
+from emulator.webchannel import Channels
 
 logger = logging.getLogger("emulator")
 TICK_SECONDS = 0.5
@@ -77,6 +78,7 @@ class Emulator:
         )
         self.car = CarService(config=config, state=self.state, pusher=self.css)
         self.css.push_ended_listeners.append(self.car.push_ended)
+        self.channels = Channels()  # the sample WEB app's comments and gifts (webchannel.py)
         self.services: dict[str, dict[str, Action]] = {
             "car": self.car.actions(),
             "live": {**self.css.actions(), **UsageService(state=self.state).actions()},
@@ -201,6 +203,7 @@ class Emulator:
         self.callbacks.set_faults(CallbackFaults())
         self.state.reset()
         self.car.applications.clear()
+        self.channels.clear()
         self.requests.clear()
         self._remove_data(TRANSIENT_DIRS + STORED_DIRS)
         self._provision()

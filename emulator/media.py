@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Re-exported: the emulator's other modules and tests import them from here.
 from emulator.probing import MediaError as MediaError
@@ -177,7 +178,7 @@ class LiveStream:
             raise MediaError(f"{self!r} was already started")
         self._prepare_directory()
         with (self.directory / LOG_FILE).open("wb") as log:
-            self._process = subprocess.Popen(
+            self._process = self._popen(
                 self._command(),
                 cwd=self.directory,
                 stdin=subprocess.DEVNULL,
@@ -195,6 +196,10 @@ class LiveStream:
         )
         self._watcher.start()
         self._wait_for_first_segment()
+
+    def _popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        """Start ffmpeg (webrender.RenderedStream starts it so that it dies with the emulator)."""
+        return subprocess.Popen(command, **kwargs)
 
     def stop(self) -> None:
         """Stop ffmpeg (gracefully, then by force) and the watcher; segments stay on disk. Idempotent."""

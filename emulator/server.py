@@ -82,7 +82,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         host = headers.get("host", "").split(":")[0].lower()
         try:
             if url.path.startswith("/_emulator/"):
-                reply = admin.handle(emulator, method, url.path, body)
+                reply = admin.handle(emulator, method, url.path, body, query=url.query)
             elif host.endswith(".myqcloud.com") or "q-sign-algorithm" in query:
                 reply = emulator.cos.handle(
                     method=method, path=url.path, query=query, headers=headers, body=body

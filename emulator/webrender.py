@@ -4,17 +4,29 @@
   resolution and Chromium in kiosk mode on it, or answers why it cannot: Xvfb or Chromium missing, or
   `web_render_max` rendered sessions already running (each costs about a third of a core). The caller then pushes
   the test picture and says why; a rendered page is never a reason for a failed push.
-- `RenderedStream` is a `LiveStream` whose picture is the display (no mouse cursor) and whose sound is silence
-  (no PulseAudio here: a page's own sound is not captured). Stopping the stream closes the browser and the display,
-  so StopPublishStream, DestroySession, a dying push and the emulator's exit all clean up through `stop()`.
-- Xvfb and Chromium run in their own sessions and are ended by process group, so Chromium's helpers go too.
+- Each display has its own PulseAudio daemon with one null sink, the only output Chromium sees; `RenderedStream`
+  pushes the display (no mouse cursor) and that sink's monitor, so a page's sound is in the push and no other
+  page's is. Without PulseAudio (not installed, or it did not start) the sound is silence and `Display.sound`
+  says why (it is part of the push's `picture` in the emulator's state).
+- Stopping the stream closes the browser, the sound server and the display, so StopPublishStream, DestroySession,
+  a dying push and the emulator's exit all clean up through `stop()`. Each process runs in its own session and is
+  ended by process group (Chromium's helpers go too).
+- A SIGKILLed emulator cleans nothing up, so each process is started with PR_SET_PDEATHSIG (SIGKILL): the kernel
+  ends it when the emulator dies. The signal follows the *thread* that forked, so every process is started from
+  one long-lived thread (`_spawn`), never from a request's thread that ends right after StartPublishStream.
+  Chromium's own helpers watch their browser process and exit with it.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import ctypes
+import ctypes.util
+import dataclasses
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,13 +37,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.media import LiveStream
+from emulator.media import LOG_FILE, LiveStream
 
 logger = logging.getLogger(__name__)
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 DISPLAY_TIMEOUT_S = 10.0
+SOUND_TIMEOUT_S = 5.0
 STOP_GRACE_S = 3.0
+SINK = "page"  # the null sink every page plays into; ffmpeg records "page.monitor"
+PR_SET_PDEATHSIG = 1
+# ffmpeg's summary of the x11grab input: its first frame's wall clock (x11grab stamps frames with the wall clock).
+SCREEN_START = re.compile(r"Input #\d+, x11grab, .*\n\s+Duration: [^,]*, start: (\d+\.\d+)")
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_prctl = getattr(_libc, "prctl", None)
+# One long-lived thread forks every process of a display (see the module's docstring on PR_SET_PDEATHSIG).
+_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="webrender-spawn")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Runs in the child between fork and exec: be SIGKILLed when the emulator dies (Linux only)."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the emulator died before the signal was armed
+        os._exit(1)
+
+
+def _spawn(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Popen from the spawner thread, in a new session, dying with the emulator."""
+    parent = os.getpid()
+    options: dict[str, Any] = {
+        "stdin": subprocess.DEVNULL,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+        "start_new_session": True,
+        **kwargs,
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        # preexec_fn only calls prctl and getppid (no locks, no allocation worth speaking of) before exec.
+        return subprocess.Popen(command, preexec_fn=lambda: _die_with_parent(parent), **options)
+
+    return _spawner.submit(start).result()
 
 
 @dataclass(frozen=True)
@@ -48,6 +96,10 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def find_pulseaudio() -> str | None:
+    return shutil.which("pulseaudio")
 
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:
@@ -74,8 +126,11 @@ class Display:
         self._chromium = chromium
         self._released = released
         self._xvfb: subprocess.Popen[bytes] | None = None
+        self._pulse: subprocess.Popen[bytes] | None = None
         self._browser: subprocess.Popen[bytes] | None = None
         self._profile = Path(tempfile.mkdtemp(prefix="cnr-webapp-"))
+        # What the push's sound is: "" while the page's own sound is captured, else why it is silence.
+        self.silent_because = "not started"
         self._closed = False
         self._lock = threading.Lock()
 
@@ -83,10 +138,20 @@ class Display:
     def name(self) -> str:
         return f":{self.number}"
 
+    @property
+    def pulse_server(self) -> str:
+        return f"unix:{self._profile / 'pulse' / 'native'}"
+
+    @property
+    def sound(self) -> str:
+        if self.silent_because:
+            return f"silence ({self.silent_because})"
+        return "the page's sound (PulseAudio null sink)"
+
     def start(self) -> None:
         read_fd, write_fd = os.pipe()
         try:
-            self._xvfb = subprocess.Popen(
+            self._xvfb = _spawn(
                 [
                     "Xvfb",
                     "-displayfd",
@@ -99,10 +164,6 @@ class Display:
                     "-nocursor",
                 ],
                 pass_fds=(write_fd,),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
             )
             os.close(write_fd)
             write_fd = -1
@@ -111,24 +172,63 @@ class Display:
             os.close(read_fd)
             if write_fd >= 0:
                 os.close(write_fd)
-        self._browser = subprocess.Popen(
-            self._browser_command(),
-            env={**os.environ, "DISPLAY": self.name},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        self.silent_because = self._start_sound()
+        env = {**os.environ, "DISPLAY": self.name}
+        # Without a sound server of its own the page must not find the machine's (or another page's) one.
+        env["PULSE_SERVER"] = self.pulse_server if not self.silent_because else "unix:/nonexistent"
+        self._browser = _spawn(self._browser_command(), env=env)
+
+    def _start_sound(self) -> str:
+        """Start this display's PulseAudio with its null sink; "" when it runs, else why the sound is silence."""
+        pulseaudio = find_pulseaudio()
+        if pulseaudio is None:
+            return "PulseAudio is not installed"
+        runtime = self._profile / "pulse"
+        runtime.mkdir(mode=0o700)
+        socket = runtime / "native"
+        home = {
+            "HOME": str(self._profile),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "PULSE_RUNTIME_PATH": str(runtime),
+        }
+        self._pulse = _spawn(
+            [
+                pulseaudio,
+                "--daemonize=no",
+                "-n",  # no default script: nothing but the two modules below (no real sound card, no X11 bell)
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--disable-shm=yes",
+                "-L",
+                f"module-native-protocol-unix socket={socket} auth-anonymous=1",
+                "-L",
+                f"module-null-sink sink_name={SINK} rate=48000 channels=2",
+            ],
+            env={**os.environ, **home},
         )
+        deadline = time.monotonic() + SOUND_TIMEOUT_S
+        while not socket.exists():
+            if self._pulse.poll() is not None or time.monotonic() > deadline:
+                _end_group(self._pulse)
+                self._pulse = None
+                return "PulseAudio did not start"
+            time.sleep(0.05)
+        return ""
 
     def is_open(self) -> bool:
-        return all(p is not None and p.poll() is None for p in (self._xvfb, self._browser))
+        processes = (self._xvfb, self._browser, *([self._pulse] if not self.silent_because else []))
+        return all(p is not None and p.poll() is None for p in processes)
+
+    def pids(self) -> list[int]:
+        """The process ids (and so process groups) of Xvfb, PulseAudio and Chromium."""
+        return [p.pid for p in (self._xvfb, self._pulse, self._browser) if p is not None]
 
     def close(self) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        for process in (self._browser, self._xvfb):
+        for process in (self._browser, self._pulse, self._xvfb):
             if process is not None:
                 _end_group(process)
         shutil.rmtree(self._profile, ignore_errors=True)
@@ -197,6 +297,10 @@ class Renderer:
             return "Chromium is not installed"
         return ""
 
+    def sound_unavailable(self) -> str:
+        """Why a rendered page's sound cannot be pushed ("" when PulseAudio is there to try)."""
+        return "" if find_pulseaudio() else "PulseAudio is not installed"
+
     def open(self, page: Page) -> tuple[Display | None, str]:
         """A display showing the page, or None and why not."""
         reason = self.unavailable()
@@ -232,17 +336,33 @@ class Renderer:
 
 
 class RenderedStream(LiveStream):
-    """A live stream of what the display shows, with silent sound."""
+    """A live stream of what the display shows and what the page plays (silence without PulseAudio).
+
+    The segments' wall-clock times are the screen's: ffmpeg dates the first segment when its output starts,
+    which for a grabbed screen is after the sound input opened (connecting to PulseAudio takes up to a couple of
+    seconds on a busy machine) while the screen was being captured since ffmpeg opened it. x11grab stamps each
+    frame with the wall clock, so the screen input's start (ffmpeg's input summary) dates the push exactly and every
+    segment is shifted by the difference: a comment shown at 12:00:05 is at 12:00:05 on the recording's timeline.
+    The sound input is opened first so it starts no later than the picture."""
 
     def __init__(self, *, display: Display, **kwargs: Any) -> None:
         page = display.page
         super().__init__(width=page.width, height=page.height, fps=page.frame_rate, **kwargs)
         self.display = display
+        self._shift_s: float | None = None  # screen start - ffmpeg's date of the first segment
+        self._shifted: set[str] = set()
 
     def _inputs(self) -> list[str]:
         return [
+            "-loglevel",
+            "info",  # the input summary names the screen's start; -nostats keeps the log small
+            *self._sound_input(),
             "-thread_queue_size",
             "512",
+            "-probesize",
+            "32",
+            "-analyzeduration",
+            "0",
             "-f",
             "x11grab",
             "-draw_mouse",
@@ -253,12 +373,60 @@ class RenderedStream(LiveStream):
             f"{self.width}x{self.height}",
             "-i",
             f"{self.display.name}.0+0,0",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=channel_layout=stereo:sample_rate=48000",
         ]
+
+    def _sound_input(self) -> list[str]:
+        if self.display.silent_because:
+            return ["-re", "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+        return [
+            "-thread_queue_size",
+            "512",
+            "-f",
+            "pulse",
+            "-server",
+            self.display.pulse_server,
+            "-sample_rate",
+            "48000",
+            "-channels",
+            "2",
+            "-fragment_size",
+            "3840",  # 20 ms: the sound is not held back by PulseAudio's default two-second fragments
+            "-i",
+            f"{SINK}.monitor",
+        ]
+
+    def _popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        return _spawn(command, **kwargs)  # ffmpeg too dies with the emulator
+
+    def start(self) -> None:
+        super().start()
+        with self._lock:
+            first = next(iter(self._segments.values()), None)
+        screen_start = self._screen_start()
+        if first is not None and screen_start is not None:
+            self._shift_s = screen_start - first.started_at
+        else:
+            self._shift_s = 0.0
+        self._refresh()
+
+    def _screen_start(self) -> float | None:
+        try:
+            log = (self.directory / LOG_FILE).read_text(errors="replace")
+        except OSError:
+            return None
+        found = SCREEN_START.search(log)
+        return float(found[1]) if found else None
+
+    def _refresh(self) -> None:
+        super()._refresh()
+        shift = self._shift_s
+        if not shift:
+            return
+        with self._lock:
+            for uri, segment in self._segments.items():
+                if uri not in self._shifted:
+                    self._segments[uri] = dataclasses.replace(segment, started_at=segment.started_at + shift)
+                    self._shifted.add(uri)
 
     def stop(self) -> None:
         try:

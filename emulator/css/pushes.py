@@ -183,7 +183,7 @@ class Pushes:
             display, reason = self.renderer.open(page)
             if display is not None:
                 stream = RenderedStream(display=display, title_lines=title_lines, **common)
-                return stream, f"rendered page {page.url}"
+                return stream, f"rendered page {page.url}; sound: {display.sound}"
         picture = LiveStream(
             title_lines=[*title_lines, *([f"WEB page not rendered: {reason}"] if reason else [])],
             width=self.config.video_width,
