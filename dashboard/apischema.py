@@ -28,13 +28,15 @@ TYPE_WORDS = {
     "null": "null",
 }
 # Only the formats whose meaning the console relies on are checked; `uri` and the like are the views' (which
-# also refuse private addresses, …). A date-time is what the console can store: see dashboard/params.py.
+# also refuse private addresses, …). A date-time is what dashboard/params.py reads: ISO 8601 in the range the
+# console can store, without an offset in the console's time zone; as it always has, a bare date passes (its
+# midnight) and the views that want a time of day say so themselves.
 FORMATS = FormatChecker(formats=())
 
 
 @FORMATS.checks("date-time")
 def _is_moment(value: object) -> bool:
-    return not isinstance(value, str) or parse_moment(value) is not None
+    return not isinstance(value, str) or parse_moment(value) is not None  # a non-string is `type`'s to refuse
 
 
 def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:

@@ -52,6 +52,11 @@ WRITE_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": False,
 }
+CREATE_SCHEMA: dict[str, Any] = {
+    **WRITE_SCHEMA,
+    "properties": {k: v for k, v in WRITE_SCHEMA["properties"].items() if k != "rotate_secret"},
+    "required": ["url"],
+}
 ENDPOINT_EXAMPLE: dict[str, Any] = {
     "id": 3,
     "url": "https://backend.example.com/hooks/cnr",
@@ -174,32 +179,19 @@ def invalid(field: str, message: str) -> ApiError:
 
 
 def parse_input(body: dict[str, Any], current: WebhookEndpoint | None) -> services.EndpointInput:
-    unknown = sorted(set(body) - set(WRITE_SCHEMA["properties"]) - ({"rotate_secret"} if current else set()))
-    if unknown or (current is None and "rotate_secret" in body):
-        names = unknown or ["rotate_secret"]
-        raise ApiError(400, "The request body is invalid.", fields={k: ["Unknown field."] for k in names})
-    url = body.get("url", current.url if current else None)
-    if not isinstance(url, str) or not url.strip():
+    """The endpoint's input from a body its operation's schema has checked (fields, types, lengths)."""
+    url = body.get("url", current.url if current else "")
+    if not url.strip():
         raise invalid("url", "This field is required.")
-    if len(url) > 500:
-        raise invalid("url", "At most 500 characters.")
     events = body.get("events", list(current.events) if current else [])
-    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-        raise invalid("events", "A list of event types.")
     app_id = body.get("client_app", current.client_app_id if current else None)
     client_app = None
     if app_id is not None:
-        if not isinstance(app_id, int) or isinstance(app_id, bool):
-            raise invalid("client_app", "A client app id or null.")
         client_app = ClientApp.objects.filter(pk=app_id).first()
         if client_app is None:
             raise invalid("client_app", f"No client app #{app_id}.")
     description = body.get("description", current.description if current else "")
-    if not isinstance(description, str) or len(description) > 200:
-        raise invalid("description", "Text of at most 200 characters.")
     active = body.get("active", current.active if current else True)
-    if not isinstance(active, bool):
-        raise invalid("active", "true or false.")
     return services.EndpointInput(url.strip(), events, client_app, description.strip(), active)
 
 
@@ -233,7 +225,7 @@ def endpoint_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     capability=Capability.MANAGE_WEBHOOKS,
     summary="Add a webhook endpoint",
     tag="Webhooks",
-    request_schema={**WRITE_SCHEMA, "required": ["url"]},
+    request_schema=CREATE_SCHEMA,
     response_schema={
         "type": "object",
         "properties": {
@@ -367,9 +359,7 @@ def endpoint_deliveries(request: HttpRequest, body: dict[str, Any], id: int) -> 
     endpoint = find_endpoint(id)
     deliveries = endpoint.deliveries.select_related("event").prefetch_related("attempt_log")
     state = request.GET.get("state")
-    if state:
-        if state not in {"pending", "delivered", "failed"}:
-            raise ApiError(400, "Invalid query parameter.", fields={"state": ["Unknown state."]})
+    if state:  # pending, delivered or failed: the parameter's schema says so
         deliveries = deliveries.filter(state=state)
     limit = query_int(request.GET, "limit", default=50, maximum=200)
     return json_response({"results": [delivery_json(d) for d in deliveries[:limit]]})
