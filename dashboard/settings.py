@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "alerts",
     "emulator",
     "webhooks",
+    "lifecycle",
 ]
 
 MIDDLEWARE = [

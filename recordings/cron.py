@@ -10,6 +10,7 @@ from rq import cron
 
 from alerts import jobs as alert_jobs
 from billing import cron as billing_cron  # noqa: F401  # registers the cost report's usage refresh
+from lifecycle import cron as lifecycle_cron  # noqa: F401  # registers the daily retention run
 from recordings.media import jobs as media_jobs
 from recordings.sessions import jobs as session_jobs
 from webhooks import cron as webhooks_cron  # noqa: F401  # registers the webhook pump and budget check

@@ -1,0 +1,206 @@
+"""Retention policies, legal holds and what the console last made Tencent do to each recorded file.
+
+A policy belongs to a client app, or overrides it for one room. A hold protects a file, a recording (session) or
+a room. `FileLifecycle` is the console's record of a file's storage class and VOD ExpireTime as last set, so the
+daily `retention_apply` calls Tencent only where the wanted state differs (idempotent).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MAX_DAYS = 36_500  # a century: beyond it "forever" is the honest setting
+
+
+class StorageClass(models.TextChoices):
+    """Tencent's storage classes, warmest first (VOD and COS share the names)."""
+
+    STANDARD = "STANDARD", "Standard"
+    STANDARD_IA = "STANDARD_IA", "Infrequent access"
+    ARCHIVE = "ARCHIVE", "Archive"
+    DEEP_ARCHIVE = "DEEP_ARCHIVE", "Deep archive"
+
+
+def _days(help_text: str) -> models.PositiveIntegerField:  # type: ignore[type-arg]
+    return models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_DAYS)],
+        help_text=help_text,
+    )
+
+
+class RetentionPolicy(models.Model):
+    client_app = models.ForeignKey(
+        "recordings.ClientApp",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="retention_policies",
+    )
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="retention_policies"
+    )
+    keep_days = _days("Days after the recording ends before the file is deleted; empty = keep forever.")
+    rejected_keep_days = _days("Shorter retention for files rejected in review; empty = as keep_days.")
+    standard_ia_after_days = _days(
+        "Move to infrequent access this many days after the recording; empty = never."
+    )
+    archive_after_days = _days("Move to archive (playable only after a restore); empty = never.")
+    deep_archive_after_days = _days("Move to deep archive (playable only after a restore); empty = never.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(client_app__isnull=False, room__isnull=True)
+                | Q(client_app__isnull=True, room__isnull=False),
+                name="retentionpolicy_app_or_room",
+                violation_error_message="A policy belongs to a client app or to one room.",
+            ),
+            models.UniqueConstraint(
+                fields=["client_app"], condition=Q(room__isnull=True), name="retentionpolicy_one_per_app"
+            ),
+            models.UniqueConstraint(fields=["room"], name="retentionpolicy_one_per_room"),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"room {self.room_id}" if self.room_id else f"client app {self.client_app_id}"
+        return f"Retention of {owner}"
+
+    def clean(self) -> None:
+        steps = [
+            ("standard_ia_after_days", self.standard_ia_after_days),
+            ("archive_after_days", self.archive_after_days),
+            ("deep_archive_after_days", self.deep_archive_after_days),
+        ]
+        given = [(name, days) for name, days in steps if days is not None]
+        errors: dict[str, str] = {}
+        for (_, earlier), (name, later) in pairwise(given):
+            if later <= earlier:
+                errors[name] = "Each colder class must come later than the warmer ones."
+        if self.keep_days is not None:
+            for name, days in given:
+                if days >= self.keep_days:
+                    errors.setdefault(name, "A move must come before the file is deleted.")
+        if errors:
+            raise ValidationError(errors)
+
+    def transitions(self) -> list[tuple[int, str]]:
+        """(days, class) in the order they happen."""
+        steps = [
+            (self.standard_ia_after_days, StorageClass.STANDARD_IA),
+            (self.archive_after_days, StorageClass.ARCHIVE),
+            (self.deep_archive_after_days, StorageClass.DEEP_ARCHIVE),
+        ]
+        return sorted((days, str(cls)) for days, cls in steps if days is not None)
+
+
+class LegalHoldQuerySet(models.QuerySet["LegalHold"]):
+    def active(self, at: datetime | None = None) -> LegalHoldQuerySet:
+        at = at or timezone.now()
+        return self.filter(lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=at))
+
+    def covering(self, recording_file: models.Model, at: datetime | None = None) -> LegalHoldQuerySet:
+        """Holds protecting the file: on it, on its recording (session) or on its room."""
+        target = Q(file_id=recording_file.pk)
+        session_id = getattr(recording_file, "session_id", None)
+        room_id = getattr(recording_file, "room_id", None)
+        if session_id:
+            target |= Q(session_id=session_id)
+        if room_id:
+            target |= Q(room_id=room_id)
+        return self.active(at).filter(target)
+
+
+class LegalHold(models.Model):
+    file = models.ForeignKey(
+        "recordings.RecordingFile",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="legal_holds",
+    )
+    session = models.ForeignKey(
+        "recordings.RecordingSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="legal_holds",
+    )
+    room = models.ForeignKey(
+        "recordings.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LegalHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file__isnull=False, session__isnull=True, room__isnull=True)
+                | Q(file__isnull=True, session__isnull=False, room__isnull=True)
+                | Q(file__isnull=True, session__isnull=True, room__isnull=False),
+                name="legalhold_one_target",
+                violation_error_message="A hold is on one file, one recording or one room.",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="legalhold_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        target = (
+            f"file {self.file_id}"
+            if self.file_id
+            else f"recording {self.session_id}"
+            if self.session_id
+            else f"room {self.room_id}"
+        )
+        return f"Legal hold on {target}"
+
+
+class FileLifecycleQuerySet(models.QuerySet["FileLifecycle"]):
+    def needing_attention(self) -> FileLifecycleQuerySet:
+        return self.exclude(last_error="").select_related("file").order_by("-failed_at")
+
+
+class FileLifecycle(models.Model):
+    """What the console last made Tencent do to the file (and the last failure, listed under Needs attention)."""
+
+    file = models.OneToOneField(
+        "recordings.RecordingFile", on_delete=models.CASCADE, related_name="lifecycle"
+    )
+    storage_class = models.CharField(
+        max_length=12, choices=StorageClass.choices, default=StorageClass.STANDARD
+    )
+    class_since = models.DateTimeField(null=True, blank=True)
+    expire_at = models.DateTimeField(
+        null=True, blank=True, help_text="VOD ExpireTime as last set; empty = never."
+    )
+    expire_synced = models.BooleanField(default=False, help_text="Whether expire_at was set at Tencent.")
+    last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FileLifecycleQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Lifecycle of file {self.file_id}"
