@@ -6,6 +6,7 @@ moment are serialised: the second one sees the first one's claim or verdict and 
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.access import Capability, Role, has_capability
 from dashboard.timezones import format_local
+from recordings.emulator_bridge import forward_interactions
 from recordings.models import (
     CheckState,
     Decision,
@@ -465,6 +467,7 @@ def interactions_add(
         raise ReviewError("Interactions belong to a room or a recording.")
     created = known = 0
     batch = list(events)
+    stored: list[dict[str, Any]] = []
     for event in batch:
         if not INTERACTION_KIND_PATTERN.match(event.kind):
             raise ReviewError(f"Invalid kind “{event.kind}”.")
@@ -490,6 +493,7 @@ def interactions_add(
             known += 1  # the same external id arrived in a concurrent request
             continue
         created += 1
+        stored.append({"at": event.at, "kind": event.kind, "text": event.text[:500], "id": event.external_id})
     owner: RecordingSession | Room = session if session is not None else room  # type: ignore[assignment]
     audit.record(
         actor=actor,
@@ -497,6 +501,9 @@ def interactions_add(
         obj=owner,
         changes={"received": len(batch), "created": created, "known": known},
     )
+    room_key = room.room_key if room is not None else session.room.room_key if session is not None else ""
+    # Demo only (no-op against Tencent): the sample WEB app's page shows them too (recordings/emulator_bridge.py).
+    transaction.on_commit(functools.partial(forward_interactions, room_key=room_key, events=stored))
     return created, known
 
 

@@ -31,6 +31,7 @@ from recordings.models import AttentionKind, RecordingSession, RecordTask
 from recordings.sessions.lifecycle import SessionState, Step
 from recordings.sessions.recurrence import Window, split_window
 from recordings.sessions.services.attention import attention
+from recordings.sessions.services.render_note import note_rendering
 from recordings.sessions.services.session_steps import (
     Outcome,
     StateChanged,
@@ -315,6 +316,7 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
             if now - (session.push_started_at or now) > timedelta(
                 seconds=settings.RECORDING_LIVE_TIMEOUT_SECONDS
             ):
+        note_rendering(session, now)
                 raise StepFailed(
                     Step.LIVE,
                     f"The stream did not go live within {settings.RECORDING_LIVE_TIMEOUT_SECONDS} s of the push "
