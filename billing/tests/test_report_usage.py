@@ -70,9 +70,12 @@ def test_a_whole_month_takes_one_call_per_api(emulator, fresh_cache):
 
 
 def test_a_cold_view_does_not_wait_for_tencent_and_queues_one_refresh(
-    fresh_cache, emulator, django_capture_on_commit_callbacks
+    fresh_cache, emulator, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # As in production: the job waits for a worker (the suite runs the default queue's jobs at once).
+    monkeypatch.setitem(settings.RQ_QUEUES[QUEUE], "ASYNC", True)
     queue = django_rq.get_queue(QUEUE)
+    assert queue.is_async
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):  # django-rq enqueues when the transaction commits
         first = cloud_usage(month=fresh_cache, now=now)
