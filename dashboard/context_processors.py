@@ -40,7 +40,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Price books", "billing:pricebook_list", (Capability.VIEW_COSTS,), "Costs"),
     NavItem("Cloud setup", "tencent:cloud_setup", (Capability.OPERATE_RECORDINGS,), "System"),
     NavItem("Webhooks", "webhooks:endpoint_list", (Capability.MANAGE_WEBHOOKS,), "System"),
-    NavItem("Tencent API calls", "tencent:call_list", (Capability.VIEW_AUDIT,), "System"),
+    NavItem("Tencent API calls", "call_list", (Capability.VIEW_AUDIT,), "System"),
     NavItem("CSS callbacks", "recordings:callback_event_list", (Capability.VIEW_AUDIT,), "System"),
     NavItem("Audit log", "audit_log", (Capability.VIEW_AUDIT,), "System"),
     NavItem("API tokens", "token_list", (), "System"),

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from dashboard import views
+from dashboard import calllog_views, views
 from dashboard.api import api_not_found
 from dashboard.demo_mode import demo_logins
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/tokens/", views.token_list, name="token_list"),
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("tencent/calls/", calllog_views.call_list, name="call_list"),
     path("api/v1/openapi.json", views.openapi_json, name="openapi_json"),
     path("api/docs/", views.api_docs, name="api_docs"),
     path("admin/rq/", include("django_rq.urls")),

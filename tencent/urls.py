@@ -5,6 +5,5 @@ from tencent import views
 app_name = "tencent"
 
 urlpatterns = [
-    path("tencent/calls/", views.call_list, name="call_list"),
     path("tencent/setup/", views.cloud_setup, name="cloud_setup"),
 ]

@@ -6,19 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, requires
-from dashboard.listing import paginate, render_list
-from tencent.forms import CallFilterForm, CloudSetupForm
-from tencent.models import ApiCall
+from tencent.forms import CloudSetupForm
 from tencent.setup import tencent_setup_run
-
-
-@requires(Capability.VIEW_AUDIT)
-def call_list(request: HttpRequest) -> HttpResponse:
-    form = CallFilterForm(request.GET or None)
-    calls = form.filter(ApiCall.objects.listing())
-    return render_list(
-        request, "tencent/call_list.html", {"form": form, "page": paginate(request, calls, 50)}
-    )
 
 
 @requires(Capability.OPERATE_RECORDINGS)

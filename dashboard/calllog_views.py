@@ -1,0 +1,60 @@
+"""The Tencent API call log page: every attempt the gateway (tencent/) recorded, filtered and paginated.
+
+The gateway writes the log (tencent/calllog.py); reading it is the console's, like the audit log beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+
+from dashboard.access import Capability, requires
+from dashboard.listing import paginate, render_list
+from dashboard.timezones import day_end, day_start
+from tencent.models import ApiCall, ApiCallQuerySet
+
+
+class CallFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *ApiCall.Outcome.choices])
+    session = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Session id",
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 42"}),
+    )
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = ApiCall.objects.order_by("action").values_list("action", flat=True).distinct()
+        self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+
+    def filter(self, calls: ApiCallQuerySet) -> ApiCallQuerySet:
+        """`calls` narrowed by the valid filters (an invalid form filters nothing and shows its errors)."""
+        if not self.is_valid():
+            return calls
+        data = self.cleaned_data
+        if data["action"]:
+            calls = calls.filter(action=data["action"])
+        if data["outcome"]:
+            calls = calls.filter(outcome=data["outcome"])
+        if data["session"]:
+            calls = calls.filter(session_id=data["session"])
+        if data["since"]:
+            calls = calls.filter(started_at__gte=day_start(data["since"]))
+        if data["until"]:
+            calls = calls.filter(started_at__lte=day_end(data["until"]))
+        return calls
+
+
+@requires(Capability.VIEW_AUDIT)
+def call_list(request: HttpRequest) -> HttpResponse:
+    form = CallFilterForm(request.GET or None)
+    calls = form.filter(ApiCall.objects.listing())
+    return render_list(
+        request, "dashboard/call_list.html", {"form": form, "page": paginate(request, calls, 50)}
+    )
