@@ -52,6 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
         for queue in settings.RQ_QUEUES.values():
             queue["URL"] = url
         settings.CACHES["default"]["LOCATION"] = url
+    # Jobs on the "default" queue run at once, in the process that enqueues them (django-rq's synchronous
+    # queue): the CSS callbacks' apply jobs (recordings/media/enqueue.py), so a test that posts a callback sees
+    # it applied. Tests of the queued path set ASYNC back to True and run a worker themselves.
+    settings.RQ_QUEUES["default"]["ASYNC"] = False
 
 
 @pytest.fixture(autouse=True)

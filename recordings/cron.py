@@ -11,6 +11,7 @@ from rq import cron
 from alerts import jobs as alert_jobs
 from billing import cron as billing_cron  # noqa: F401  # registers the cost report's usage refresh
 from lifecycle import cron as lifecycle_cron  # noqa: F401  # registers the daily retention run
+from recordings.media import enqueue
 from recordings.media import jobs as media_jobs
 from recordings.sessions import jobs as session_jobs
 from webhooks import cron as webhooks_cron  # noqa: F401  # registers the webhook pump and budget check
@@ -46,6 +47,14 @@ cron.register(
     cron="*/2 * * * *",
     job_timeout=120,
     name="recordings-reconcile-pushes",
+)
+# Stored CSS callbacks whose apply job was lost or never ran (no worker, Redis down) are asked for again.
+cron.register(
+    media_jobs.sweep_callbacks,
+    queue_name=enqueue.QUEUE,
+    interval=5,
+    job_timeout=60,
+    name="recordings-sweep-callbacks",
 )
 # Alerts for people (alerts/): conditions read from the database, so a run lost with Redis is made good by the next.
 cron.register(

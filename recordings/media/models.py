@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
@@ -30,6 +30,7 @@ class CallbackEventType(models.IntegerChoices):
 
 
 class CallbackState(models.TextChoices):
+    PENDING = "pending", "Waiting to be applied"
     PROCESSED = "processed", "Processed"
     UNKNOWN = "unknown", "Unknown event type (stored only)"
     FAILED = "failed", "Failed"
@@ -60,9 +61,38 @@ class CssCallbackEventQuerySet(models.QuerySet["CssCallbackEvent"]):
         )
         return self.exclude(pk__in=reporting_hidden.values("pk"))
 
+    def store(self, event: CssCallbackEvent) -> tuple[int, bool]:
+        """Insert `event`, or count one more delivery of the stored event with its dedupe_key, in one statement:
+        `INSERT … ON CONFLICT (dedupe_key) DO UPDATE SET duplicates = duplicates + 1 RETURNING id, duplicates`
+        (PostgreSQL, and SQLite from 3.35). Returns (pk, created). bulk_create's update_conflicts can only copy
+        the new row's values, not count, hence the statement written here; a concurrent duplicate waits on the
+        unique index and then counts itself."""
+        connection = connections[self.db]
+        meta, quote = self.model._meta, connection.ops.quote_name
+        fields = [field for field in meta.concrete_fields if not field.primary_key]
+        values = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
+        table, duplicates = quote(meta.db_table), quote("duplicates")
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({quote('dedupe_key')}) DO UPDATE SET {duplicates} = {table}.{duplicates} + 1 "
+            f"RETURNING {quote('id')}, {duplicates}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            pk, deliveries_after_first = cursor.fetchone()
+        event.pk = pk
+        return pk, deliveries_after_first == 0
+
+    def waiting(self) -> CssCallbackEventQuerySet:
+        """Stored and not applied yet (a worker applies them; see recordings.media.services.callbacks)."""
+        return self.filter(processed_at__isnull=True)
+
 
 class CssCallbackEvent(models.Model):
-    """One accepted CSS callback, exactly as it arrived."""
+    """One accepted CSS callback, exactly as it arrived. Stored by the request (state pending, processed_at
+    empty) and applied by an RQ job of its stream's lane, in arrival order (recordings.media.services.callbacks).
+    """
 
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     event_type = models.IntegerField(null=True, blank=True, help_text="Null when the body had none.")
@@ -77,14 +107,31 @@ class CssCallbackEvent(models.Model):
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=CallbackState.choices, default=CallbackState.PROCESSED)
     error = models.TextField(blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was applied; empty: waiting."
+    )
     duplicates = models.PositiveIntegerField(default=0, help_text="Deliveries after the first one.")
+    lane = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The apply lane of its stream: one stream's events are applied by one lane, in order.",
+    )
+    sign = models.CharField(
+        max_length=64, blank=True, help_text="The sign of the first delivery (reuse check)."
+    )
 
     objects = CssCallbackEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["event_type", "-received_at"])]
+        indexes = [
+            models.Index(fields=["event_type", "-received_at"]),
+            # The apply jobs' queue: a lane's waiting events in arrival order (few rows: applied ones drop out).
+            models.Index(
+                fields=["lane", "id"], condition=Q(processed_at__isnull=True), name="callback_waiting_idx"
+            ),
+            # The reused-signature check of every request: the rows that used this sign, by time.
+            models.Index(fields=["sign", "received_at"], name="callback_sign_idx"),
+        ]
         verbose_name = "CSS callback event"
 
     def __str__(self) -> str:

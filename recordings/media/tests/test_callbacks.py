@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 
 from dashboard.models import AuditEntry
-from recordings.media.services import callbacks
+from recordings.media.services import callback_handlers, callbacks
 from recordings.media.tests.support import (
     ANOMALY_EXAMPLE,
     CALLBACK_KEY,
@@ -69,7 +69,7 @@ def hook_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any
     calls: list[tuple[str, dict[str, Any]]] = []
     for name in HOOKS:
         monkeypatch.setattr(
-            callbacks.session_hooks, name, lambda _name=name, **kwargs: calls.append((_name, kwargs))
+            callback_handlers.session_hooks, name, lambda _name=name, **kwargs: calls.append((_name, kwargs))
         )
     return calls
 

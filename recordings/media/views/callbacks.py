@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
+import logging
 from typing import Any
 
 from django import forms
@@ -24,54 +22,48 @@ from recordings.media.services import callbacks
 from recordings.models import CallbackEventType, CallbackState, CssCallbackEvent
 from tencent.signing import CallbackRejected, verify_css_callback
 
-_RESULTS = {400: "malformed", 403: "rejected", 409: "reused"}
+logger = logging.getLogger(__name__)
 
 
-def counted_callbacks(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Counts each CSS callback delivery in the metrics by what the view answered."""
+def _count(**labels: Any) -> None:
+    try:
+        metrics.callback(**labels)
+    except Exception:  # counting must never turn an answered callback into an error
+        logger.exception("Could not count a CSS callback")
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        try:
-            if response.status_code != 200:
-                metrics.callback(event_type="other", result=_RESULTS.get(response.status_code, "malformed"))
-                return response
-            answer = json.loads(response.content)
-            payload = callbacks.parse_body(request.body)
-            happened = callbacks.event_time(payload)
-            metrics.callback(
-                event_type=callbacks.event_type_of(payload),
-                result="duplicate" if answer.get("duplicate") else "stored",
-                lag_seconds=(timezone.now() - happened).total_seconds() if happened else None,
-            )
-        except Exception:  # counting must never turn an answered callback into an error
-            pass
-        return response
 
-    return wrapper
+def _refused(status: int, result: str, message: str) -> JsonResponse:
+    _count(event_type="other", result=result)
+    return JsonResponse({"code": status, "message": message}, status=status)
 
 
 @csrf_exempt
 @require_POST
-@counted_callbacks
 def css_callback(request: HttpRequest) -> HttpResponse:
+    """Verify, store once and answer (the body parsed once); an RQ job applies the event (services.callbacks)."""
     try:
-        payload = callbacks.parse_body(request_body(request))
+        body = request_body(request)
+        payload = callbacks.parse_body(body)
     except (BadJsonBody, callbacks.MalformedCallback) as exc:
-        return JsonResponse({"code": 400, "message": str(exc)}, status=400)
+        return _refused(400, "malformed", str(exc))
     try:
         verify_css_callback(payload=payload, key=settings.CSS_CALLBACK_KEY)
     except CallbackRejected as exc:
-        return JsonResponse({"code": 403, "message": str(exc)}, status=403)
+        return _refused(403, "rejected", str(exc))
     try:
         callbacks.refuse_reused_signature(payload)
     except callbacks.SignatureReused as exc:
-        return JsonResponse({"code": 409, "message": str(exc)}, status=409)
-    event, created = callbacks.css_callback_receive(
-        payload=payload, raw_body=request.body.decode("utf-8", errors="replace")
+        return _refused(409, "reused", str(exc))
+    event_id, created = callbacks.css_callback_receive(
+        payload=payload, raw_body=body.decode("utf-8", errors="replace")
     )
-    return JsonResponse({"code": 0, "event": event.pk, "duplicate": not created})
+    happened = callbacks.event_time(payload)
+    _count(
+        event_type=callbacks.event_type_of(payload),
+        result="stored" if created else "duplicate",
+        lag_seconds=(timezone.now() - happened).total_seconds() if happened else None,
+    )
+    return JsonResponse({"code": 0, "event": event_id, "duplicate": not created})
 
 
 class CallbackFilterForm(forms.Form):
