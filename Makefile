@@ -12,7 +12,7 @@ PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium xvfb \
-        bench bench-callbacks bench-orchestration bench-costs bench-webhooks clean cloud-smoke prod-smoke test-long
+        bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks clean cloud-smoke prod-smoke test-long
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -98,9 +98,15 @@ bench: bench-callbacks bench-orchestration bench-costs bench-webhooks
 clean:
 	rm -rf $(VENV) node_modules var/static
 
-## bench-orchestration: 200 recordings due at once, 2 RQ workers, the emulator enforcing Tencent's rate limits
+## bench-orchestration: 200 recordings due at once, 2 RQ workers (DEBUG off, light pushes), the emulator enforcing
+## Tencent's rate limits; best of 3 against the bound computed from the limiter's rates and the 3 s push gap
 bench-orchestration: install-test services
-	$(BIN)/python bench/orchestration.py --recordings 200 --workers 2
+	$(BIN)/python bench/orchestration.py --recordings 200 --workers 2 --runs 3
+
+## bench-steady: the console's own CPU and database writes per live recording per minute, 1,000 live recordings
+## for 10 minutes (light pushes; STEADY_SECONDS=120 for a quick check), target ≤ 2 % of one core in total
+bench-steady: install-test services
+	$(BIN)/python bench/steady.py --recordings 1000
 
 ## bench-costs: the month's cost report for 1,000 rooms and 50,000 sessions, computed and rendered (target < 1 s)
 bench-costs: install-test services

@@ -5,6 +5,8 @@ capped at a few seconds, queued work resumes within seconds of Redis coming back
 errors are covered by running it under `manage.py supervise` or `rundemo`). Its maintenance (which also restarts
 a scheduler that is not running, e.g. after Redis lost its lock or a killed worker's lock expired) runs every
 15 s instead of every 10 minutes, so delayed jobs (`enqueue_at`) are not held up for minutes after an outage.
+A worker on the orchestration queue also runs the thread that moves sessions' wake-ups onto the queue as they
+fall due (recordings/sessions/enqueue.py: due steps jump the queue, with millisecond precision).
 """
 
 from __future__ import annotations
@@ -14,11 +16,26 @@ from typing import Any
 from rq import SimpleWorker as RQSimpleWorker
 from rq import Worker as RQWorker
 
+from recordings.sessions.enqueue import QUEUE, WakeupPromoter
+
 RECONNECT_MAX_WAIT_S = 4.0
 MAINTENANCE_INTERVAL_S = 15
 
 
-class Worker(RQWorker):
+class _Wakeups:
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        promoter = None
+        if QUEUE in self.queue_names():  # type: ignore[attr-defined]
+            promoter = WakeupPromoter(self.connection)  # type: ignore[attr-defined]
+            promoter.start()
+        try:
+            return bool(super().work(*args, **kwargs))  # type: ignore[misc]
+        finally:
+            if promoter is not None:
+                promoter.stop()
+
+
+class Worker(_Wakeups, RQWorker):
     max_connection_wait_time = RECONNECT_MAX_WAIT_S
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -26,7 +43,7 @@ class Worker(RQWorker):
         super().__init__(*args, **kwargs)
 
 
-class SimpleWorker(RQSimpleWorker):
+class SimpleWorker(_Wakeups, RQSimpleWorker):
     """Runs each job in the worker's own process (no fork): the fault tests kill it mid-job."""
 
     max_connection_wait_time = RECONNECT_MAX_WAIT_S

@@ -47,6 +47,7 @@ from tencent import car, cos, css, setup_cos_path, vod
 from tencent.context import api_call_context
 from tencent.error_table import Kind
 from tencent.errors import TencentError
+from tencent.ratelimit import SlotDeferred
 
 S = SessionState
 T = TypeVar("T")
@@ -160,6 +161,11 @@ def drive_passes(session_id: int, now: datetime) -> Outcome:
             outcome = drive(session, now)
         except StateChanged:
             continue
+        except SlotDeferred as deferred:
+            # No rate-limit slot for the next call (a job, inside ratelimit.deferring()): nothing was sent, and
+            # the step runs again at the place in line the limiter gave, instead of the worker waiting for it.
+            retry_at = timezone.now() + timedelta(seconds=deferred.wait_s)
+            return Outcome(session.state, retry_at)
         if outcome is not None:
             return outcome
     return Outcome(session.state, now + BUSY_RETRY)
@@ -253,8 +259,10 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
     started = time.monotonic()
 
     def clock() -> datetime:
-        """The pass's `now` moved on by the time its calls took (so a slow call never eats a wait)."""
-        return now + timedelta(seconds=time.monotonic() - started)
+        """The pass's `now` moved on by the time its calls took (so a slow call never eats a wait), and never
+        behind the real clock: `now` was read before the lease and the session row, which take a while on a
+        loaded database, and the push gap must count from when CreateRecordTask really answered."""
+        return max(now + timedelta(seconds=time.monotonic() - started), timezone.now())
 
     def apply() -> None:
         car.apply_concurrent(
@@ -308,6 +316,7 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
             return Outcome(session.state, push_at)
         call_step(session, Step.PUSH, now, lambda: car.start_publish_stream(user_id=user_id))
         step_done(session, Step.PUSH, now, push_started_at=now)
+        note_rendering(session, now)
     if session.stream_live_at is None:
         state = call_step(
             session, Step.LIVE, now, lambda: css.describe_live_stream_state(stream_name=user_id)
@@ -316,7 +325,6 @@ def run_start_steps(session: RecordingSession, now: datetime) -> Outcome | None:
             if now - (session.push_started_at or now) > timedelta(
                 seconds=settings.RECORDING_LIVE_TIMEOUT_SECONDS
             ):
-        note_rendering(session, now)
                 raise StepFailed(
                     Step.LIVE,
                     f"The stream did not go live within {settings.RECORDING_LIVE_TIMEOUT_SECONDS} s of the push "
@@ -389,18 +397,25 @@ def ensure_record_task(session: RecordingSession, now: datetime) -> None:
                 )
                 return
     # Marks an attempt in flight: CreateRecordTask is not idempotent and the gateway does not retry it.
-    write(session, step_attempts=session.step_attempts + 1)
-    created = call_step(
-        session,
-        Step.RECORD_TASK,
-        now,
-        lambda: css.create_record_task(
-            stream_name=session.car_user_id,
-            end_time=window.end,
-            template_id=settings.CSS_RECORD_TEMPLATE_ID or None,
-            extension="",
-        ),
-    )
+    attempts = session.step_attempts
+    write(session, step_attempts=attempts + 1)
+    try:
+        created = call_step(
+            session,
+            Step.RECORD_TASK,
+            now,
+            lambda: css.create_record_task(
+                stream_name=session.car_user_id,
+                end_time=window.end,
+                template_id=settings.CSS_RECORD_TEMPLATE_ID or None,
+                extension="",
+            ),
+        )
+    except SlotDeferred:
+        # Refused by our own rate limiter before anything was sent: no attempt reached CSS, so the next pass
+        # need not look for a task it might have created.
+        write(session, step_attempts=attempts)
+        raise
     RecordTask.objects.create(session=session, task_id=created.task_id, start_time=now, end_time=window.end)
 
 
