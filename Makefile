@@ -16,8 +16,8 @@ PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
-	@$(MAKE) --no-print-directory chromium xvfb || echo "Chromium or Xvfb could not be installed (not root?):" \
-		"the emulator pushes its test picture for WEB client apps instead of rendering them."
+	@$(MAKE) --no-print-directory chromium xvfb || echo "Chromium, Xvfb or PulseAudio could not be installed" \
+		"(not root?): the emulator pushes its test picture for WEB client apps (or their page without sound)."
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rundemo
@@ -80,9 +80,12 @@ services:
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-## xvfb: the virtual display the emulator renders WEB client apps on (Debian's xvfb, installed when missing)
+## xvfb: the virtual display the emulator renders WEB client apps on, and the sound server whose null sink carries
+## a rendered page's sound (Debian's xvfb and pulseaudio, installed when missing)
 xvfb:
 	@test -x /usr/bin/Xvfb || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb)
+	@test -x /usr/bin/pulseaudio || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pulseaudio)
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
