@@ -54,7 +54,7 @@ class MonthField(forms.CharField):
         if not text:
             return None
         match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-        if not match or not 1 <= int(match[2]) <= 12:
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:  # date() has no year 0
             raise forms.ValidationError("Write the month as YYYY-MM, e.g. 2026-12.")
         return date(int(match[1]), int(match[2]), 1)
 

@@ -146,7 +146,8 @@ def test_manager_creates_edits_and_deletes_a_budget_all_audited(client_as, manag
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("amount_usd", "0"), ("warning_percent", "100"), ("month", "2026-13")]
+    ("field", "value"),
+    [("amount_usd", "0"), ("warning_percent", "100"), ("month", "2026-13"), ("month", "0000-06")],
 )
 def test_invalid_budgets_are_rejected(client_as, manager, field, value):
     data = {"app": make_app().pk, "month": "", "amount_usd": "250", "warning_percent": "80", field: value}
