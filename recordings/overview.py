@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from dashboard.access import Capability, has_capability
@@ -11,14 +12,32 @@ from recordings.models import ClientApp, Room
 from recordings.review.overview import review_panels
 from recordings.sessions.overview import session_panels
 
+# The catalog's counts change only when an app or a room is saved or deleted (signals connected in
+# RecordingsConfig.ready drop them then); a write that bypasses save() shows within a minute.
+CATALOG_CACHE_KEY = "catalog:overview-counts"
+CATALOG_CACHE_SECONDS = 60
 
-def catalog_panel() -> Panel:
+
+def catalog_changed(**_kwargs: object) -> None:
+    cache.delete(CATALOG_CACHE_KEY)
+
+
+def catalog_counts() -> tuple[dict[str, int], dict[str, int]]:
+    cached = cache.get(CATALOG_CACHE_KEY)
+    if isinstance(cached, tuple) and len(cached) == 2:
+        return cached
     apps = ClientApp.objects.aggregate(total=Count("id"), active=Count("id", filter=Q(is_active=True)))
     rooms = Room.objects.aggregate(
         total=Count("id"),
         active=Count("id", filter=Q(is_active=True)),
         auto=Count("id", filter=Q(is_active=True, auto_record=True)),
     )
+    cache.set(CATALOG_CACHE_KEY, (apps, rooms), CATALOG_CACHE_SECONDS)
+    return apps, rooms
+
+
+def catalog_panel() -> Panel:
+    apps, rooms = catalog_counts()
     return Panel(
         title="Catalog",
         template="recordings/catalog/overview_panel.html",

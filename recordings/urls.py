@@ -25,6 +25,7 @@ urlpatterns = [
     path("apps/<int:pk>/delete/", catalog.app_delete, name="app_delete"),
     path("rooms/", catalog.room_list, name="room_list"),
     path("rooms/new/", catalog.room_create, name="room_create"),
+    path("rooms/search/", catalog.room_search, name="room_search"),
     path("rooms/<int:pk>/", catalog.room_detail, name="room_detail"),
     path("rooms/<int:pk>/edit/", catalog.room_edit, name="room_edit"),
     path("rooms/<int:pk>/deactivate/", catalog.room_deactivate, name="room_deactivate"),

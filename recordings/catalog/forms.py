@@ -8,7 +8,14 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from recordings.catalog.models import normalize_tags, room_key_validator, suggest_stream_name
+from recordings.catalog.models import (
+    ClientAppQuerySet,
+    RoomQuerySet,
+    normalize_tags,
+    room_key_validator,
+    suggest_stream_name,
+)
+from recordings.filters import SuggestionsInput
 from recordings.form_limits import announce_length_limits
 from recordings.models import ClientApp, ClientAppKind, Room
 
@@ -147,6 +154,9 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
         return normalize_tags(self.cleaned_data["tags"])
 
 
+ACTIVE_VALUES = {"": None, "yes": True, "no": False}
+
+
 class AppFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
@@ -155,6 +165,13 @@ class AppFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *ClientAppKind.choices])
     active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
+
+    def filter(self, apps: ClientAppQuerySet) -> ClientAppQuerySet:
+        """The apps narrowed by the form (all of them when it is unbound or invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return apps
+        data = self.cleaned_data
+        return apps.filtered(q=data["q"], kind=data["kind"], active=ACTIVE_VALUES[data["active"]])
 
 
 class RoomFilterForm(forms.Form):
@@ -169,11 +186,26 @@ class RoomFilterForm(forms.Form):
     kind = forms.ChoiceField(
         required=False, choices=[("", "Any kind"), *ClientAppKind.choices], label="App kind"
     )
-    tag = forms.ChoiceField(required=False)
+    # Any text, normalised as tags are stored (the API does the same): 'Sports' finds the rooms tagged 'sports'.
+    tag = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=SuggestionsInput(
+            attrs={"placeholder": "Any tag"}, suggestions=lambda: Room.objects.all_tags()
+        ),
+    )
     active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        tag_field = self.fields["tag"]
-        assert isinstance(tag_field, forms.ChoiceField)
-        tag_field.choices = [("", "Any tag"), *((tag, tag) for tag in Room.objects.all_tags())]
+    def filter(self, rooms: RoomQuerySet) -> RoomQuerySet:
+        """The rooms narrowed by the form (all of them when it is unbound or invalid) — RoomQuerySet.filtered,
+        the filter the rooms API applies too."""
+        if not self.is_bound or not self.is_valid():
+            return rooms
+        data = self.cleaned_data
+        return rooms.filtered(
+            q=data["q"],
+            app=data["app"],
+            kind=data["kind"],
+            tag=data["tag"],
+            active=ACTIVE_VALUES[data["active"]],
+        )

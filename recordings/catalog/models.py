@@ -159,6 +159,22 @@ class ClientAppQuerySet(models.QuerySet["ClientApp"]):
     def listing(self) -> ClientAppQuerySet:
         return self.annotate(room_count=models.Count("rooms")).order_by("name")
 
+    def filtered(self, *, q: str = "", kind: str = "", active: bool | None = None) -> ClientAppQuerySet:
+        """The apps page's filters: text in the name or a CAR id, the kind, active or not."""
+        apps = self
+        if q.strip():
+            text = q.strip()
+            apps = apps.filter(
+                Q(name__icontains=text)
+                | Q(car_project_id__icontains=text)
+                | Q(car_application_id__icontains=text)
+            )
+        if kind:
+            apps = apps.filter(kind=kind)
+        if active is not None:
+            apps = apps.filter(is_active=active)
+        return apps
+
 
 class ClientApp(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -278,6 +294,31 @@ class RoomQuerySet(models.QuerySet["Room"]):
             | Q(tags__endswith=f",{tag}")
             | Q(tags__contains=f",{tag},")
         )
+
+    def filtered(
+        self,
+        *,
+        q: str = "",
+        app: ClientApp | None = None,
+        kind: str = "",
+        tag: str = "",
+        active: bool | None = None,
+    ) -> RoomQuerySet:
+        """The one room filter, shared by the rooms page (RoomFilterForm) and the rooms API: text in the name,
+        key or stream; the client app or its kind; a tag (normalised as stored, so 'Sports' finds 'sports');
+        active or not."""
+        rooms = self
+        if q.strip():
+            rooms = rooms.search(q.strip())
+        if app is not None:
+            rooms = rooms.filter(client_app=app)
+        if kind:
+            rooms = rooms.filter(client_app__kind=kind)
+        if normalize_tag(tag):
+            rooms = rooms.with_tag(tag)
+        if active is not None:
+            rooms = rooms.filter(is_active=active)
+        return rooms
 
     def search(self, text: str) -> RoomQuerySet:
         return self.filter(

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -25,7 +24,6 @@ from recordings.catalog.forms import (
     RoomFilterForm,
     RoomForm,
 )
-from recordings.catalog.models import ClientAppQuerySet, RoomQuerySet
 from recordings.models import ClientApp, Room
 
 HISTORY_LENGTH = 10
@@ -85,40 +83,11 @@ def history(obj: ClientApp | Room) -> list[AuditEntry]:
     return list(AuditEntry.objects.for_object(obj).order_by("-at", "-id")[:HISTORY_LENGTH])
 
 
-def filter_apps(apps: ClientAppQuerySet, data: dict[str, Any]) -> ClientAppQuerySet:
-    if data["q"]:
-        q = data["q"].strip()
-        apps = apps.filter(
-            Q(name__icontains=q) | Q(car_project_id__icontains=q) | Q(car_application_id__icontains=q)
-        )
-    if data["kind"]:
-        apps = apps.filter(kind=data["kind"])
-    if data["active"]:
-        apps = apps.filter(is_active=data["active"] == "yes")
-    return apps
-
-
-def filter_rooms(rooms: RoomQuerySet, data: dict[str, Any]) -> RoomQuerySet:
-    if data["q"]:
-        rooms = rooms.search(data["q"].strip())
-    if data["app"]:
-        rooms = rooms.filter(client_app=data["app"])
-    if data["kind"]:
-        rooms = rooms.filter(client_app__kind=data["kind"])
-    if data["tag"]:
-        rooms = rooms.with_tag(data["tag"])
-    if data["active"]:
-        rooms = rooms.filter(is_active=data["active"] == "yes")
-    return rooms
-
-
 @requires(Capability.VIEW_CATALOG)
 def app_list(request: HttpRequest) -> HttpResponse:
     form = AppFilterForm(request.GET or None)
-    apps = ClientApp.objects.listing()
-    filtered = bool(request.GET) and form.is_valid()
-    if filtered:
-        apps = filter_apps(apps, form.cleaned_data)
+    apps = form.filter(ClientApp.objects.listing())
+    filtered = form.is_bound and form.is_valid()
     return render_list(
         request,
         "recordings/catalog/app_list.html",
@@ -246,10 +215,8 @@ def app_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.VIEW_CATALOG)
 def room_list(request: HttpRequest) -> HttpResponse:
     form = RoomFilterForm(request.GET or None)
-    rooms = Room.objects.listing()
-    filtered = bool(request.GET) and form.is_valid()
-    if filtered:
-        rooms = filter_rooms(rooms, form.cleaned_data)
+    rooms = form.filter(Room.objects.listing())
+    filtered = form.is_bound and form.is_valid()
     return render_list(
         request,
         "recordings/catalog/room_list.html",
@@ -260,6 +227,24 @@ def room_list(request: HttpRequest) -> HttpResponse:
             "can_manage": has_capability(request.user, Capability.MANAGE_CATALOG),
         },
     )
+
+
+ROOM_SEARCH_RESULTS = 20
+ROOM_SEARCH_MAX_LENGTH = 100
+
+
+@requires(Capability.VIEW_CATALOG)
+def room_search(request: HttpRequest) -> JsonResponse:
+    """The room pickers' suggestions: rooms whose name, key or stream contains `q` (the first ones by name when
+    it is empty), at most ROOM_SEARCH_RESULTS. 400 for a text no room could contain."""
+    text = request.GET.get("q", "").strip()
+    if len(text) > ROOM_SEARCH_MAX_LENGTH or any(ord(char) < 32 for char in text):
+        return JsonResponse(
+            {"error": f"Search with up to {ROOM_SEARCH_MAX_LENGTH} printable characters."}, status=400
+        )
+    rooms = Room.objects.filtered(q=text).order_by("-is_active", "name", "room_key")
+    rows = rooms.values_list("room_key", "name", "client_app__name")[:ROOM_SEARCH_RESULTS]
+    return JsonResponse({"results": [{"room_key": key, "name": name, "app": app} for key, name, app in rows]})
 
 
 @requires(Capability.VIEW_CATALOG)

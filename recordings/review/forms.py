@@ -30,7 +30,7 @@ class QueueFilterForm(RecordingWindowFilterForm):
         queryset = self.filter_window(queryset)
         data = self.cleaned_data
         if data["tag"]:
-            queryset = queryset.with_room_tag(data["tag"].strip().lower())
+            queryset = queryset.with_room_tag(data["tag"])  # normalised as stored, like the rooms filter
         if data["flag"]:
             queryset = queryset.with_flag(data["flag"])
         if data["claim"] == "unclaimed":

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -257,8 +256,3 @@ def _cos_stream(key: str) -> str:
 
 def _cos_url(key: str) -> str:
     return f"https://{settings.COS_BUCKET}.cos.{settings.COS_REGION}.myqcloud.com/{key}"
-
-
-def storage_totals() -> dict[str, list[dict[str, Any]]]:
-    files = RecordingFile.objects.all()
-    return {"rooms": files.storage_totals_by_room(), "apps": files.storage_totals_by_app()}

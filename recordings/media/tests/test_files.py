@@ -46,7 +46,7 @@ def test_list_filters_by_room_app_format_duration_review_and_date(client_as: Any
     response = client.get(
         "/files/",
         {
-            "room": room_a.pk,
+            "room": room_a.room_key,  # the room picker sends the room key
             "app": room_a.client_app_id,
             "format": "mp4",
             "min_minutes": "5",
@@ -229,7 +229,7 @@ def test_storage_totals_per_room_and_app(client_as: Any, manager: Any) -> None:
 
     response = client_as(manager).get("/files/storage/")
 
-    rooms = {row["room__name"]: (row["files"], row["bytes"]) for row in response.context["rooms"]}
+    rooms = {row["room__name"]: (row["files"], row["bytes"]) for row in response.context["page"].object_list}
     assert rooms == {"Alpha": (2, 150), "Beta": (1, 10)}
     apps = {row["room__client_app__name"]: row["bytes"] for row in response.context["apps"]}
     assert apps == {room_a.client_app.name: 150, room_b.client_app.name: 10}

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
 from dashboard.timezones import format_local
+from recordings.media import storage
 from recordings.media.forms import FileFilterForm
 from recordings.media.services import files
 from recordings.models import RecordingFile, files_visible_to
@@ -93,5 +94,9 @@ def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Capability.VIEW_RECORDINGS)
 def file_storage(request: HttpRequest) -> HttpResponse:
-    totals = files.storage_totals()
-    return render(request, "recordings/file_storage.html", totals)
+    totals = storage.storage_totals()
+    return render_list(
+        request,
+        "recordings/file_storage.html",
+        {"apps": totals["apps"], "page": paginate(request, totals["rooms"])},  # type: ignore[arg-type]
+    )

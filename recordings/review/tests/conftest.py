@@ -16,3 +16,13 @@ def reject_reasons(db: None) -> None:
         import_module("recordings.migrations.0005_reject_reasons").REASONS, 1
     ):
         RejectReason.objects.get_or_create(code=code, defaults={"label": label, "position": position * 10})
+
+
+@pytest.fixture(autouse=True)
+def fresh_overview_counts() -> None:
+    """The overview caches the pending count for 30 s (recordings.review.overview); each test starts without it."""
+    from django.core.cache import cache
+
+    from recordings.review.overview import PENDING_CACHE_KEY
+
+    cache.delete(PENDING_CACHE_KEY)

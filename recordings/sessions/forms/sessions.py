@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from dashboard.params import DayField
 from dashboard.timezones import day_end, day_start
+from recordings.filters import RoomPickerInput
 from recordings.models import ClientApp, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
+from recordings.sessions.models.sessions import RecordingSessionQuerySet
 
 
 class StartForm(forms.Form):
@@ -48,9 +51,8 @@ class SessionFilterForm(forms.Form):
     app = forms.ModelChoiceField(
         queryset=ClientApp.objects.order_by("name"), required=False, empty_label="Any app"
     )
-    room = forms.CharField(
-        required=False, widget=forms.TextInput(attrs={"placeholder": "Room name or key"}), label="Room"
-    )
+    # Part of a room's name, or its exact key; the picker suggests rooms as the user types.
+    room = forms.CharField(required=False, max_length=128, widget=RoomPickerInput, label="Room")
     trigger = forms.ChoiceField(choices=[("", "Any trigger"), *Trigger.choices], required=False)
     since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -62,3 +64,23 @@ class SessionFilterForm(forms.Form):
     def until_at(self) -> datetime | None:
         day = self.cleaned_data.get("until")
         return day_end(day) if day else None
+
+    def filter(self, sessions: RecordingSessionQuerySet) -> RecordingSessionQuerySet:
+        """The recordings narrowed by the form (all of them when it is unbound or invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return sessions
+        data = self.cleaned_data
+        if data["state"]:
+            sessions = sessions.filter(state=data["state"])
+        if data["app"]:
+            sessions = sessions.filter(room__client_app=data["app"])
+        if data["room"].strip():
+            room = data["room"].strip()
+            sessions = sessions.filter(Q(room__name__icontains=room) | Q(room__room_key=room))
+        if data["trigger"]:
+            sessions = sessions.filter(trigger=data["trigger"])
+        if self.since_at():
+            sessions = sessions.filter(planned_start__gte=self.since_at())
+        if self.until_at():
+            sessions = sessions.filter(planned_start__lte=self.until_at())
+        return sessions

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
+from dashboard.listing import paginate, render_list
 from dashboard.params import ascii_int
 from dashboard.timezones import format_local
 from recordings.estimates import recording_estimate
@@ -28,7 +29,8 @@ NEXT_ON_FORM = 10
 @requires(Capability.VIEW_RECORDINGS)
 def schedule_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    schedules = list(Schedule.objects.listing())
+    page = paginate(request, Schedule.objects.listing())
+    schedules = list(page.object_list)  # statuses and next windows only for the schedules shown
     statuses = services.schedule_statuses(schedules, now=now)
     rows = [
         {
@@ -40,10 +42,14 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
         }
         for schedule in schedules
     ]
-    return render(
+    return render_list(
         request,
         "recordings/schedule_list.html",
-        {"rows": rows, "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS)},
+        {
+            "rows": rows,
+            "page": page,
+            "can_operate": has_capability(request.user, Capability.OPERATE_RECORDINGS),
+        },
     )
 
 

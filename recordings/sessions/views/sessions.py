@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -30,21 +29,7 @@ from tencent.models import ApiCall
 @requires(Capability.VIEW_RECORDINGS)
 def session_list(request: HttpRequest) -> HttpResponse:
     form = SessionFilterForm(request.GET or None)
-    sessions = RecordingSession.objects.listing()
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["state"]:
-            sessions = sessions.filter(state=data["state"])
-        if data["app"]:
-            sessions = sessions.filter(room__client_app=data["app"])
-        if data["room"]:
-            sessions = sessions.filter(Q(room__name__icontains=data["room"]) | Q(room__room_key=data["room"]))
-        if data["trigger"]:
-            sessions = sessions.filter(trigger=data["trigger"])
-        if form.since_at():
-            sessions = sessions.filter(planned_start__gte=form.since_at())
-        if form.until_at():
-            sessions = sessions.filter(planned_start__lte=form.until_at())
+    sessions = form.filter(RecordingSession.objects.listing())
     page = paginate(request, sessions)
     live = any(session.state in OPEN_STATES for session in page.object_list)
     return render_list(request, "recordings/session_list.html", {"form": form, "page": page, "live": live})
