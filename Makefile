@@ -12,7 +12,7 @@ PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium xvfb \
-        bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks clean cloud-smoke prod-smoke test-long
+        bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks bench-pages clean cloud-smoke prod-smoke test-long
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install static
@@ -96,7 +96,7 @@ format: install-test
 typecheck: install-test
 	$(BIN)/mypy .
 
-bench: bench-callbacks bench-orchestration bench-costs bench-webhooks
+bench: bench-callbacks bench-orchestration bench-costs bench-webhooks bench-pages
 
 clean:
 	rm -rf $(VENV) node_modules var/static
@@ -114,6 +114,11 @@ bench-steady: install-test services
 ## bench-costs: the month's cost report for 1,000 rooms and 50,000 sessions, computed and rendered (target < 1 s)
 bench-costs: install-test services
 	$(BIN)/python bench/costs.py --rooms 1000 --sessions 50000
+
+## bench-pages: every list and overview page at 1,000 rooms / 100,000 recordings / 200,000 files (its own
+## PostgreSQL database, COPY-seeded, dropped after), gunicorn with DEBUG off: p50/p95, queries, cold first request
+bench-pages: install services
+	$(BIN)/python bench/pages.py --requests 30
 
 ## bench-callbacks: CSS callback ingest for a sustained minute through gunicorn + PostgreSQL (loopback), with
 ## the requests/s and the lost and duplicated rows (must be 0)

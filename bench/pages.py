@@ -56,7 +56,7 @@ PAGES: list[tuple[str, str]] = [
     (OPERATOR, "/schedules/calendar/"),
     (OPERATOR, "/files/"),
     (OPERATOR, "/files/?format=mp4&sort=largest"),
-    (OPERATOR, "/files/?room=42"),
+    (OPERATOR, "/files/?room=room-00042"),
     (MODERATOR, "/files/"),
     (OPERATOR, "/files/storage/"),
     (OPERATOR, "/rooms/"),
@@ -266,8 +266,7 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
     from django.core.cache import cache
     from django.core.management import call_command
     from django.utils import timezone
-
-    from bench.pages_seed import seed
+    from pages_seed import seed
 
     began = time.perf_counter()
     call_command("migrate", verbosity=0)

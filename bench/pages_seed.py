@@ -10,15 +10,14 @@ class name, so the seeder does not depend on which module of which app defines t
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.apps import apps
+import pages_seed_logs
 from django.db import connection
-from django.db.models import Model
-from django.utils import timezone
+from pages_copy import Counts, RoomRow, SessionRow, copy_rows, model
 
 SEED = 15
 APPS = 20
@@ -49,60 +48,6 @@ HISTORY_DAYS = 180  # recordings are spread over this many days up to now
 PENDING_DAYS = 30  # files of the last 30 days wait for review; older ones have a verdict
 
 
-def model(name: str) -> type[Model]:
-    """The model class called `name`, wherever it lives (the seeder outlives moves between modules and apps)."""
-    found = [m for m in apps.get_models() if m.__name__ == name]
-    if len(found) != 1:
-        raise LookupError(f"expected one model named {name}, found {len(found)}")
-    return found[0]
-
-
-def copy_rows(model_class: type[Model], rows: Iterable[dict[str, Any]]) -> int:
-    """COPY rows (dicts of field attnames → values, primary key included) into the model's table; fields a row
-    leaves out get their model default, computed once. Returns the row count."""
-    from psycopg.types.json import Jsonb
-
-    now = timezone.now()
-    fields = list(model_class._meta.concrete_fields)
-    defaults: list[Any] = []
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults.append(now)
-        elif f.has_default() or not f.null:
-            defaults.append(f.get_default())
-        else:
-            defaults.append(None)
-    json_columns = {i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model_class._meta.db_table)
-    names = [f.attname for f in fields]
-    count = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                values = [row.get(name, default) for name, default in zip(names, defaults, strict=True)]
-                for i in json_columns:
-                    values[i] = Jsonb(values[i])
-                copy.write_row(values)
-                count += 1
-        pk = model_class._meta.pk
-        if count and pk is not None and pk.get_internal_type() in {"AutoField", "BigAutoField"}:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max({pk.column}) FROM {table}))",
-                [model_class._meta.db_table, pk.column],
-            )
-    return count
-
-
-@dataclass
-class Counts:
-    rows: dict[str, int]
-
-    def add(self, name: str, n: int) -> None:
-        self.rows[name] = self.rows.get(name, 0) + n
-
-
 def seed(*, rooms: int, sessions: int, files: int, now: datetime) -> dict[str, int]:
     """Write the whole data set; returns the number of rows per model."""
     rng = random.Random(SEED)
@@ -114,8 +59,8 @@ def seed(*, rooms: int, sessions: int, files: int, now: datetime) -> dict[str, i
     session_rows = seed_sessions(rng, counts, room_rows, schedule_ids, sessions, users["operator"], now)
     file_rows = seed_files(rng, counts, session_rows, files, now)
     seed_review(rng, counts, file_rows, users, now)
-    seed_logs(rng, counts, session_rows, users["operator"], now)
-    seed_extras(counts, app_ids, users["manager"], now)
+    pages_seed_logs.seed_logs(rng, counts, session_rows, users["operator"], now)
+    pages_seed_logs.seed_extras(counts, app_ids, users["manager"], now)
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in production
         cursor.execute("VACUUM ANALYZE")
     return counts.rows
@@ -165,13 +110,6 @@ def seed_apps(rng: random.Random, counts: Counts) -> list[int]:
         ),
     )
     return ids
-
-
-@dataclass(frozen=True)
-class RoomRow:
-    pk: int
-    stream: str
-    app_id: int
 
 
 def seed_rooms(rng: random.Random, counts: Counts, rooms: int, app_ids: list[int]) -> list[RoomRow]:
@@ -229,15 +167,6 @@ def seed_schedules(
         )
     counts.add("Schedule", copy_rows(schedule, built))
     return [s["id"] for s in built]
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    pk: int
-    room: RoomRow
-    start: datetime
-    end: datetime
-    state: str
 
 
 def seed_sessions(
@@ -375,9 +304,9 @@ def seed_review(
     flags on a twentieth of the files, and a few escalations to the bench moderator."""
     verdict, claim = model("ReviewVerdict"), model("ReviewClaim")
     qa_check, qa_flag, reason = model("QaCheck"), model("QaFlag"), model("RejectReason")
-    reason_id = reason.objects.order_by("position").values_list("pk", flat=True).first()
+    reason_id = reason._default_manager.order_by("position").values_list("pk", flat=True).first()
     if reason_id is None:
-        reason_id = reason.objects.create(code="bench", label="Bench").pk
+        reason_id = reason._default_manager.create(code="bench", label="Bench").pk
     moderators = users["moderators"]
 
     def verdicts() -> Iterator[dict[str, Any]]:
@@ -462,144 +391,6 @@ def seed_review(
                 dict(id=n, file_id=row.pk, kind=kinds[n % len(kinds)], start_s=1.0, end_s=5.0)
                 for n, row in enumerate(checked, start=1)
                 if n % 2 == 0
-            ),
-        ),
-    )
-
-
-def seed_logs(
-    rng: random.Random, counts: Counts, sessions: list[SessionRow], operator: Any, now: datetime
-) -> None:
-    """The logs the list pages read: CSS callback events, Tencent API calls, audit entries, attention items and
-    pushes (the recordings running now are live)."""
-    event, call, entry = model("CssCallbackEvent"), model("ApiCall"), model("AuditEntry")
-    attention, push = model("Attention"), model("StreamPush")
-    recent = [s for s in sessions if s.state in {"completed", "recording"}][:30_000]
-    counts.add(
-        "CssCallbackEvent",
-        copy_rows(
-            event,
-            (
-                dict(
-                    id=n,
-                    received_at=s.end,
-                    event_type=(0, 1, 100, 200)[n % 4],
-                    stream_name=f"{s.room.stream}-r{s.pk}",
-                    event_at=s.end,
-                    dedupe_key=f"{n:064x}",
-                    raw_body='{"event_type": 100}',
-                    payload={"event_type": (0, 1, 100, 200)[n % 4], "stream_id": f"{s.room.stream}-r{s.pk}"},
-                    processed_at=s.end,
-                )
-                for n, s in enumerate(recent, start=1)
-            ),
-        ),
-    )
-    actions = ("ApplyConcurrent", "CreateSession", "CreateRecordTask", "StartPublishStream", "DestroySession")
-    counts.add(
-        "ApiCall",
-        copy_rows(
-            call,
-            (
-                dict(
-                    id=n,
-                    service="car" if n % 5 in {0, 1, 4} else "live",
-                    action=actions[n % len(actions)],
-                    request={"UserId": f"{s.room.stream}-r{s.pk}"},
-                    started_at=s.start + timedelta(seconds=n % 5),
-                    duration_ms=rng.randint(20, 400),
-                    outcome="ok" if n % 50 else "error",
-                    error_code="" if n % 50 else "InternalError",
-                    request_id=f"req-{n}",
-                    session_id=s.pk,
-                )
-                for n, s in enumerate(recent, start=1)
-            ),
-        ),
-    )
-    counts.add(
-        "AuditEntry",
-        copy_rows(
-            entry,
-            (
-                dict(
-                    id=n,
-                    at=s.start,
-                    actor_id=operator.pk,
-                    actor_name=operator.username,
-                    action="recording.start",
-                    object_type="recordings.recordingsession",
-                    object_id=str(s.pk),
-                    object_repr=f"Recording #{s.pk}",
-                    changes={"state": "starting"},
-                    ip="127.0.0.1",
-                )
-                for n, s in enumerate(recent[:20_000], start=1)
-            ),
-        ),
-    )
-    failed = [s for s in sessions if s.state == "failed"][:300]
-    counts.add(
-        "Attention",
-        copy_rows(
-            attention,
-            (
-                dict(
-                    id=n,
-                    kind="start_failed",
-                    session_id=s.pk,
-                    subject=f"{s.room.stream}-r{s.pk}",
-                    message="StartPublishStream failed",
-                    at=s.end,
-                    resolved_at=None if n <= 60 else s.end + timedelta(hours=1),
-                )
-                for n, s in enumerate(failed, start=1)
-            ),
-        ),
-    )
-    pushes = [s for s in sessions if s.state in {"recording", "completed"}][:5000]
-    counts.add(
-        "StreamPush",
-        copy_rows(
-            push,
-            (
-                dict(
-                    id=n,
-                    stream_name=f"{s.room.stream}-r{s.pk}",
-                    sequence=f"seq-{s.pk}",
-                    app_name="live",
-                    domain="push.example.com",
-                    room_id=s.room.pk,
-                    session_id=s.pk,
-                    started_at=s.start,
-                    ended_at=None if s.state == "recording" else s.end,
-                    width=1920,
-                    height=1080,
-                )
-                for n, s in enumerate(pushes, start=1)
-            ),
-        ),
-    )
-
-
-def seed_extras(counts: Counts, app_ids: list[int], manager: Any, now: datetime) -> None:
-    """A budget per app for this month (the costs pages and the overview's budget panel read them)."""
-    budget = model("Budget")
-    month = now.date().replace(day=1)
-    counts.add(
-        "Budget",
-        copy_rows(
-            budget,
-            (
-                dict(
-                    id=n,
-                    app_id=app_id,
-                    month=month,
-                    amount_usd=5000,
-                    warning_percent=80,
-                    created_by_id=manager.pk,
-                )
-                for n, app_id in enumerate(app_ids, start=1)
             ),
         ),
     )

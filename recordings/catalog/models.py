@@ -161,7 +161,7 @@ class ClientAppQuerySet(models.QuerySet["ClientApp"]):
 
     def filtered(self, *, q: str = "", kind: str = "", active: bool | None = None) -> ClientAppQuerySet:
         """The apps page's filters: text in the name or a CAR id, the kind, active or not."""
-        apps = self
+        apps: ClientAppQuerySet = self
         if q.strip():
             text = q.strip()
             apps = apps.filter(
@@ -307,7 +307,7 @@ class RoomQuerySet(models.QuerySet["Room"]):
         """The one room filter, shared by the rooms page (RoomFilterForm) and the rooms API: text in the name,
         key or stream; the client app or its kind; a tag (normalised as stored, so 'Sports' finds 'sports');
         active or not."""
-        rooms = self
+        rooms: RoomQuerySet = self
         if q.strip():
             rooms = rooms.search(q.strip())
         if app is not None:
