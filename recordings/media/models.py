@@ -152,6 +152,14 @@ class StreamPushQuerySet(models.QuerySet["StreamPush"]):
     def board(self) -> StreamPushQuerySet:
         return self.live().select_related("room__client_app", "session").order_by("-started_at")
 
+    def newest_of_stream(self, stream_name: str) -> StreamPush | None:
+        """The stream's latest push, on air or ended (what its live page shows)."""
+        return self.filter(stream_name=stream_name).order_by("-started_at", "-id").first()
+
+    def live_in_room(self, room_id: int) -> StreamPush | None:
+        """The room's push on air now (the latest, should CSS report two)."""
+        return self.live().filter(room_id=room_id).order_by("-started_at").first()
+
 
 class StreamPush(models.Model):
     """One push of a CSS stream, from its event 1 (start) to its event 0 (end); `sequence` ties the two."""
@@ -427,6 +435,12 @@ class AnomalyType(models.IntegerChoices):
     NO_AUDIO_HEADER = 11, "No audio header"
 
 
+class PushAnomalyQuerySet(models.QuerySet["PushAnomaly"]):
+    def recent(self, limit: int = 20) -> PushAnomalyQuerySet:
+        """The latest `limit` anomalies, newest first (the live page and the recording page list them)."""
+        return self.order_by("-occurred_at", "-id")[:limit]
+
+
 class PushAnomaly(models.Model):
     """One kind of push exception CSS reported for a stream in one event 321."""
 
@@ -446,6 +460,8 @@ class PushAnomaly(models.Model):
     anomaly_type = models.IntegerField()
     count = models.PositiveIntegerField(default=1)
     details = models.JSONField(default=list, blank=True)
+
+    objects = PushAnomalyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -27,6 +27,6 @@ def session_outputs(session: RecordingSession) -> dict[str, Any]:
     """What CSS reported for a session: push anomalies and record status changes (two queries). Its files come
     from the view, which knows who looks (files hidden by review: RecordingFile.visible_to)."""
     return {
-        "anomalies": list(PushAnomaly.objects.filter(session=session).order_by("-occurred_at")[:20]),
+        "anomalies": list(PushAnomaly.objects.filter(session=session).recent()),
         "record_status": list(RecordStatusChange.objects.filter(session=session).order_by("at", "id")),
     }

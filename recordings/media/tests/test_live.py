@@ -335,3 +335,27 @@ def test_reconciliation_closes_pushes_whose_end_callback_was_lost(monkeypatch: p
     lost.refresh_from_db()
     assert lost.ended_at is not None and "end callback lost" in lost.end_reason
     assert set(StreamPush.objects.live().values_list("stream_name", flat=True)) == {"still-on", "new"}
+
+
+@pytest.mark.django_db
+def test_live_page_shows_the_rooms_push_and_the_streams_latest_anomalies(
+    client_as: Any, moderator: Any
+) -> None:
+    room = make_room(stream_name="main")
+    ended = live_push("main", room=room)
+    StreamPush.objects.filter(pk=ended.pk).update(ended_at=timezone.now() - timedelta(minutes=1))
+    on_air = StreamPush.objects.create(
+        stream_name="main", sequence="2", app_name="live", room=room, started_at=timezone.now()
+    )
+    now = timezone.now()
+    for minutes in range(22):
+        PushAnomaly.objects.create(
+            event=_event(), stream_name="main", occurred_at=now - timedelta(minutes=minutes), anomaly_type=3
+        )
+    PushAnomaly.objects.create(event=_event(), stream_name="other", occurred_at=now, anomaly_type=3)
+
+    context = client_as(moderator).get(f"/live/rooms/{room.pk}/").context
+
+    assert context["push"] == on_air and StreamPush.objects.newest_of_stream("main") == on_air
+    shown = [anomaly.occurred_at for anomaly in context["anomalies"]]
+    assert shown == [now - timedelta(minutes=minutes) for minutes in range(20)]

@@ -32,8 +32,8 @@ def live_board(request: HttpRequest) -> HttpResponse:
 def _live_page(
     request: HttpRequest, *, stream_name: str, room: Room | None, session: RecordingSession | None
 ) -> HttpResponse:
-    push = StreamPush.objects.filter(stream_name=stream_name).order_by("-started_at", "-id").first()
-    anomalies = PushAnomaly.objects.filter(stream_name=stream_name).order_by("-occurred_at")[:20]
+    push = StreamPush.objects.newest_of_stream(stream_name)
+    anomalies = PushAnomaly.objects.filter(stream_name=stream_name).recent()
     context = {
         "stream_name": stream_name,
         "room": room,
@@ -52,7 +52,7 @@ def _live_page(
 @requires(Capability.VIEW_RECORDINGS)
 def live_room(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(Room.objects.select_related("client_app"), pk=pk)
-    push = StreamPush.objects.live().filter(room=room).order_by("-started_at").first()
+    push = StreamPush.objects.live_in_room(room.pk)
     stream = push.stream_name if push is not None else room.stream_name
     return _live_page(request, stream_name=stream, room=room, session=push.session if push else None)
 
