@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from lifecycle.services import retention_apply
+from lifecycle.services import retention_apply, retention_apply_file
 
 logger = logging.getLogger(__name__)
 QUEUE = "default"
@@ -28,3 +28,9 @@ def apply_retention() -> dict[str, int]:
         "deleted": report.deleted,
         "failed": report.failed,
     }
+
+
+def apply_to_file(file_pk: int) -> None:
+    report = retention_apply_file(file_pk=file_pk)
+    if report.failed:
+        logger.warning("retention of new file %s failed (the daily run retries): %s", file_pk, report.errors)

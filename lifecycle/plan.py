@@ -46,7 +46,8 @@ def wanted(
     keep = policy.keep_days
     if rejected and policy.rejected_keep_days is not None:
         keep = policy.rejected_keep_days if keep is None else min(keep, policy.rejected_keep_days)
-    expire_at = None if keep is None or held else recorded_end + timedelta(days=keep)
+    # Whole seconds, as Tencent keeps an ExpireTime: the console then deems a file due when Tencent does.
+    expire_at = None if keep is None or held else (recorded_end + timedelta(days=keep)).replace(microsecond=0)
     # The coldest class the file's age has reached, moved to in one step when Tencent allows it from where the
     # file is (ARCHIVE → DEEP_ARCHIVE it does not: such a file stays in ARCHIVE).
     reached = [

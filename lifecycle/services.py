@@ -126,6 +126,15 @@ def legal_hold_lift(*, hold: LegalHold, actor: User) -> LegalHold:
     return hold
 
 
+def hold_veto(recording_file: RecordingFile) -> str:
+    """Why the file may not be deleted now ("" when it may): registered with recording_file_delete's vetoes."""
+    hold = LegalHold.objects.covering(recording_file).select_related("placed_by").first()
+    if hold is None:
+        return ""
+    who = hold.placed_by.get_username() if hold.placed_by else "someone"
+    return f"{recording_file} is under a legal hold placed by {who}: {hold.reason}"
+
+
 def _held_files(hold: LegalHold) -> list[RecordingFile]:
     files = RecordingFile.objects.present()
     if hold.file_id:
@@ -133,6 +142,12 @@ def _held_files(hold: LegalHold) -> list[RecordingFile]:
     if hold.session_id:
         return list(files.filter(session_id=hold.session_id))
     return list(files.filter(room=hold.room))
+
+
+def retention_apply_file(*, file_pk: int) -> ApplyReport:
+    """One file, e.g. just arrived: its ExpireTime is set at once, so Tencent deletes on time even if the console
+    is down when the day comes."""
+    return retention_apply(files=RecordingFile.objects.present().filter(pk=file_pk).select_related("room"))
 
 
 def retention_apply(
@@ -185,7 +200,9 @@ def _apply_one(
         _done(state, now)
         report.deleted += 1
         return
-    if is_vod and (not state.expire_synced or state.expire_at != want.expire_at):
+    # Tencent's default is "never expires": a file whose expiry was never set needs a call only to set one.
+    expiry_differs = state.expire_at != want.expire_at if state.expire_synced else want.expire_at is not None
+    if is_vod and expiry_differs:
         try:
             vod.set_media_expiry(file_id=recording_file.file_id, expire_at=want.expire_at)
         except TencentError as exc:

@@ -114,9 +114,9 @@ def test_tencent_deletes_at_the_expiry_and_the_console_follows(
     while vod.describe_media_infos(file_ids=[soon.file_id]):
         assert time.monotonic() < deadline, "the emulator never carried out the ExpireTime"
         time.sleep(0.3)
-    retention_apply()
+    report = retention_apply()
     soon.refresh_from_db()
-    assert soon.deleted_at is not None  # marked deleted, Tencent's "not found" taken as done
+    assert soon.deleted_at is not None, report  # marked deleted, Tencent's "not found" taken as done
 
 
 def test_a_failed_call_is_kept_for_attention_and_retried(emulator: RunningEmulator, manager: User) -> None:

@@ -8,7 +8,7 @@ Both paths upsert on the same unique keys (VOD FileId, COS key), so a file found
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -74,12 +74,25 @@ class FileAlreadyDeleted(Exception):
     pass
 
 
+class FileHeld(Exception):
+    """The file may not be deleted (a legal hold protects it); the message says why."""
+
+
+# Consulted before a file is deleted: a non-empty answer refuses the deletion with it. Apps that protect files
+# register here (lifecycle: legal holds), so this module needs none of them.
+DELETE_VETOES: list[Callable[[RecordingFile], str]] = []
+
+
 @transaction.atomic
 def recording_file_delete(*, file_pk: int, actor: Actor) -> RecordingFile:
     """Delete the file from VOD or COS, then mark it deleted (kept as a row for the audit trail)."""
     recording = RecordingFile.objects.select_for_update().get(pk=file_pk)
     if recording.deleted_at is not None:
         raise FileAlreadyDeleted(f"{recording} was already deleted.")
+    for veto in DELETE_VETOES:
+        reason = veto(recording)
+        if reason:
+            raise FileHeld(reason)
     try:
         if recording.storage == StorageKind.VOD:
             vod.delete_media(file_id=recording.file_id)

@@ -86,6 +86,8 @@ def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except files.FileAlreadyDeleted:
             messages.info(request, "This file was already deleted.")
+        except files.FileHeld as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, f"Deleted {recording} from {recording.get_storage_display()}.")
         return redirect("recordings:file_detail", pk=pk)
