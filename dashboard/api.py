@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from dashboard.access import Capability, has_capability
-from dashboard.apischema import body_errors, compile_schema, query_errors
+from dashboard.apischema import body_errors, compile_schema, null_character_errors, query_errors
 from dashboard.jsonbody import BadJsonBody, loads_object, request_body
 from dashboard.models import ApiToken
 from dashboard.params import QueryError
@@ -202,6 +202,8 @@ def api_operation(
             request.user = user
             try:
                 body = parse_json_body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
+                if fields := null_character_errors(body):
+                    return error_response(400, BAD_BODY_MESSAGE, fields)
                 if body_schema is not None and (fields := body_errors(body_schema, body)):
                     return error_response(400, BAD_BODY_MESSAGE, fields)
                 if fields := query_errors(request.GET, query_schemas):

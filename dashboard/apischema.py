@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from dashboard.params import ascii_int, parse_moment
 
+NUL_MESSAGE = "Null characters are not allowed."  # Django's own words for the same refusal in a form
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes"}, {"0", "false", "no"}
 TYPE_WORDS = {
     "string": "a string",
@@ -50,12 +51,34 @@ def body_errors(validator: Draft202012Validator, body: Any) -> dict[str, list[st
     return _collect(validator.iter_errors(body))
 
 
+def null_character_errors(data: Any) -> dict[str, list[str]]:
+    """Each string (or key) holding a NUL character, which no PostgreSQL text or jsonb value can store."""
+    fields: dict[str, list[str]] = {}
+    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if "\x00" in key:
+                    fields[_key([*path, key.replace("\x00", "")])] = [NUL_MESSAGE]
+                else:
+                    stack.append(([*path, key], child))
+        elif isinstance(value, list):
+            stack.extend(([*path, index], child) for index, child in enumerate(value))
+        elif isinstance(value, str) and "\x00" in value:
+            fields[_key(path)] = [NUL_MESSAGE]
+    return dict(sorted(fields.items()))
+
+
 def query_errors(
     params: Mapping[str, Any], validators: Mapping[str, Draft202012Validator]
 ) -> dict[str, list[str]]:
     """The messages of each declared query parameter that is present but refused by its schema."""
-    fields: dict[str, list[str]] = {}
+    every_value = {name: getattr(params, "getlist", lambda n: [params[n]])(name) for name in params}
+    fields = {key.partition("[")[0]: texts for key, texts in null_character_errors(every_value).items()}
     for name, validator in validators.items():
+        if name in fields:
+            continue
         raw = params.get(name)
         if raw in (None, ""):
             continue

@@ -205,3 +205,18 @@ def test_every_api_url_is_declared_once_by_its_operations() -> None:
     for urls in BASE_DIR.glob("*/urls.py"):
         literals = re.findall(r"[\"']api/v1/[^\"']*[\"']", urls.read_text())
         assert literals in ([], ['"api/v1/openapi.json"']), (urls, literals)
+
+
+@pytest.mark.django_db
+def test_a_null_character_anywhere_is_a_400_not_a_database_error(api: Client) -> None:
+    room = RoomFactory.create(room_key="live-1")
+    listing = api.get("/api/v1/rooms", {"q": "a\x00b", "active": "false"})
+    assert listing.status_code == 400
+    assert listing.json()["error"]["fields"] == {"q": ["Null characters are not allowed."]}
+    body = {"events": [{"at": "2026-12-02T12:00:00Z", "kind": "gift", "payload": {"note": "\x00"}}]}
+    posted = send(api, "post", f"/api/v1/rooms/{room.room_key}/interactions", body)
+    assert posted.status_code == 400
+    assert posted.json()["error"]["fields"] == {
+        "events[0].payload.note": ["Null characters are not allowed."]
+    }
+    assert not InteractionEvent.objects.exists()
