@@ -190,6 +190,21 @@ def wait_charts(page: Any, selector: str, count: int) -> None:
     )
 
 
+def demo_interactions(minutes: int = 4) -> list[dict[str, Any]]:
+    """A comment every 2 s and a gift every 10 s from now on: the rendered live room shows each at its time (the
+    console forwards them to the sample page in the demo) and the review timeline marks them."""
+    words = ["Hello from the stands!", "What a goal!", "666", "Encore!", "Who else is watching live?"]
+    now = time.time()
+    events = []
+    for index in range(minutes * 30):
+        at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now + 2 * index)) + "Z"
+        if index % 5 == 4:
+            events.append({"at": at, "kind": "gift", "text": f"{index // 5 + 1} rockets from fan_{index}"})
+        else:
+            events.append({"at": at, "kind": "bullet_comment", "text": words[index % len(words)]})
+    return events
+
+
 def photograph(base: str, api: Api, logins: dict[str, str], out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -198,6 +213,8 @@ def photograph(base: str, api: Api, logins: dict[str, str], out: Path) -> None:
     recording = api.post(f"rooms/{ROOM}/recordings", {"duration_minutes": 30})
     pk = recording["id"]
     wait_for("the recording to go live", api.recording_in(pk, "recording"), timeout=300)
+    say("posting the room's bullet comments and gifts (the business backend's part)")
+    api.post(f"rooms/{ROOM}/interactions", {"events": demo_interactions()})
     with sync_playwright() as playwright:
         executable, flags = chromium()
         browser = playwright.chromium.launch(executable_path=executable, args=flags, headless=True)
