@@ -1,0 +1,150 @@
+"""What a retention policy will do over the next days, and what that saves, before it happens (or before a
+changed policy is saved): files and bytes deleted or moved, the monthly storage saving at the price book in
+effect, and the early-deletion charge of files leaving STANDARD_IA / ARCHIVE / DEEP_ARCHIVE before their
+minimum duration (Tencent bills the remaining days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing.services import price_book_for
+from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
+from lifecycle.plan import wanted
+from recordings.models import RecordingFile, ReviewStatus, StorageKind
+
+BYTES_PER_GB = Decimal(1024**3)
+DAYS_PER_MONTH = Decimal(30)
+# Regions whose storage Tencent prices as "Chinese Mainland".
+MAINLAND_REGIONS = frozenset(
+    {"ap-beijing", "ap-shanghai", "ap-guangzhou", "ap-chengdu", "ap-chongqing", "ap-nanjing"}
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    files: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Preview:
+    horizon_days: int
+    price_book: str
+    deleted: Change = field(default_factory=Change)
+    moved: dict[str, Change] = field(default_factory=dict)  # by target class
+    held_files: int = 0  # files the policy would touch but a legal hold protects
+    monthly_saving_usd: Decimal = Decimal(0)
+    early_deletion_usd: Decimal = Decimal(0)
+    unpriced: list[str] = field(
+        default_factory=list
+    )  # (storage, class) pairs the price book has no price for
+
+
+def files_under(policy: RetentionPolicy) -> list[RecordingFile]:
+    """The present files the policy governs: its room's, or its app's rooms' that have no policy of their own."""
+    files = RecordingFile.objects.present()
+    if policy.room_id is not None:
+        return list(files.filter(room_id=policy.room_id))
+    own = RetentionPolicy.objects.exclude(room=None).values("room_id")
+    return list(files.filter(room__client_app_id=policy.client_app_id).exclude(room_id__in=own))
+
+
+def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, days: int = 30) -> Preview:
+    now = now or timezone.now()
+    book = price_book_for(now.date())
+    preview = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
+    later = now + timedelta(days=days)
+    files = files_under(policy)
+    states = {state.file_id: state for state in FileLifecycle.objects.filter(file__in=files)}
+    for recording_file in files:
+        state = states.get(recording_file.pk)
+        current = state.storage_class if state else "STANDARD"
+        since = (state.class_since if state and state.class_since else None) or recording_file.content_end
+        held_then = _held(recording_file, later)
+        want = wanted(
+            policy=policy,
+            recorded_end=recording_file.content_end,
+            rejected=recording_file.review_status == ReviewStatus.REJECTED,
+            held=held_then,
+            current_class=current,
+            now=later,
+        )
+        untouched = wanted(
+            policy=policy,
+            recorded_end=recording_file.content_end,
+            rejected=recording_file.review_status == ReviewStatus.REJECTED,
+            held=False,
+            current_class=current,
+            now=later,
+        )
+        if held_then and (untouched.delete_now or untouched.storage_class != want.storage_class):
+            preview.held_files += 1
+        price_now = _price(preview, book.prices, recording_file.storage, current)
+        if want.delete_now:
+            preview.deleted = Change(
+                preview.deleted.files + 1, preview.deleted.bytes + recording_file.size_bytes
+            )
+            gone_at = max(want.expire_at or now, now)
+            preview.monthly_saving_usd += _gb(recording_file) * price_now * DAYS_PER_MONTH
+            preview.early_deletion_usd += _early(
+                book.prices, recording_file, current, since, gone_at, price_now
+            )
+        elif want.storage_class != current:
+            change = preview.moved.get(want.storage_class, Change())
+            preview.moved[want.storage_class] = Change(
+                change.files + 1, change.bytes + recording_file.size_bytes
+            )
+            price_then = _price(preview, book.prices, recording_file.storage, want.storage_class)
+            preview.monthly_saving_usd += _gb(recording_file) * (price_now - price_then) * DAYS_PER_MONTH
+            preview.early_deletion_usd += _early(book.prices, recording_file, current, since, now, price_now)
+    preview.monthly_saving_usd = preview.monthly_saving_usd.quantize(Decimal("0.01"))
+    preview.early_deletion_usd = preview.early_deletion_usd.quantize(Decimal("0.01"))
+    return preview
+
+
+def _held(recording_file: RecordingFile, at: datetime) -> bool:
+    return LegalHold.objects.covering(recording_file, at).exists()
+
+
+def _gb(recording_file: RecordingFile) -> Decimal:
+    return Decimal(recording_file.size_bytes) / BYTES_PER_GB
+
+
+def _price(preview: Preview, prices: dict, storage: str, storage_class: str) -> Decimal:  # type: ignore[type-arg]
+    """USD per GB-day of a class: VOD's list per day, COS's per month spread over 30 days."""
+    region = settings.COS_REGION
+    if storage == StorageKind.VOD:
+        area = "mainland" if region in MAINLAND_REGIONS else "outside"
+        entry = prices.get("vod_storage", {}).get(storage_class, {})
+        value = entry.get("usd_per_gb_day", {}).get(area)
+        if value is not None:
+            return Decimal(str(value))
+    else:
+        value = prices.get("cos_storage_usd_per_gb_month", {}).get(storage_class, {}).get(region)
+        if value is not None:
+            return Decimal(str(value)) / DAYS_PER_MONTH
+    label = f"{storage}:{storage_class}"
+    if label not in preview.unpriced:
+        preview.unpriced.append(label)
+    return Decimal(0)
+
+
+def _early(
+    prices: dict,  # type: ignore[type-arg]
+    recording_file: RecordingFile,
+    storage_class: str,
+    since: datetime,
+    leaves_at: datetime,
+    price: Decimal,
+) -> Decimal:
+    # The price book keeps the minimum durations with VOD's prices; COS's are the same (30 / 90 / 180 days).
+    minimum = prices.get("vod_storage", {}).get(storage_class, {}).get("minimum_days") or 0
+    remaining = since + timedelta(days=int(minimum)) - leaves_at
+    if remaining <= timedelta(0):
+        return Decimal(0)
+    return _gb(recording_file) * price * Decimal(remaining.total_seconds()) / Decimal(86400)
