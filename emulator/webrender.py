@@ -2,7 +2,7 @@
 
 - `Renderer.open(page)` starts Xvfb (`-displayfd`: the X server picks a free display number) at the app's
   resolution and Chromium in kiosk mode on it, or answers why it cannot: Xvfb or Chromium missing, or
-  `web_render_max` rendered sessions already running (each costs about a third of a core). The caller then pushes
+  `web_render_max` rendered sessions already running (each costs about half a core). The caller then pushes
   the test picture and says why; a rendered page is never a reason for a failed push.
 - Each display has its own PulseAudio daemon with one null sink, the only output Chromium sees; `RenderedStream`
   pushes the display (no mouse cursor) and that sink's monitor, so a page's sound is in the push and no other
