@@ -269,21 +269,21 @@ def save_room(request: HttpRequest, body: dict[str, Any], room: Room | None) -> 
     response_example={"count": 8, "limit": 1, "offset": 0, "results": [ROOM_EXAMPLE]},
 )
 def rooms_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
-    rooms = Room.objects.listing()
     params = request.GET
-    if params.get("active"):
-        rooms = rooms.filter(is_active=parse_bool("active", params["active"]))
+    app = None
     if params.get("app"):
         app = find_app(params["app"])
         if app is None:
             raise ApiError(
                 400, "Invalid query parameter.", fields={"app": [f"No client app “{params['app']}”."]}
             )
-        rooms = rooms.filter(client_app=app)
-    if params.get("q"):
-        rooms = rooms.search(params["q"].strip())
-    if params.get("tag"):
-        rooms = rooms.with_tag(params["tag"])  # normalised as the tags are stored
+    # The rooms page's filter too (RoomFilterForm.filter): the same rooms for the same q, app, tag and status.
+    rooms = Room.objects.listing().filtered(
+        q=params.get("q", ""),
+        app=app,
+        tag=params.get("tag", ""),
+        active=parse_bool("active", params["active"]) if params.get("active") else None,
+    )
     limit = parse_int("limit", params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
     offset = parse_int("offset", params.get("offset"), 0, 10**9)
     page = rooms[offset : offset + limit]
