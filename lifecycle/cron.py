@@ -14,3 +14,12 @@ cron.register(
     job_timeout=3600,
     name="lifecycle-apply-retention",
 )
+# What Tencent did on its own (deleted at ExpireTime, finished restores), from VOD's event queue; a pull waits
+# up to 5 s when nothing waits.
+cron.register(
+    jobs.reconcile_vod_events,
+    queue_name=jobs.QUEUE,
+    cron="*/10 * * * *",
+    job_timeout=300,
+    name="lifecycle-vod-events",
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from lifecycle.events import vod_events_reconcile
 from lifecycle.services import retention_apply, retention_apply_file
 
 logger = logging.getLogger(__name__)
@@ -34,3 +35,8 @@ def apply_to_file(file_pk: int) -> None:
     report = retention_apply_file(file_pk=file_pk)
     if report.failed:
         logger.warning("retention of new file %s failed (the daily run retries): %s", file_pk, report.errors)
+
+
+def reconcile_vod_events() -> int:
+    """Files Tencent deleted at their ExpireTime, restores it finished: the console's records follow."""
+    return vod_events_reconcile()
