@@ -5,6 +5,7 @@ event lost with a crash is pulled again (Tencent re-offers it after 30 s)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,6 +56,15 @@ def _apply(event: VodEvent) -> None:
                 FileLifecycle.objects.update_or_create(
                     file=recording_file,
                     defaults={"storage_class": event.target_storage_class, "class_since": now},
+                )
+            else:  # a temporary copy: readable from now for its days
+                FileLifecycle.objects.update_or_create(
+                    file=recording_file,
+                    defaults={
+                        "restore_ready_at": now,
+                        "restore_until": now + timedelta(days=event.restore_day),
+                        "restore_confirmed": True,
+                    },
                 )
             audit.record(
                 actor=None,

@@ -199,6 +199,12 @@ class FileLifecycle(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveIntegerField(default=0)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # A restore of an archived file asked for by someone who wants to play it: when it was asked, when it is
+    # (expected to be, then known to be) readable, and until when the restored copy lasts.
+    restore_requested_at = models.DateTimeField(null=True, blank=True)
+    restore_ready_at = models.DateTimeField(null=True, blank=True)
+    restore_confirmed = models.BooleanField(default=False, help_text="Tencent said the restore is done.")
+    restore_until = models.DateTimeField(null=True, blank=True)
 
     objects = FileLifecycleQuerySet.as_manager()
 
