@@ -13,12 +13,42 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 
 PAGE_SIZE = 25
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`): on a list of 200,000 files the exact
+    count costs more than the page itself. Beyond the cap the pagination says "more than cap" and offers the
+    pages up to it; filters narrow the rest."""
+
+    def __init__(self, object_list: Any, per_page: int, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list[: self.cap + 1].count()
+        return len(self.object_list)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, -(-min(self.count, self.cap) // self.per_page))
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], per_page: int = PAGE_SIZE, count_cap: int | None = None
+) -> Page:
+    paginator = (
+        Paginator(queryset, per_page) if count_cap is None else CappedPaginator(queryset, per_page, count_cap)
+    )
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:

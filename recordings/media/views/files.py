@@ -16,13 +16,18 @@ from recordings.media.services import files
 from recordings.models import RecordingFile, files_visible_to
 from tencent.errors import TencentError
 
+# Counting every one of 200,000 files costs more than showing a page of them: the list counts up to this.
+LIST_COUNT_CAP = 10_000
+
 
 @requires(Capability.VIEW_RECORDINGS)
 def file_list(request: HttpRequest) -> HttpResponse:
     form = FileFilterForm(request.GET or None)
     recordings = form.filter(files_visible_to(request.user, RecordingFile.objects.listing()))
     return render_list(
-        request, "recordings/file_list.html", {"form": form, "page": paginate(request, recordings)}
+        request,
+        "recordings/file_list.html",
+        {"form": form, "page": paginate(request, recordings, count_cap=LIST_COUNT_CAP)},
     )
 
 

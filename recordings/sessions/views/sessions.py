@@ -25,12 +25,15 @@ from recordings.sessions.lifecycle import OPEN_STATES, Trigger
 from recordings.sessions.services import sessions as services
 from tencent.models import ApiCall
 
+# Counting every one of 100,000 recordings costs more than showing a page of them: the list counts up to this.
+LIST_COUNT_CAP = 10_000
+
 
 @requires(Capability.VIEW_RECORDINGS)
 def session_list(request: HttpRequest) -> HttpResponse:
     form = SessionFilterForm(request.GET or None)
     sessions = form.filter(RecordingSession.objects.listing())
-    page = paginate(request, sessions)
+    page = paginate(request, sessions, count_cap=LIST_COUNT_CAP)
     live = any(session.state in OPEN_STATES for session in page.object_list)
     return render_list(request, "recordings/session_list.html", {"form": form, "page": page, "live": live})
 
