@@ -5,23 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q
+from django.core.cache import cache
 from django.utils import timezone
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
 from recordings.models import Attention, RecordingSession
-from recordings.sessions.lifecycle import OPEN_STATES, TERMINAL_STATES, SessionState
+from recordings.sessions.lifecycle import SessionState
 
 ATTENTION_ROWS = 10
+RECENT_CACHE_KEY = "sessions:overview-finished-today"
+RECENT_CACHE_SECONDS = 60
 
 
 def states_panel() -> Panel:
-    since = timezone.now() - timedelta(days=1)
-    # One read: the open recordings, and those that ended in the last day (terminal states are never open).
-    counts = RecordingSession.objects.filter(
-        Q(state__in=OPEN_STATES) | Q(state__in=TERMINAL_STATES, state_changed_at__gte=since)
-    ).state_counts()
+    # The open recordings are counted on each view (the (state, planned_start) index); the last day's finished
+    # ones mean reading the whole day's history, so they are cached for a minute (a count may lag that much).
+    counts = RecordingSession.objects.open().state_counts()
+    recent = cache.get(RECENT_CACHE_KEY)
+    if not isinstance(recent, dict):
+        since = timezone.now() - timedelta(days=1)
+        recent = RecordingSession.objects.terminal().filter(state_changed_at__gte=since).state_counts()
+        cache.set(RECENT_CACHE_KEY, recent, RECENT_CACHE_SECONDS)
+    counts.update(recent)
     rows = [{"state": state, "label": state.label, "count": counts.get(state, 0)} for state in SessionState]
     return Panel(
         title="Recordings", template="recordings/overview_states.html", context={"rows": rows}, order=20
