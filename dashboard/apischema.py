@@ -74,8 +74,11 @@ def query_errors(
     params: Mapping[str, Any], validators: Mapping[str, Draft202012Validator]
 ) -> dict[str, list[str]]:
     """The messages of each declared query parameter that is present but refused by its schema."""
-    every_value = {name: getattr(params, "getlist", lambda n: [params[n]])(name) for name in params}
-    fields = {key.partition("[")[0]: texts for key, texts in null_character_errors(every_value).items()}
+    # Only declared parameters: the views read no other (and the document promises a 400 for no other).
+    declared = {
+        name: getattr(params, "getlist", lambda n: [params[n]])(name) for name in validators if name in params
+    }
+    fields = {key.partition("[")[0]: texts for key, texts in null_character_errors(declared).items()}
     for name, validator in validators.items():
         if name in fields:
             continue
