@@ -40,6 +40,8 @@ class Capability(models.TextChoices):
     MANAGE_WEBHOOKS = "manage_webhooks", "Manage outgoing webhooks and see their deliveries"
     VIEW_ALERTS = "view_alerts", "See the alerts that concern one's role"
     MANAGE_ALERTS = "manage_alerts", "Manage alert channels and rules; mute alerts"
+    MANAGE_RETENTION = "manage_retention", "Set retention policies of client apps and rooms"
+    HOLD_FILES = "hold_files", "Place and lift legal holds on files, recordings and rooms"
 
 
 OPERATOR, MANAGER, MODERATOR = Role.OPERATOR, Role.MANAGER, Role.MODERATOR
@@ -58,6 +60,8 @@ PERMISSION_MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_WEBHOOKS: frozenset({OPERATOR}),
     Capability.VIEW_ALERTS: frozenset({OPERATOR, MANAGER, MODERATOR}),
     Capability.MANAGE_ALERTS: frozenset({OPERATOR, MANAGER}),
+    Capability.MANAGE_RETENTION: frozenset({OPERATOR, MANAGER}),
+    Capability.HOLD_FILES: frozenset({MODERATOR, MANAGER}),
 }
 
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("tencent.urls")),
     path("", include("webhooks.urls")),
     path("", include("alerts.urls")),
+    path("", include("lifecycle.urls")),
     # Last: an API path no operation matched (e.g. /api/v1/files/abc) answers JSON, not the HTML 404 page.
     re_path(r"^api/", api_not_found),
 ]

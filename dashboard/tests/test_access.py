@@ -25,6 +25,7 @@ def test_every_capability_is_in_the_matrix():
                 "manage_webhooks",
                 "view_alerts",
                 "manage_alerts",
+                "manage_retention",
             },
         ),
         (
@@ -39,9 +40,14 @@ def test_every_capability_is_in_the_matrix():
                 "view_audit",
                 "view_alerts",
                 "manage_alerts",
+                "manage_retention",
+                "hold_files",
             },
         ),
-        ("moderator", {"view_catalog", "view_recordings", "review", "view_reviews", "view_alerts"}),
+        (
+            "moderator",
+            {"view_catalog", "view_recordings", "review", "view_reviews", "view_alerts", "hold_files"},
+        ),
     ],
 )
 def test_role_capabilities_match_the_readme_matrix(role_user, role, allowed):
