@@ -97,6 +97,8 @@ def test_the_page_fills_the_usage_in_once_the_job_has_run(client_as, manager, em
     html = client.get(reverse("billing:report")).content.decode()
     assert "being fetched in the background" in html
     assert reverse("billing:report_usage") in html and 'hx-trigger="load delay:2s"' in html  # asks again
+    gave_up = client.get(reverse("billing:report_usage"), {"month": f"{fresh_cache:%Y-%m}", "poll": "15"})
+    assert "hx-get" not in gave_up.content.decode() and "reload the page" in gave_up.content.decode()
     refresh_recent_usage()  # the worker's run (the cron's job does the same for the current month)
     partial = client.get(reverse("billing:report_usage"), {"month": f"{fresh_cache:%Y-%m}"})
     body = partial.content.decode()

@@ -32,6 +32,7 @@ from dashboard.csv_export import csv_writer
 
 TOP_ROOMS = 25
 TOP_ROOMS_CHARTED = 10
+USAGE_POLLS = 15  # the usage section asks again every 2 s while the job runs: for 30 s at most, then says so
 
 
 class ReportMonthForm(forms.Form):
@@ -145,6 +146,8 @@ def report(request: HttpRequest) -> HttpResponse:
             "book": priced.price_book,
             "usage": usage,
             "usage_lines": usage_lines(priced.report, usage),
+            "usage_poll": usage.refreshing,
+            "next_poll": 1,
             "top_rooms": priced.report.by_room[:TOP_ROOMS],
             "charts": charts(priced, usage),
         },
@@ -161,10 +164,18 @@ def report_usage(request: HttpRequest) -> HttpResponse:
     except NoPriceBookError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
     usage = cloud_usage(month=month, now=now)
+    poll = request.GET.get("poll", "")
+    done = int(poll) if poll.isdigit() and len(poll) < 4 else USAGE_POLLS
     return render(
         request,
         "billing/report.html#usage",
-        {"month": month, "usage": usage, "usage_lines": usage_lines(priced.report, usage)},
+        {
+            "month": month,
+            "usage": usage,
+            "usage_lines": usage_lines(priced.report, usage),
+            "usage_poll": usage.refreshing and done < USAGE_POLLS,
+            "next_poll": done + 1,
+        },
     )
 
 
