@@ -91,3 +91,24 @@ def test_holds_on_a_file(
         ).status_code
         == 404
     )
+
+
+@pytest.mark.emulator
+def test_a_held_file_cannot_be_deleted_through_the_api(
+    emulator: RunningEmulator, api_token: Callable[[User], str], moderator: User, operator: User
+) -> None:
+    room = RoomFactory.create()
+    media = add_media(emulator, stream=room.stream_name, created=time.time())
+    recording = make_file(room=room, file_id=media.file_id)
+    holding, operating = api(api_token(moderator)), api(api_token(operator))
+    holding.post(
+        f"/api/v1/files/{recording.pk}/hold", {"reason": "Dispute #7"}, content_type="application/json"
+    )
+
+    refused = operating.delete(f"/api/v1/files/{recording.pk}")
+    assert refused.status_code == 409 and "Dispute #7" in refused.json()["error"]["message"]
+    assert media.file_id in emulator.state.media
+    holding.delete(f"/api/v1/files/{recording.pk}/hold")
+    assert operating.delete(f"/api/v1/files/{recording.pk}").json() == {"deleted": recording.pk}
+    assert media.file_id not in emulator.state.media
+    assert operating.delete(f"/api/v1/files/{recording.pk}").status_code == 404

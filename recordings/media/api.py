@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from dashboard.access import Capability
+from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from dashboard.params import query_id, query_moment
 from recordings.catalog.api import parse_int
@@ -188,5 +188,45 @@ def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRespon
     return json_response(data)
 
 
+@api_operation(
+    path="/files/{id}",
+    method="DELETE",
+    capability=Capability.OPERATE_RECORDINGS,
+    summary="Delete a recording file from VOD or COS",
+    tag="Files",
+    response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}},
+    description=(
+        "Deletes the file at Tencent; its row stays, marked deleted, for the audit trail. A file under a legal "
+        "hold (on itself, its recording or its room) is refused."
+    ),
+    response_example={"deleted": 42},
+    errors={
+        404: ErrorDoc(
+            "No present file the token's user may see has this id.", "No recording file has the id 42."
+        ),
+        409: ErrorDoc(
+            "A legal hold protects the file.",
+            "stream-1 MP4 2026-12-01 18:00 +08 is under a legal hold placed by maya: Dispute #1204",
+        ),
+        502: ErrorDoc(
+            "Tencent Cloud refused the deletion; try again later.", "The file could not be deleted: …"
+        ),
+    },
+)
+def file_delete(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
+    visible = files_visible_to(request.user, RecordingFile.objects.present())
+    if not visible.filter(pk=id).exists():
+        raise ApiError(404, f"No recording file has the id {id}.")
+    try:
+        file_services.recording_file_delete(file_pk=id, actor=current_user(request))
+    except file_services.FileHeld as exc:
+        raise ApiError(409, str(exc)) from exc
+    except file_services.FileAlreadyDeleted as exc:
+        raise ApiError(404, f"No recording file has the id {id}.") from exc
+    except TencentError as exc:
+        raise ApiError(502, f"The file could not be deleted: {exc.message}") from exc
+    return json_response({"deleted": id})
+
+
 files_collection = by_method(GET=file_list)
-file_resource = by_method(GET=file_read)
+file_resource = by_method(GET=file_read, DELETE=file_delete)
