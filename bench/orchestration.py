@@ -193,6 +193,7 @@ def main() -> int:
     parser.add_argument("--pushes", choices=["light", "real"], default="light")
     parser.add_argument("--worker-class", default=PRODUCTION_WORKER, help="RQ worker class (production's)")
     parser.add_argument("--target-ratio", type=float, default=1.15)
+    parser.add_argument("--worker-log", default="/tmp/cnr-bench-orchestration-workers.log")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up a run after this many seconds")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
@@ -240,6 +241,7 @@ def main() -> int:
         app = ClientApp.objects.create(name="bench", kind="APK", car_project_id="cap-bench0001")
 
         env = {**os.environ, **overrides, "LOG_LEVEL": "WARNING", "DEBUG": "0"}
+        worker_log = stack.enter_context(Path(args.worker_log).open("ab"))
         workers = [
             subprocess.Popen(
                 [
@@ -255,14 +257,21 @@ def main() -> int:
                 ],
                 env=env,
                 cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=worker_log,
+                stderr=worker_log,
             )
             for i in range(args.workers)
         ]
         for worker in workers:
             stack.callback(worker.terminate)
-        time.sleep(3)  # let the workers start and one of them take the scheduler lock
+        # Wait until every worker listens (Django's start-up takes seconds on a loaded machine).
+        from rq import Worker
+
+        queue = django_rq.get_queue("orchestration")
+        started = time.monotonic()
+        while len(Worker.all(queue=queue)) < args.workers and time.monotonic() - started < 120:
+            time.sleep(0.5)
+        time.sleep(1)
 
         print(
             f"{n} recordings due at once, {args.runs} run(s); {args.workers} workers of {args.worker_class} "
