@@ -8,7 +8,8 @@ natural unique key too, so replaying an event or receiving the same fact in anot
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections, models
@@ -83,6 +84,26 @@ class CssCallbackEventQuerySet(models.QuerySet["CssCallbackEvent"]):
             pk, deliveries_after_first = cursor.fetchone()
         event.pk = pk
         return pk, deliveries_after_first == 0
+
+    def signed_with(self, sign: str, *, since: datetime, until: datetime) -> list[tuple[int, dict[str, Any]]]:
+        """(pk, payload) of the events received in [since, until) whose first delivery carried `sign`: the
+        reused-signature check of every callback, as one statement written here (the ORM's compiling of it cost
+        more CPU than the query, ~0.6 ms of a request's ~4)."""
+        connection = connections[self.db]
+        quote, payload = (
+            connection.ops.quote_name,
+            cast(models.JSONField, self.model._meta.get_field("payload")),
+        )
+        received_at = cast(models.DateTimeField, self.model._meta.get_field("received_at"))
+        sql = (
+            f"SELECT {quote('id')}, {quote('payload')} FROM {quote(self.model._meta.db_table)} "
+            f"WHERE {quote('sign')} = %s AND {quote('received_at')} >= %s AND {quote('received_at')} < %s"
+        )
+        params = [sign, *(received_at.get_db_prep_value(at, connection) for at in (since, until))]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [(pk, payload.from_db_value(value, payload.cached_col, connection)) for pk, value in rows]
 
     def waiting(self) -> CssCallbackEventQuerySet:
         """Stored and not applied yet (a worker applies them; see recordings.media.services.callbacks)."""

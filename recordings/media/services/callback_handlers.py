@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -37,6 +39,7 @@ from recordings.sessions.services import sessions as session_hooks
 from webhooks import events as webhook_events
 
 Payload = dict[str, Any]
+_Found = TypeVar("_Found")
 EVENT_TYPE_TEXT = re.compile(r"-?[0-9]{1,10}")
 # End reasons of a push closed before its own end callback arrived: because a later push of its stream started,
 # or because the reconciliation found CSS no longer lists it. Its real end, when it comes, replaces them.
@@ -290,8 +293,35 @@ def _locked_push(payload: Payload) -> StreamPush:
     return push
 
 
+# The events of one apply batch (one transaction) look up the same streams' sessions, record tasks and rooms
+# again and again: the batch remembers what it found, never what it did not (a row created meanwhile is seen). A
+# stream names at most one session (car_user_id is unique), so the time a lookup gives never changes its answer.
+_found: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("callback_batch_lookups", default=None)
+
+
+@contextmanager
+def batch_lookups() -> Iterator[None]:
+    token = _found.set({})
+    try:
+        yield
+    finally:
+        _found.reset(token)
+
+
+def _remembered(kind: str, key: str, look: Callable[[], _Found | None]) -> _Found | None:
+    found = _found.get()
+    if found is not None and (kind, key) in found:
+        return cast("_Found", found[(kind, key)])
+    value = look()
+    if found is not None and value is not None:
+        found[(kind, key)] = value
+    return value
+
+
 def _session_and_room(stream_name: str, at: datetime) -> tuple[RecordingSession | None, Room | None]:
-    session = RecordingSession.objects.session_for_stream(stream_name, at)
+    session = _remembered(
+        "session", stream_name, lambda: RecordingSession.objects.session_for_stream(stream_name, at)
+    )
     return session, _room_of(session, stream_name)
 
 
@@ -300,14 +330,17 @@ def _file_session_and_room(
 ) -> tuple[RecordingSession | None, Room | None]:
     """A file belongs to the session that created its record task, else to the stream's session at that time."""
     task = (
-        RecordTask.objects.select_related("session__room").filter(task_id=task_id).first()
+        _remembered(
+            "task",
+            task_id,
+            lambda: RecordTask.objects.select_related("session__room").filter(task_id=task_id).first(),
+        )
         if task_id
         else None
     )
-    session = (
-        task.session if task is not None else RecordingSession.objects.session_for_stream(stream_name, at)
-    )
-    return session, _room_of(session, stream_name)
+    if task is None:
+        return _session_and_room(stream_name, at)
+    return task.session, _room_of(task.session, stream_name)
 
 
 def _is_rooms_own_stream(push: StreamPush) -> bool:
@@ -319,7 +352,9 @@ def _room_of(session: RecordingSession | None, stream_name: str) -> Room | None:
     """The session's room, else the room whose own stream this is (a push not started by the console)."""
     if session is not None:
         return session.room
-    return Room.objects.filter(stream_name=stream_name).first() if stream_name else None
+    if not stream_name:
+        return None
+    return _remembered("room", stream_name, lambda: Room.objects.filter(stream_name=stream_name).first())
 
 
 # --- field parsing ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -36,6 +37,7 @@ from recordings.media.services.callback_handlers import (
     NOT_ONLINE,
     SUPERSEDED,
     Payload,
+    batch_lookups,
     cos_key_from_url,
     event_time,
     event_type_of,
@@ -122,12 +124,10 @@ def refuse_reused_signature(payload: Payload, *, now: datetime | None = None) ->
     now = now or timezone.now()
     lifetime = timedelta(seconds=CALLBACK_VALIDITY_SECONDS + CALLBACK_CLOCK_SKEW_SECONDS)
     body = canonical_json(payload)
-    seen = CssCallbackEvent.objects.filter(
-        sign=sign[:64], received_at__gte=now - lifetime, received_at__lt=now - SIBLING_GRACE
-    ).only("payload")
-    for event in seen:
-        if str(event.payload.get("t")) == t and canonical_json(event.payload) != body:
-            raise SignatureReused(f"t/sign already used by callback event #{event.pk} with a different body")
+    seen = CssCallbackEvent.objects.signed_with(sign[:64], since=now - lifetime, until=now - SIBLING_GRACE)
+    for pk, stored in seen:
+        if str(stored.get("t")) == t and canonical_json(stored) != body:
+            raise SignatureReused(f"t/sign already used by callback event #{pk} with a different body")
 
 
 def css_callback_receive(*, payload: Payload, raw_body: str) -> tuple[int, bool]:
@@ -174,15 +174,25 @@ def callbacks_apply_lane(*, lane: int, seconds: float = DRAIN_SECONDS) -> tuple[
     applied, deadline = 0, time.monotonic() + seconds
     waiting = CssCallbackEvent.objects.waiting().filter(lane=lane).defer("raw_body").order_by("id")
     while time.monotonic() < deadline:
-        with transaction.atomic():
+        with transaction.atomic(), batch_lookups():
             events = list(waiting.select_for_update()[:APPLY_BATCH])
             for event in events:
                 _apply(event)
-            CssCallbackEvent.objects.bulk_update(events, ["state", "error", "processed_at"])
+            _save_outcomes(events)
         applied += len(events)
         if len(events) < APPLY_BATCH:
             return applied, False
     return applied, True
+
+
+def _save_outcomes(events: list[CssCallbackEvent]) -> None:
+    """One UPDATE per outcome (nearly always one: all processed), not one per event nor bulk_update's CASE."""
+    outcomes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for event in events:
+        outcomes[(event.state, event.error)].append(event.pk)
+    now = timezone.now()
+    for (state, error), pks in outcomes.items():
+        CssCallbackEvent.objects.filter(pk__in=pks).update(state=state, error=error, processed_at=now)
 
 
 def callbacks_waiting(*, lane: int) -> bool:
