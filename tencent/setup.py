@@ -17,7 +17,7 @@ from django.conf import settings
 from dashboard import audit
 from dashboard.addresses import is_public_ip
 from dashboard.audit import Actor
-from tencent import car, cos, setup_api
+from tencent import car, cos, setup_api, vod
 from tencent.errors import TencentError
 from tencent.setup_api import CallbackTemplate, RecordTemplate
 
@@ -207,6 +207,7 @@ class Doctor:
             self._guarded("record template", self.check_record_template)
             self._guarded("callback template and rule", self.check_callbacks)
         self._guarded("VOD sub-application", self.check_vod)
+        self._guarded("VOD event queue", self.check_vod_events)
         self._guarded("COS bucket", self.check_cos)
         return self.report
 
@@ -387,6 +388,25 @@ class Doctor:
             self.report.add(name, False, f"{wanted} is {apps[wanted].status}: enable it in the VOD console")
         else:
             self.report.add(name, True, f"{wanted} ({apps[wanted].name}) is on")
+
+    def check_vod_events(self) -> None:
+        """The storage lifecycle learns what Tencent deleted at an ExpireTime from VOD's PULL queue (FileDeleted)."""
+        name = "VOD event queue"
+        config = vod.describe_event_config()
+        if config.get("Mode") == "PULL" and config.get("DeleteMediaCompleteEventSwitch") == "ON":
+            self.report.add(
+                name, True, "PULL mode with FileDeleted: the console follows what Tencent deletes"
+            )
+            return
+        pushing_elsewhere = config.get("Mode") == "PUSH" and bool(config.get("NotificationUrl"))
+        if not self.apply or (pushing_elsewhere and not self.force):
+            where = f" (events now go to {config['NotificationUrl']})" if pushing_elsewhere else ""
+            flag = "--apply --force" if pushing_elsewhere else "--apply"
+            self.report.add(name, False, f"not PULL with FileDeleted{where}: run tencent_setup {flag}")
+            return
+        vod.enable_event_queue()
+        self._audit("vod_events.enable", {"before": config})
+        self.report.add(name, True, "PULL mode with FileDeleted", created="PULL queue")
 
     def check_cos(self) -> None:
         cos.list_objects(max_keys=1)

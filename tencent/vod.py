@@ -165,6 +165,12 @@ def enable_event_queue(*, file_deleted: bool = True) -> CallResult:
     return CallResult(request_id=str(response.get("RequestId") or ""))
 
 
+def describe_event_config() -> dict[str, str]:
+    """Mode (PUSH | PULL), NotificationUrl and the ON/OFF event switches of the VOD application."""
+    response = call_api(VOD, "DescribeEventConfig", _with_subapp({}))
+    return {key: str(value) for key, value in response.items() if key != "RequestId" and value is not None}
+
+
 def _event(item: dict[str, Any]) -> VodEvent:
     deleted = item.get("FileDeleteEvent") or {}
     restored = item.get("RestoreMediaCompleteEvent") or {}

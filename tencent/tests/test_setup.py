@@ -46,15 +46,21 @@ def test_apply_provisions_a_bare_account_which_then_passes(bare: RunningEmulator
     assert line(text, "record template").startswith("FAIL")
     assert line(text, "callback template and rule").startswith("FAIL")
     assert line(text, "push auth key").startswith("ok")
+    assert line(text, "VOD event queue").startswith("FAIL")
 
     status, text = run("--apply")
     assert status == 0, text
     assert "(created template 1)" in line(text, "record template")
     assert "created template 1, rule push.emulator.local → 1" in line(text, "callback template and rule")
+    assert (
+        line(text, "VOD event queue")
+        == "ok    VOD event queue: PULL mode with FileDeleted (created PULL queue)"
+    )
     assert set(AuditEntry.objects.values_list("action", flat=True)) == {
         "tencent.setup.record_template.create",
         "tencent.setup.callback_template.create",
         "tencent.setup.callback_rule.create",
+        "tencent.setup.vod_events.enable",
     }
     creates = ApiCall.objects.filter(action__startswith="Create").values_list("action", flat=True)
     assert sorted(creates) == [

@@ -44,6 +44,9 @@ def test_page_shows_failures_and_creates_what_is_missing(
     assert response.status_code == 302 and response["Location"] == URL
     page = client.get(URL).content.decode()
     assert "Every check passes." in page and "FAIL" not in page
-    assert "Created callback template and rule: template 1, rule push.emulator.local → 1." in page
+    assert (
+        "Created callback template and rule: template 1, rule push.emulator.local → 1; "
+        "VOD event queue: PULL queue." in page
+    )
     assert AuditEntry.objects.filter(action="tencent.setup.callback_rule.create", actor=operator).exists()
     assert len(emu.state.callback_rules) == 1
