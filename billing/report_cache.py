@@ -8,6 +8,7 @@ minute); the CSV export always prices the month afresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -47,6 +48,22 @@ def cached_report(*, month: date, now: datetime) -> CachedReport:
     cache.set(key, fresh, REPORT_FRESH_SECONDS)
     cache.set(_index_key(month), key, REPORT_FRESH_SECONDS)
     return fresh
+
+
+def cached_charts(
+    *, month: date, report: CachedReport, usage_stamp: str, build: Callable[[], dict[str, str]]
+) -> dict[str, str]:
+    """The report's charts as HTML, drawn once per cached report and state of Tencent's figures (plotly's
+    figure objects validate every property: drawing the four took longer than the rest of a cached view)."""
+    key = "billing:report-charts:{}:{:%Y-%m}:{}:{}".format(
+        connection.settings_dict["NAME"], month, report.computed_at.timestamp(), usage_stamp
+    )
+    found = cache.get(key)
+    if isinstance(found, dict):
+        return found
+    drawn = build()
+    cache.set(key, drawn, REPORT_FRESH_SECONDS)
+    return drawn
 
 
 def forget_report(month: date) -> None:

@@ -22,7 +22,7 @@ from billing.charts import (
 )
 from billing.estimator.output import cents
 from billing.forms import MonthField
-from billing.report_cache import cached_report
+from billing.report_cache import cached_charts, cached_report
 from billing.report_data import PricedReport, cost_report
 from billing.reports import GroupRow, MonthReport, daily_components
 from billing.services import NoPriceBookError, billing_month
@@ -149,7 +149,12 @@ def report(request: HttpRequest) -> HttpResponse:
             "usage_poll": usage.refreshing,
             "next_poll": 1,
             "top_rooms": priced.report.by_room[:TOP_ROOMS],
-            "charts": charts(priced, usage),
+            "charts": cached_charts(
+                month=month,
+                report=cached,
+                usage_stamp=usage.usage.until.isoformat() if usage.usage else "",
+                build=lambda: charts(priced, usage),
+            ),
         },
     )
 
