@@ -121,10 +121,11 @@ bench-costs: install-test services
 bench-pages: install services
 	$(BIN)/python bench/pages.py --requests 30
 
-## bench-callbacks: CSS callback ingest for a sustained minute through gunicorn + PostgreSQL (loopback), with
-## the requests/s and the lost and duplicated rows (must be 0)
+## bench-callbacks: CSS callback ingest through gunicorn (DEBUG=0) + PostgreSQL + 2 production RQ workers, on the
+## streams of 200 seeded recording sessions: p50/p99 at a fixed 200 req/s, the maximum acked rate, the rate the
+## workers apply a backlog at; 0 lost, 0 duplicated, 0 unapplied (the targets of issue #15 printed beside)
 bench-callbacks: install services
-	$(BIN)/python bench/callbacks.py --seconds 60 --workers 4 --senders 16
+	$(BIN)/python bench/callbacks.py --rate 200 --fixed-seconds 30 --seconds 30 --backlog 6000 --workers 4 --rq-workers 2
 
 ## bench-webhooks: 10,000 events to five loopback endpoints (one failing half its requests, one answering after
 ## 2 s) through 2 RQ workers: deliveries/s to the healthy ones, lost and doubled (must be 0), the slow one's delay

@@ -14,6 +14,7 @@ import inspect
 import os
 from typing import Any
 
+from django.urls import get_resolver
 from rq.job import Job
 from rq.queue import Queue
 
@@ -41,6 +42,13 @@ class _JobContext:
 
 
 class Worker(_JobContext, workers.Worker):
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        # Loaded here, in the worker, the URLconf (every view module: ~0.5 s of CPU) is inherited by each forked
+        # work horse; left to the first reverse() of a job (webhook payloads carry URLs), every job that
+        # reverses a URL would load it again in its own short-lived horse.
+        get_resolver().reverse_dict  # noqa: B018  # the property builds the reverse map
+        return super().work(*args, **kwargs)
+
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         metrics.use_process_name(f"rqworker_{os.getppid()}")
         super().main_work_horse(job, queue)
