@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.access import Capability, requires
 from dashboard.listing import paginate, render_list
-from dashboard.timezones import day_end, day_start
+from dashboard.timezones import within_days
 from tencent.models import ApiCall, ApiCallQuerySet
 
 
@@ -44,10 +44,7 @@ class CallFilterForm(forms.Form):
             calls = calls.filter(outcome=data["outcome"])
         if data["session"]:
             calls = calls.filter(session_id=data["session"])
-        if data["since"]:
-            calls = calls.filter(started_at__gte=day_start(data["since"]))
-        if data["until"]:
-            calls = calls.filter(started_at__lte=day_end(data["until"]))
+        calls = calls.filter(within_days("started_at", data["since"], data["until"]))
         return calls
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import dateformat, timezone
 
 DEFAULT_FORMAT = "Y-m-d H:i"
@@ -48,6 +49,17 @@ def day_start(day: date) -> datetime:
 def day_end(day: date) -> datetime:
     """The last instant of `day` in the active zone: an "until" day filter includes the whole day."""
     return datetime.combine(day, time.max, tzinfo=active_zone())
+
+
+def within_days(field: str, since: date | None, until: date | None) -> Q:
+    """The rows whose datetime `field` falls on the days from `since` to `until`, both included in full in the
+    active zone; either end may be open (None). The day-range filter of every list page and API."""
+    condition = Q()
+    if since is not None:
+        condition &= Q(**{f"{field}__gte": day_start(since)})
+    if until is not None:
+        condition &= Q(**{f"{field}__lte": day_end(until)})
+    return condition
 
 
 def zone_name(zone: tzinfo | None = None) -> str:

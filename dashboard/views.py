@@ -19,7 +19,7 @@ from dashboard.middleware import remember_time_zone
 from dashboard.models import ApiToken, AuditEntry, Profile
 from dashboard.openapi import openapi_document
 from dashboard.overview import collect_panels
-from dashboard.timezones import day_end, day_start
+from dashboard.timezones import within_days
 
 
 @login_required
@@ -47,10 +47,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(action=data["action"])
         if data["object_type"]:
             entries = entries.filter(object_type=data["object_type"])
-        if data["since"]:
-            entries = entries.filter(at__gte=day_start(data["since"]))
-        if data["until"]:
-            entries = entries.filter(at__lte=day_end(data["until"]))
+        entries = entries.filter(within_days("at", data["since"], data["until"]))
     return render_list(
         request, "dashboard/audit_log.html", {"form": form, "page": paginate(request, entries, 50)}
     )

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from dashboard.params import DayField
-from dashboard.timezones import day_end, day_start
+from dashboard.timezones import within_days
 from recordings.models import ClientApp, Room
 
 RecordingsQuerySet = TypeVar("RecordingsQuerySet", bound=QuerySet[Any])
@@ -94,8 +94,5 @@ class RecordingWindowFilterForm(forms.Form):
             queryset = queryset.filter(room__client_app=data["app"])
         if data["room"]:
             queryset = queryset.filter(room=data["room"])
-        if data["since"]:
-            queryset = queryset.filter(content_start__gte=day_start(data["since"]))
-        if data["until"]:
-            queryset = queryset.filter(content_start__lte=day_end(data["until"]))
+        queryset = queryset.filter(within_days("content_start", data["since"], data["until"]))
         return queryset

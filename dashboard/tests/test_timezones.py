@@ -19,6 +19,7 @@ from dashboard.timezones import (
     format_local,
     format_range,
     localize_value,
+    within_days,
     zone_description,
     zone_label,
 )
@@ -63,6 +64,29 @@ def test_a_day_filter_spans_the_whole_day_in_the_active_zone() -> None:
         assert day_start(day) == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
         assert day_end(day) == datetime(2026, 3, 29, 21, 59, 59, 999999, tzinfo=UTC)
     assert day_start(day) == datetime(2026, 3, 28, 16, 0, tzinfo=UTC)  # the console's zone, +08
+
+
+@pytest.mark.django_db
+def test_within_days_keeps_the_rows_of_the_whole_days_in_the_active_zone() -> None:
+    at = {
+        name: AuditEntry.objects.create(action=name, at=moment)
+        for name, moment in {
+            "before": datetime(2026, 3, 28, 15, 59, 59, tzinfo=UTC),  # 23:59:59 on the 28th at +08
+            "first": datetime(2026, 3, 28, 16, 0, tzinfo=UTC),  # 00:00 on the 29th at +08
+            "last": datetime(2026, 3, 30, 15, 59, 59, tzinfo=UTC),  # 23:59:59 on the 30th at +08
+            "after": datetime(2026, 3, 30, 16, 0, tzinfo=UTC),
+        }.items()
+    }
+
+    def kept(since: date | None, until: date | None) -> set[str]:
+        return set(
+            AuditEntry.objects.filter(within_days("at", since, until)).values_list("action", flat=True)
+        )
+
+    assert kept(date(2026, 3, 29), date(2026, 3, 30)) == {"first", "last"}
+    assert kept(date(2026, 3, 29), None) == {"first", "last", "after"}
+    assert kept(None, date(2026, 3, 30)) == {"before", "first", "last"}
+    assert kept(None, None) == set(at)
 
 
 def test_localize_value_rewrites_iso_instants_only() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.db.models import Q
 
 from dashboard.params import DayField
-from dashboard.timezones import day_end, day_start
+from dashboard.timezones import within_days
 from recordings.filters import RoomPickerInput
 from recordings.models import ClientApp, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
@@ -57,14 +56,6 @@ class SessionFilterForm(forms.Form):
     since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def since_at(self) -> datetime | None:
-        day = self.cleaned_data.get("since")
-        return day_start(day) if day else None
-
-    def until_at(self) -> datetime | None:
-        day = self.cleaned_data.get("until")
-        return day_end(day) if day else None
-
     def filter(self, sessions: RecordingSessionQuerySet) -> RecordingSessionQuerySet:
         """The recordings narrowed by the form (all of them when it is unbound or invalid)."""
         if not self.is_bound or not self.is_valid():
@@ -79,8 +70,5 @@ class SessionFilterForm(forms.Form):
             sessions = sessions.filter(Q(room__name__icontains=room) | Q(room__room_key=room))
         if data["trigger"]:
             sessions = sessions.filter(trigger=data["trigger"])
-        if self.since_at():
-            sessions = sessions.filter(planned_start__gte=self.since_at())
-        if self.until_at():
-            sessions = sessions.filter(planned_start__lte=self.until_at())
+        sessions = sessions.filter(within_days("planned_start", data["since"], data["until"]))
         return sessions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -55,6 +55,25 @@ def test_list_filters_by_state_and_room_with_bounded_queries(
     )
     assert f"#{failed.pk}".encode() in filtered.content
     assert b"<html" not in filtered.content and b'data-state="completed"' not in filtered.content
+
+
+def test_list_filters_by_the_days_of_the_planned_start_in_full(
+    client_as: Callable[[User | None], Client], moderator: User, room: Room, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Singapore"  # +08: the days are the console's, not UTC's
+    zone = timezone.get_fixed_timezone(8 * 60)
+    starts = {
+        "before": datetime(2026, 3, 28, 23, 59, 59, tzinfo=zone),
+        "first": datetime(2026, 3, 29, 0, 0, tzinfo=zone),
+        "last": datetime(2026, 3, 30, 23, 59, 59, tzinfo=zone),
+        "after": datetime(2026, 3, 31, 0, 0, tzinfo=zone),
+    }
+    pks = {name: make_session(room, planned_start=start).pk for name, start in starts.items()}
+
+    page = client_as(moderator).get("/recordings/", {"since": "2026-03-29", "until": "2026-03-30"})
+
+    listed = {session.pk for session in page.context["page"].object_list}
+    assert listed == {pks["first"], pks["last"]}
 
 
 def test_session_page_shows_steps_timeline_calls_and_files(
