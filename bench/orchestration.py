@@ -12,7 +12,7 @@ It also prints duplicates (second record tasks, pushes or sessions for one recor
 left held after everything was stopped and reconciled (must be 0) and the load average before and after.
 
 The workers run as production runs them: `rqworker` with DEBUG off (and JSON logs at WARNING), by default the
-production worker class. Pushes are light by default (`EMULATOR_PUSH_MEDIA=light`: the emulator keeps every
+class README's deployment names for them. Pushes are light by default (`EMULATOR_PUSH_MEDIA=light`: the emulator keeps every
 push's state, API answers, rate limits and callbacks, without an ffmpeg encoder behind it; 200 encoders do not
 fit on a small machine, and what is measured here is the orchestration). `--pushes real` keeps ffmpeg.
 """
@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cnr_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-PRODUCTION_WORKER = "dashboard.observability.rq_worker.Worker"
+# README "Scaling out": the orchestration's workers run their jobs in-process (no fork and fresh connections per
+# job, which cost more than a start step itself: 184 s instead of 40 s for this bench on a loaded machine).
+PRODUCTION_WORKER = "dashboard.observability.rq_worker.SimpleWorker"
 # The calls of one start, in order; the push waits RECORDING_PUSH_DELAY_SECONDS after CreateRecordTask's answer.
 START_CALLS = (
     "ApplyConcurrent",

@@ -4,7 +4,7 @@
     STEADY_SECONDS=120 .venv/bin/python bench/steady.py --recordings 200   # a quick check
 
 Runs the production deployment of README "Scaling out" against the emulator, with DEBUG=0 and JSON logs at
-WARNING: gunicorn (2 sync workers, taking CSS's callbacks), 2 RQ workers of the production class on every queue
+WARNING: gunicorn (2 sync workers, taking CSS's callbacks), 2 RQ workers of README's class on every queue
 (one with the scheduler) and the RQ cron process (`rqcron recordings.cron`: the tick, reconciliation, file sync,
 push reconciliation, alerts, webhooks, usage refresh), on its own PostgreSQL database and Redis db (dropped and
 emptied). The emulator runs in this process with light pushes (`EMULATOR_PUSH_MEDIA=light`: every push's state,
@@ -152,6 +152,11 @@ def main() -> int:
         "--seconds", type=float, default=float(os.environ.get("STEADY_SECONDS") or 600), help="measured span"
     )
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (every queue)")
+    parser.add_argument(
+        "--worker-class",
+        default="dashboard.observability.rq_worker.SimpleWorker",
+        help="RQ worker class (README Scaling out: no fork per job)",
+    )
     parser.add_argument("--start-timeout", type=float, default=900.0)
     parser.add_argument(
         "--keep-database", action="store_true", help="do not drop the bench database at the end"
@@ -208,7 +213,7 @@ def main() -> int:
         settings.CAR_PROJECT_ID = "cap-steady001"
         env = {**os.environ, **overrides, "CAR_PROJECT_ID": "cap-steady001"}
         manage = [sys.executable, str(ROOT / "manage.py")]
-        worker_class = "dashboard.observability.rq_worker.Worker"
+        worker_class = args.worker_class
         processes = [
             start(
                 [
@@ -240,7 +245,11 @@ def main() -> int:
         wait_for_port(port, processes[0])
         time.sleep(3)
 
-        app = ClientApp.objects.create(name="steady", kind="APK", car_project_id="cap-steady001")
+        # Healthy recordings: the app's bitrate is what the emulator's pushes carry (2,500 kbps + audio), so
+        # the low-bitrate alert has nothing to look into.
+        app = ClientApp.objects.create(
+            name="steady", kind="APK", car_project_id="cap-steady001", bitrate_kbps=2500
+        )
         rooms = Room.objects.bulk_create(
             Room(name=f"Steady {i}", room_key=f"steady-{i}", stream_name=f"st{i}", client_app=app)
             for i in range(n)
@@ -288,7 +297,7 @@ def main() -> int:
         print(
             f"steady state: {live} live recordings ({still_live} still live at the end) for {span:.0f} s; "
             f"light pushes (EMULATOR_PUSH_MEDIA=light), no screenshot template; DEBUG=0; gunicorn 2 workers, "
-            f"{args.workers} RQ workers ({worker_class}), rqcron"
+            f"{args.workers} RQ workers ({worker_class}), rqcron; healthy streams (app at 2,500 kbps, as pushed)"
         )
         print(
             f"target: the console's CPU in total ≤ {TARGET_CORE_SHARE:.0%} of one core "
