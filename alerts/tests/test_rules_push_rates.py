@@ -65,9 +65,12 @@ def test_without_the_online_figures_every_stream_is_looked_at_on_its_own(
     )
     monkeypatch.setattr(rules, "current_push_rates", dict)
     asked: list[str] = []
-    monkeypatch.setattr(
-        live, "push_samples", lambda *, stream_name, now=None: asked.append(stream_name) or []
-    )
+
+    def samples(*, stream_name: str, now: object = None) -> list[PushSample]:
+        asked.append(stream_name)
+        return []
+
+    monkeypatch.setattr(live, "push_samples", samples)
     SPECS[RuleKind.STREAM_ANOMALY].condition(
         rule_of(RuleKind.STREAM_ANOMALY, threshold=50, threshold2=60), now
     )
