@@ -415,7 +415,7 @@ def main() -> int:
         cpu_before = workers.cpu()
         workers.stop()
         backlog = Tally()
-        closed_loop(Sender(port, source, backlog), args.senders, requests=args.backlog)
+        backlog_s = closed_loop(Sender(port, source, backlog), args.senders, requests=args.backlog)
         waiting = unapplied()
         started = timezone.now()
         restart = time.monotonic()
@@ -427,7 +427,9 @@ def main() -> int:
         apply_cpu_ms = (workers.cpu() - cpu_before) * 1000 / max(applied, 1)
         rate = applied / span if span else 0.0
         print(
-            f"3. apply rate: {waiting} events acked with the workers down, then {args.rq_workers} workers started"
+            f"3. apply rate: {waiting} events acked with the workers down ({args.senders} senders: "
+            f"{(backlog.requests - backlog.failures) / backlog_s:.0f} req/s acked with no worker competing), "
+            f"then {args.rq_workers} workers started ({load()})"
         )
         print(
             f"   applied         {applied} in {span:.1f} s from first to last = {rate:.0f} events/s -- "
