@@ -4,7 +4,7 @@
     .venv/bin/python bench/callbacks.py --fixed-seconds 20 --seconds 20 --backlog 4000
 
 Runs what production runs: gunicorn (DEBUG=0, sync workers, --preload) on loopback and RQ workers of the
-production class (`rqworker default --worker-class dashboard.observability.rq_worker.Worker`, a forked work horse
+production class (`rqworker default --worker-class dashboard.observability.rq_worker.Worker` by default, a forked work horse
 per job), against a PostgreSQL database of its own (created and migrated first, dropped at the end) and a Redis
 database it empties first. The streams are those of real recording sessions seeded first (rooms, one session
 each in RECORDING with its record task), so every event finds its session and runs its hooks: pushes that end
@@ -183,8 +183,8 @@ def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.P
 class RqWorkers:
     """The production RQ workers on the queue the callbacks are applied from, started and stopped on demand."""
 
-    def __init__(self, count: int, env: dict[str, str]) -> None:
-        self.count, self.env = count, env
+    def __init__(self, count: int, env: dict[str, str], worker_class: str) -> None:
+        self.count, self.env, self.worker_class = count, env, worker_class
         self.processes: list[subprocess.Popen[bytes]] = []
         self.log = WORKER_LOG.open("ab")
         self.cpu_seconds = 0.0  # of the workers already stopped
@@ -198,7 +198,7 @@ class RqWorkers:
             subprocess.Popen(
                 [
                     *manage,
-                    *("rqworker", "default", "--worker-class", "dashboard.observability.rq_worker.Worker"),
+                    *("rqworker", "default", "--worker-class", self.worker_class),
                     *("--name", f"bench-callbacks-{i}-{os.getpid()}-{time.monotonic_ns()}"),
                 ],
                 env=self.env,
@@ -340,6 +340,11 @@ def main() -> int:
     parser.add_argument(
         "--rq-workers", type=int, default=2, help="RQ workers applying the events (default 2)"
     )
+    parser.add_argument(
+        "--worker-class",
+        default="dashboard.observability.rq_worker.Worker",
+        help="the RQ worker class production runs (README, Deployment)",
+    )
     parser.add_argument("--senders", type=int, default=16, help="concurrent senders in phases 2 and 3")
     parser.add_argument("--rooms", type=int, default=200, help="rooms, each with a recording session (200)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
@@ -357,7 +362,7 @@ def main() -> int:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     port = free_port()
     server = start_gunicorn(port, args.workers, env)
-    workers = RqWorkers(args.rq_workers, env)
+    workers = RqWorkers(args.rq_workers, env, args.worker_class)
     source = EventSource(run, streams)
     try:
         workers.start()
@@ -367,7 +372,7 @@ def main() -> int:
 
         print(
             f"CSS callback ingest: gunicorn {args.workers} sync workers (DEBUG=0), {args.rq_workers} RQ workers "
-            f"(production class, `rqworker default`), {len(streams)} recording sessions' streams, PostgreSQL "
+            f"({args.worker_class}, `rqworker default`), {len(streams)} recording sessions' streams, PostgreSQL "
             f"and Redis on loopback, {os.cpu_count()} CPUs"
         )
         print(TARGETS)
