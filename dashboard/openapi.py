@@ -92,6 +92,10 @@ TAGS = [
         "name": "Webhooks",
         "description": "Endpoints the console posts signed events to, and their deliveries.",
     },
+    {
+        "name": "Retention",
+        "description": "Retention policies of client apps and rooms, and legal holds on files.",
+    },
 ]
 # The OpenAPI `webhooks` section: the payloads the console sends, registered by the modules that send them.
 WEBHOOK_PAYLOADS: dict[str, dict[str, Any]] = {}

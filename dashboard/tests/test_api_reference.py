@@ -152,6 +152,13 @@ def test_every_operation_has_parameters_bodies_and_answers_with_schemas_and_exam
                 assert content["schema"] == {"$ref": "#/components/schemas/Error"}, label
 
 
+def test_every_operation_tag_is_a_declared_tag(doc):
+    """Swagger UI groups operations by tag; a tag missing from the list is drawn without its description."""
+    declared = {tag["name"] for tag in doc["tags"]}
+    used = {tag for methods in doc["paths"].values() for op in methods.values() for tag in op["tags"]}
+    assert used <= declared, used - declared
+
+
 def test_error_shape_and_token_security_scheme_are_documented(doc):
     scheme = doc["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
