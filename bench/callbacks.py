@@ -4,8 +4,8 @@
     .venv/bin/python bench/callbacks.py --fixed-seconds 20 --seconds 20 --backlog 4000
 
 Runs what production runs: gunicorn (DEBUG=0, sync workers, --preload) on loopback and RQ workers of the
-production class (`rqworker default --worker-class dashboard.observability.rq_worker.Worker` by default, a forked work horse
-per job), against a PostgreSQL database of its own (created and migrated first, dropped at the end) and a Redis
+class the README's *Scaling out* recommends (`rqworker default --worker-class
+dashboard.observability.rq_worker.SimpleWorker` by default, each job in the worker process), against a PostgreSQL database of its own (created and migrated first, dropped at the end) and a Redis
 database it empties first. The streams are those of real recording sessions seeded first (rooms, one session
 each in RECORDING with its record task), so every event finds its session and runs its hooks: pushes that end
 mark the session's stream lost and queue its orchestration job, the next start makes it live again, files get
@@ -342,8 +342,8 @@ def main() -> int:
     )
     parser.add_argument(
         "--worker-class",
-        default="dashboard.observability.rq_worker.Worker",
-        help="the RQ worker class production runs (README, Deployment)",
+        default="dashboard.observability.rq_worker.SimpleWorker",
+        help="the RQ worker class production runs (README, Scaling out)",
     )
     parser.add_argument("--senders", type=int, default=16, help="concurrent senders in phases 2 and 3")
     parser.add_argument("--rooms", type=int, default=200, help="rooms, each with a recording session (200)")

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections, models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -284,24 +284,6 @@ class RecordingFileQuerySet(models.QuerySet["RecordingFile"]):
 
     def of_session(self, session_id: int) -> RecordingFileQuerySet:
         return self.present().filter(session_id=session_id).order_by("content_start", "id")
-
-    def storage_totals_by_room(self) -> list[dict[str, Any]]:
-        return [
-            dict(row)
-            for row in self.present()
-            .values("room_id", "room__name", "room__client_app__name")
-            .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
-            .order_by("-bytes")
-        ]
-
-    def storage_totals_by_app(self) -> list[dict[str, Any]]:
-        return [
-            dict(row)
-            for row in self.present()
-            .values("room__client_app_id", "room__client_app__name")
-            .annotate(bytes=Sum("size_bytes"), files=models.Count("id"), seconds=Sum("duration_s"))
-            .order_by("-bytes")
-        ]
 
 
 class RecordingFile(models.Model):
