@@ -43,7 +43,7 @@ from tencent import vod
 
 S = SessionState
 pytestmark = [pytest.mark.slow, pytest.mark.long, pytest.mark.django_db(transaction=True)]
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(django_settings.BASE_DIR)
 # What "recovered" may take: lease (9 s) + tick (5 s) + a restart's back-off and start-up.
 KILL_RECOVERY_BOUND_S = 25
 REDIS_RECOVERY_BOUND_S = 30
