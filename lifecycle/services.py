@@ -87,6 +87,24 @@ def retention_policy_save(
     return policy
 
 
+def retention_policy_remove(*, room: Room, actor: User | None) -> bool:
+    """Drop a room's own policy so it inherits its client app's again (audited); False when it had none.
+    Like a saved change, the files are brought in line by the daily run."""
+    with transaction.atomic():
+        policy = RetentionPolicy.objects.select_for_update().filter(room=room).first()
+        if policy is None:
+            return False
+        before = audit.snapshot(policy, POLICY_FIELDS)
+        audit.record(
+            actor=actor,
+            action="retention.policy_remove",
+            obj=policy,
+            changes=audit.diff_fields(before, dict.fromkeys(POLICY_FIELDS)),
+        )
+        policy.delete()
+    return True
+
+
 def legal_hold_place(
     *,
     reason: str,
