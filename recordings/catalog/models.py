@@ -160,7 +160,7 @@ class ClientAppQuerySet(models.QuerySet["ClientApp"]):
         return self.annotate(room_count=models.Count("rooms")).order_by("name")
 
     def filtered(self, *, q: str = "", kind: str = "", active: bool | None = None) -> ClientAppQuerySet:
-        """The apps page's filters: text in the name or a CAR id, the kind, active or not."""
+        """The apps page's filters: text in the name, a CAR id or the notes, the kind, active or not."""
         apps: ClientAppQuerySet = self
         if q.strip():
             text = q.strip()
@@ -168,6 +168,7 @@ class ClientAppQuerySet(models.QuerySet["ClientApp"]):
                 Q(name__icontains=text)
                 | Q(car_project_id__icontains=text)
                 | Q(car_application_id__icontains=text)
+                | Q(notes__icontains=text)
             )
         if kind:
             apps = apps.filter(kind=kind)
