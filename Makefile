@@ -12,10 +12,11 @@ PROD_SMOKE_DATABASE_URL ?= $(TEST_DATABASE_URL)_prod_smoke
 PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium xvfb \
-        bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks bench-pages clean cloud-smoke prod-smoke test-long
+        bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks bench-pages clean cloud-smoke prod-smoke test-long \
+        messages gettext
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
-demo: install static
+demo: install messages static
 	@$(MAKE) --no-print-directory chromium xvfb || echo "Chromium, Xvfb or PulseAudio could not be installed" \
 		"(not root?): the emulator pushes its test picture for WEB client apps (or their page without sound)."
 	$(BIN)/python manage.py migrate --noinput
@@ -23,7 +24,7 @@ demo: install static
 	$(BIN)/python manage.py rundemo
 
 ## test: install test dependencies, make sure PostgreSQL, Redis and Chromium are there, lint, run the suite
-test: install-test services chromium xvfb
+test: install-test messages services chromium xvfb
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -34,7 +35,7 @@ test: install-test services chromium xvfb
 ## test-long: the whole-system runs kept out of `make test` for its 10-minute budget (CI runs both): the
 ## production deployment (prod-smoke), then the tests marked `long` — every page through axe-core and at phone
 ## width for every role, 20 recordings under the chaos profile, the fault matrix, the demo end to end
-test-long: install-test services chromium xvfb
+test-long: install-test messages services chromium xvfb
 	PROD_SMOKE_DATABASE_URL=$(PROD_SMOKE_DATABASE_URL) PROD_SMOKE_REDIS_URL=$(PROD_SMOKE_REDIS_URL) \
 		$(BIN)/python scripts/prod_smoke.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
@@ -68,8 +69,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed node_modules/.package-lock.json
-install-test: $(VENV)/.installed-test node_modules/.package-lock.json
+install: $(VENV)/.installed node_modules/.package-lock.json messages
+install-test: $(VENV)/.installed-test node_modules/.package-lock.json messages
+
+## messages: compile every locale/*.po into the .mo Django reads (the .mo files are not committed); needs GNU
+## gettext's msgfmt (Debian's gettext package, installed when missing)
+messages: gettext | $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=var
+
+gettext:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
 
 static: install
 	$(BIN)/python manage.py collectstatic --noinput -v0

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.models import AuditEntry
 from dashboard.params import DayField
@@ -34,16 +35,36 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this token, e.g. 'room backend (prod)'.")
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """settings.LANGUAGES, each named in its own language (someone who cannot read the page can still find theirs)."""
+    return [(code, name) for code, name in settings.LANGUAGES]
+
+
 class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="Every page shows times, and reads the times you type, in this zone.",
+        help_text=_("Every page shows times, and reads the times you type, in this zone."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the console's pages; the browser's language when not chosen."),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
-            ("", f"The console's zone ({settings.TIME_ZONE})"),
+            ("", _("The console's zone (%(zone)s)") % {"zone": settings.TIME_ZONE}),
             *((name, name) for name in zone_names()),
         ]
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            ("", _("The browser's language")),
+            *language_choices(),
+        ]
+
+
+class LanguageSwitchForm(forms.Form):
+    """The top bar's switcher (POST language=<code>&next=<path>, the fields Django's set_language reads)."""
+
+    language = forms.ChoiceField(choices=language_choices)

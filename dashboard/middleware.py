@@ -1,5 +1,5 @@
-"""Per-request context: the client IP for the audit log (without threading it through every service) and the
-time zone times are shown in."""
+"""Per-request context: the client IP for the audit log (without threading it through every service), the
+time zone times are shown in and the language pages are written in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 
 from dashboard.models import Profile
 from dashboard.timezones import is_valid_zone
@@ -55,6 +56,54 @@ def remember_time_zone_at_login(sender: Any, request: HttpRequest | None, user: 
     """user_logged_in receiver (connected in DashboardConfig.ready)."""
     if request is not None and hasattr(request, "session"):
         remember_time_zone(request, Profile.time_zone_of(user))
+        remember_language(request, Profile.language_of(user))
+
+
+# Like the zone, the user's language is copied into the session at login and when they change it.
+LANGUAGE_SESSION_KEY = "console_language"
+
+
+def remember_language(request: HttpRequest, code: str) -> None:
+    request.session[LANGUAGE_SESSION_KEY] = code
+
+
+def supported_language(code: str | None) -> str:
+    """`code` if settings.LANGUAGES offers it (or a variant of it), else ""."""
+    if not code:
+        return ""
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return ""
+
+
+class ConsoleLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (language cookie → Accept-Language → LANGUAGE_CODE, plus its Vary and
+    Content-Language headers) with the signed-in user's own choice (Profile.language) taking precedence."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = self._user_language(request) or translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        # Every response is rendered by now (the console streams none): the next request, job or test that
+        # runs on this thread starts from LANGUAGE_CODE instead of inheriting this user's language.
+        translation.deactivate()
+        return response
+
+    @staticmethod
+    def _user_language(request: HttpRequest) -> str:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        session = request.session
+        code = session.get(LANGUAGE_SESSION_KEY)
+        if code is None:  # a session from before the language preference existed
+            code = Profile.language_of(user)
+            remember_language(request, code)
+        return supported_language(code)
 
 
 class TimeZoneMiddleware:

@@ -96,6 +96,11 @@ class Profile(models.Model):
     time_zone = models.CharField(
         max_length=64, blank=True, help_text="IANA name; empty shows times in the console's zone (TIME_ZONE)."
     )
+    # One of settings.LANGUAGES' codes (checked by the profile form, not by choices: a language added or dropped
+    # in the settings then needs no migration); empty follows the browser's Accept-Language.
+    language = models.CharField(
+        max_length=16, blank=True, help_text="Language code; empty follows the browser's Accept-Language."
+    )
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -103,3 +108,7 @@ class Profile(models.Model):
     @classmethod
     def time_zone_of(cls, user: Any) -> str:
         return cls.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
+
+    @classmethod
+    def language_of(cls, user: Any) -> str:
+        return cls.objects.filter(user=user).values_list("language", flat=True).first() or ""

@@ -34,17 +34,20 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 
 
 @transaction.atomic
-def profile_update(*, user: User, time_zone: str, actor: User | None = None) -> Profile:
-    """Set the zone `user` sees times in ("" = the console's). The caller has validated the name."""
+def profile_update(
+    *, user: User, time_zone: str | None = None, language: str | None = None, actor: User | None = None
+) -> Profile:
+    """Set the zone `user` sees times in ("" = the console's) and the language of their pages ("" = the
+    browser's). None leaves a preference as it is. The caller has validated the values."""
     profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
-    if profile.time_zone != time_zone:
-        before = profile.time_zone
-        profile.time_zone = time_zone
-        profile.save(update_fields=["time_zone"])
-        audit.record(
-            actor=actor or user,
-            action="profile.update",
-            obj=profile,
-            changes={"time_zone": [before, time_zone]},
-        )
+    changes = {
+        field: [getattr(profile, field), value]
+        for field, value in (("time_zone", time_zone), ("language", language))
+        if value is not None and getattr(profile, field) != value
+    }
+    if changes:
+        for field, (_before, value) in changes.items():
+            setattr(profile, field, value)
+        profile.save(update_fields=list(changes))
+        audit.record(actor=actor or user, action="profile.update", obj=profile, changes=changes)
     return profile

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's LocaleMiddleware with the signed-in user's preference first (dashboard/middleware.py): after
+    # sessions and authentication, which it reads; before everything that renders text.
+    "dashboard.middleware.ConsoleLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,7 +215,20 @@ AXES_CLIENT_IP_CALLABLE = "dashboard.auth_backends.login_client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en-us"
+# --- Languages (issue #18): English sources, Simplified Chinese in .po files ---
+# Each user's choice (Profile.language), else the browser's Accept-Language, else LANGUAGE_CODE. The names are
+# shown in their own language in the switcher, so they are not translated.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# Apps' own locale/ dirs are found by Django; these are the top-level templates and JS (locale/) and the
+# recordings area's sub-packages, which are not apps but keep one .po each.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "recordings" / "catalog" / "locale",
+    BASE_DIR / "recordings" / "sessions" / "locale",
+    BASE_DIR / "recordings" / "media" / "locale",
+    BASE_DIR / "recordings" / "review" / "locale",
+]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Singapore")
 USE_I18N = True
 USE_TZ = True

@@ -7,15 +7,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.views import i18n as django_i18n
 from django.views.decorators.http import require_POST
 
 from dashboard import services
 from dashboard.access import Capability, capabilities_of, current_user, requires
 from dashboard.api import authenticate_token, json_response
-from dashboard.forms import ApiTokenForm, AuditFilterForm, ProfileForm
+from dashboard.forms import ApiTokenForm, AuditFilterForm, LanguageSwitchForm, ProfileForm
 from dashboard.listing import paginate, render_list
-from dashboard.middleware import remember_time_zone
+from dashboard.middleware import remember_language, remember_time_zone
 from dashboard.models import ApiToken, AuditEntry, Profile
 from dashboard.openapi import openapi_document
 from dashboard.overview import collect_panels
@@ -81,15 +83,37 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    form = ProfileForm(request.POST or None, initial={"time_zone": Profile.time_zone_of(user)})
+    initial = {"time_zone": Profile.time_zone_of(user), "language": Profile.language_of(user)}
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        zone = form.cleaned_data["time_zone"]
-        services.profile_update(user=user, time_zone=zone)
+        zone, language = form.cleaned_data["time_zone"], form.cleaned_data["language"]
+        services.profile_update(user=user, time_zone=zone, language=language)
         remember_time_zone(request, zone)
-        shown = zone or f"the console's zone ({settings.TIME_ZONE})"
-        messages.success(request, f"Times are now shown in {shown}.")
+        remember_language(request, language)
+        # The confirmation is already written in the newly chosen language.
+        translation.activate(language or translation.get_language_from_request(request))
+        if zone:
+            messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": zone})
+        else:
+            messages.success(
+                request,
+                gettext("Times are now shown in the console's zone (%(zone)s).")
+                % {"zone": settings.TIME_ZONE},
+            )
         return redirect("profile")
     return render(request, "dashboard/profile.html", {"form": form, "now": timezone.now()})
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The top bar's switcher: signed in, the choice is saved to the profile; in every case Django's set_language
+    sets the language cookie (it lasts past the session) and redirects back to `next`."""
+    form = LanguageSwitchForm(request.POST)
+    if form.is_valid() and request.user.is_authenticated:
+        language = form.cleaned_data["language"]
+        services.profile_update(user=current_user(request), language=language)
+        remember_language(request, language)
+    return django_i18n.set_language(request)
 
 
 def openapi_json(request: HttpRequest) -> HttpResponse:
