@@ -25,7 +25,7 @@ from django.test import Client
 from recordings.catalog.tests.factories import ClientAppFactory, RoomFactory
 
 BASE_DIR = Path(__file__).resolve().parents[3]
-NOTES = "主播的弹幕特效，横屏直播间使用"
+NOTES = "主播的弹幕特效 横屏直播间使用"
 
 
 @pytest.fixture
