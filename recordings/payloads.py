@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
 
 from dashboard.api import ApiError
+from lifecycle.restore import RestoreState, lifecycle_of, recorded_state, restore_json
 from recordings.models import RecordingFile, RecordingSession, files_visible_to
 
 
@@ -34,13 +35,28 @@ def file_json(recording: RecordingFile) -> dict[str, Any]:
         "review_status": recording.review_status,
         "discovered_at": recording.discovered_at,
         "deleted_at": recording.deleted_at,
+        **file_storage_json(recording),
         "url": reverse("recordings:api_file", args=[recording.pk]),
+    }
+
+
+def file_storage_json(recording: RecordingFile, state: RestoreState | None = None) -> dict[str, Any]:
+    """The file's storage class and, when archived, its restore, as the console last learned them (no call to
+    Tencent; GET /api/v1/files/{id} asks first and passes `state`)."""
+    lifecycle = lifecycle_of(recording)
+    if state is None:
+        state = recorded_state(recording_file=recording, lifecycle=lifecycle)
+    return {
+        "storage_class": lifecycle.storage_class if lifecycle is not None else "STANDARD",
+        "restore": restore_json(state) if state.archived else None,
     }
 
 
 def files_payload(session: RecordingSession, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
     """The files of one recording that `user` may see, oldest first (for GET /api/v1/recordings/{id})."""
-    files = files_visible_to(user, RecordingFile.objects.of_session(session.pk).select_related("room"))
+    files = files_visible_to(
+        user, RecordingFile.objects.of_session(session.pk).select_related("room", "lifecycle")
+    )
     return [file_json(f) for f in files]
 
 

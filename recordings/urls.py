@@ -55,8 +55,11 @@ urlpatterns += [
     path("files/<int:pk>/", file_views.file_detail, name="file_detail"),
     path("files/<int:pk>/signed-url/", file_views.file_signed_url, name="file_signed_url"),
     path("files/<int:pk>/delete/", file_views.file_delete, name="file_delete"),
+    path("files/<int:pk>/restore/", file_views.file_restore, name="file_restore"),
+    path("files/<int:pk>/restore/status/", file_views.file_restore_status, name="file_restore_status"),
     api_route(files_api.files_collection, name="api_files"),
     api_route(files_api.file_resource, name="api_file"),
+    api_route(files_api.file_restore_resource, name="api_file_restore"),
 ]
 
 # Orchestration: recording sessions and their API.

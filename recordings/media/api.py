@@ -13,15 +13,46 @@ from django.utils import timezone
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from dashboard.params import query_id, query_moment
+from lifecycle import restore
 from recordings.catalog.api import parse_int
 from recordings.media.services import files as file_services
 from recordings.models import RecordingFile, Room, files_visible_to
-from recordings.payloads import file_json
+from recordings.payloads import file_json, file_storage_json
 from tencent.errors import TencentError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
+RESTORE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "state": {
+            "enum": ["archived", "restoring", "ready"],
+            "description": "archived: restore it to play; restoring: asked, not ready yet; ready: plays until `until`.",
+        },
+        "ready_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When the restored copy is (expected to be) readable: Tencent's documented time per tier.",
+        },
+        "until": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "The copy is readable until.",
+        },
+        "tiers": {
+            "type": "array",
+            "description": "The tiers this class is restored with, fastest first, and their documented delay.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "tier": {"enum": ["Expedited", "Standard", "Bulk"]},
+                    "seconds": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
 FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -42,6 +73,14 @@ FILE_SCHEMA: dict[str, Any] = {
         "review_status": {"enum": ["pending", "approved", "rejected"]},
         "discovered_at": {"type": "string", "format": "date-time"},
         "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+        "storage_class": {
+            "enum": ["STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE"],
+            "description": "The class the console last moved the file to (its retention policy's doing).",
+        },
+        "restore": {
+            "oneOf": [{"type": "null"}, RESTORE_SCHEMA],
+            "description": "null unless the file is archived: then whether it plays (restored) or needs a restore.",
+        },
         "url": {"type": "string", "description": "GET this API URL for a fresh signed play/download URL."},
     },
 }
@@ -85,7 +124,19 @@ FILE_EXAMPLE: dict[str, Any] = {
     "review_status": "pending",
     "discovered_at": "2026-12-02T12:20:06Z",
     "deleted_at": None,
+    "storage_class": "STANDARD",
+    "restore": None,
     "url": "/api/v1/files/7",
+}
+RESTORE_EXAMPLE: dict[str, Any] = {
+    "state": "restoring",
+    "ready_at": "2026-12-02T17:30:00Z",
+    "until": "2026-12-03T17:30:00Z",
+    "tiers": [
+        {"tier": "Expedited", "seconds": 300},
+        {"tier": "Standard", "seconds": 18000},
+        {"tier": "Bulk", "seconds": 43200},
+    ],
 }
 
 
@@ -125,7 +176,7 @@ FILE_EXAMPLE: dict[str, Any] = {
 )
 def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     now = timezone.now()
-    files = files_visible_to(request.user, RecordingFile.objects.listing())
+    files = files_visible_to(request.user, RecordingFile.objects.listing().select_related("lifecycle"))
     params = request.GET
     if params.get("room"):
         room = Room.objects.filter(room_key=params["room"]).first()
@@ -158,6 +209,10 @@ def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     summary="Read a recording file, with a freshly signed URL to play or download it",
     tag="Files",
     response_schema=FILE_DETAIL_SCHEMA,
+    description=(
+        "An archived file (ARCHIVE / DEEP_ARCHIVE) has no signed URL until it is restored "
+        "(`POST /api/v1/files/{id}/restore`); `restore` says how far that is."
+    ),
     response_example={
         **FILE_EXAMPLE,
         "signed_url": "https://play.example.com/vod/5285890799710173650/f0.mp4?t=676e1a2b&sign=3f2c…",
@@ -179,7 +234,10 @@ def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRespon
         raise ApiError(404, f"No recording file has the id {id}.")
     data = file_json(recording)
     data["signed_url"] = data["signed_url_expires_at"] = None
-    if not recording.is_deleted:
+    state = None if recording.is_deleted else restore.restore_state(recording_file=recording)
+    if state is not None:
+        data.update(file_storage_json(recording, state))
+    if state is not None and state.playable:
         try:
             signed = file_services.signed_url(recording)
         except TencentError as exc:
@@ -228,5 +286,82 @@ def file_delete(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResp
     return json_response({"deleted": id})
 
 
+RESTORE_WRITE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "tier": {
+            "enum": ["Expedited", "Standard", "Bulk"],
+            "default": "Standard",
+            "description": "ARCHIVE: Expedited, Standard or Bulk; DEEP_ARCHIVE: Standard or Bulk.",
+        },
+        "days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": restore.MAX_DAYS,
+            "default": 1,
+            "description": "How long the restored copy stays readable (billed per day).",
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@api_operation(
+    path="/files/{id}/restore",
+    method="POST",
+    capability=Capability.VIEW_RECORDINGS,
+    summary="Restore an archived file so it can be played",
+    tag="Files",
+    request_schema=RESTORE_WRITE_SCHEMA,
+    response_schema=RESTORE_SCHEMA,
+    success_status=202,
+    description=(
+        "Asks Tencent Cloud for a readable copy of an ARCHIVE / DEEP_ARCHIVE file (VOD RestoreMedia, COS POST "
+        "Object restore), ready after the tier's documented delay (Tencent may be faster): poll "
+        "`GET /api/v1/files/{id}` until `restore.state` is `ready`. Asking while a restore runs or its copy is "
+        "readable changes nothing. Anyone who may play files may restore them; each restore is in the audit log."
+    ),
+    request_example={"tier": "Standard", "days": 1},
+    response_example=RESTORE_EXAMPLE,
+    errors={
+        404: ErrorDoc(
+            "No present file the token's user may see has this id.", "No recording file has the id 42."
+        ),
+        409: ErrorDoc(
+            "The file is not archived: it plays without a restore.",
+            "stream-1 MP4 2026-12-01 18:00 +08 is STANDARD: it plays without a restore.",
+        ),
+        400: ErrorDoc(
+            "The tier does not restore this class.",
+            "The request body is invalid.",
+            {"tier": ["DEEP_ARCHIVE is restored with Standard, Bulk, not Expedited."]},
+        ),
+        502: ErrorDoc("Tencent Cloud refused the restore; try again later.", "The restore failed: …"),
+    },
+)
+def file_restore(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
+    recording = files_visible_to(request.user, RecordingFile.objects.present()).filter(pk=id).first()
+    if recording is None:
+        raise ApiError(404, f"No recording file has the id {id}.")
+    state = restore.restore_state(recording_file=recording)
+    if not state.archived:
+        raise ApiError(409, f"{recording} is {state.storage_class}: it plays without a restore.")
+    if not (state.playable or state.restoring):
+        try:
+            restore.file_restore(
+                recording_file=recording,
+                actor=current_user(request),
+                tier=str(body.get("tier") or "Standard"),
+                days=int(body.get("days") or 1),
+            )
+        except ValueError as exc:
+            raise ApiError(400, "The request body is invalid.", fields={"tier": [str(exc)]}) from exc
+        except TencentError as exc:
+            raise ApiError(502, f"The restore failed: {exc.message}") from exc
+        state = restore.restore_state(recording_file=recording)
+    return json_response(restore.restore_json(state), status=202)
+
+
 files_collection = by_method(GET=file_list)
 file_resource = by_method(GET=file_read, DELETE=file_delete)
+file_restore_resource = by_method(POST=file_restore)

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
 from dashboard.timezones import format_local
+from lifecycle import restore
+from lifecycle.restore_forms import restore_box_context
 from recordings.media.services import files
 from recordings.models import InteractionEvent, QaFlag, RecordingFile, ReviewClaim, ReviewNote, ReviewVerdict
 from recordings.review.chart import reviewed_per_day_figure
@@ -82,7 +84,8 @@ def _panel_context(request: HttpRequest, recording: RecordingFile) -> dict[str, 
 
 def _review_context(request: HttpRequest, recording: RecordingFile) -> dict[str, Any]:
     signed, signing_error = None, ""
-    if recording.is_playable:
+    restore_state = None if recording.is_deleted else restore.restore_state(recording_file=recording)
+    if recording.is_playable and restore_state is not None and restore_state.playable:
         try:
             signed = files.signed_url(recording)
         except TencentError as exc:
@@ -103,6 +106,8 @@ def _review_context(request: HttpRequest, recording: RecordingFile) -> dict[str,
         "transcript": transcript,
         "segments": list(transcript.segments.all()) if transcript is not None else [],
         "recognition_enabled": review_recognition.recognition_enabled(),
+        # An archived file: the restore box instead of the player.
+        **restore_box_context(recording, restore_state),
     }
 
 

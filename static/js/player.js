@@ -193,6 +193,17 @@
     else document.execCommand("copy");
   });
 
+  // The restore box of an archived file (recordings/_file_restore.html) answers a refused restore with the box
+  // and its error (400 bad form, 502 Tencent refused): show it in place instead of the generic failure note.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const status = event.detail.xhr.status;
+    if (target && target.closest && target.closest("[data-restore-box]") && (status === 400 || status === 502)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.querySelectorAll("[data-live-player]").forEach(initLive);
   document.querySelectorAll("[data-file-player]").forEach(initFile);
 })();
