@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.access import Capability, current_user, has_capability, roles_of
 from dashboard.models import ApiToken
@@ -14,7 +16,7 @@ from dashboard.models import ApiToken
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise  # Promise: a gettext_lazy label, translated when the page is drawn
     url_name: str
     capabilities: tuple[Capability, ...]
     section: str
@@ -28,6 +30,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Recordings", "recordings:session_list", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem("Schedules", "recordings:schedule_list", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem("Files", "recordings:file_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(_("Storage"), "lifecycle:storage", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem(
         "Review queue", "recordings:review_queue", (Capability.REVIEW, Capability.VIEW_REVIEWS), "Review"
     ),

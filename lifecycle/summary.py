@@ -1,0 +1,108 @@
+"""What the Storage page shows: the next 30 days of every policy in effect (retention_preview summed over them —
+an app's policy covers only its rooms without an override, so no file is counted twice), the files under a legal
+hold, the active holds, the policies per client app (the failed lifecycle actions come from the
+lifecycle_ui template tags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from billing.services import NoPriceBookError, price_book_for
+from lifecycle.models import LegalHold, RetentionPolicy, StorageClass
+from lifecycle.preview import Change, Preview, retention_preview
+from recordings.models import ClientApp, RecordingFile
+
+
+@dataclass
+class PolicyRow:
+    policy: RetentionPolicy
+    preview: Preview | None
+
+
+@dataclass
+class AppPolicies:
+    app: ClientApp
+    policy: PolicyRow | None
+    overrides: list[PolicyRow] = field(default_factory=list)
+
+
+@dataclass
+class StorageSummary:
+    horizon_days: int
+    totals: Preview | None  # None without a price book
+    problem: str
+    held_files: int
+    holds: list[LegalHold]
+    apps: list[AppPolicies]
+
+    @property
+    def moved_by_class(self) -> list[tuple[str, Change]]:
+        if self.totals is None:
+            return []
+        order = [str(value) for value in StorageClass]
+        return sorted(self.totals.moved.items(), key=lambda item: order.index(item[0]))
+
+
+def add_previews(total: Preview, part: Preview) -> None:
+    total.deleted = Change(total.deleted.files + part.deleted.files, total.deleted.bytes + part.deleted.bytes)
+    for storage_class, change in part.moved.items():
+        was = total.moved.get(storage_class, Change())
+        total.moved[storage_class] = Change(was.files + change.files, was.bytes + change.bytes)
+    total.held_files += part.held_files
+    total.monthly_saving_usd += part.monthly_saving_usd
+    total.early_deletion_usd += part.early_deletion_usd
+    total.unpriced.extend(label for label in part.unpriced if label not in total.unpriced)
+
+
+def active_holds() -> QuerySet[LegalHold]:
+    return LegalHold.objects.active().select_related("placed_by", "file", "session__room", "room__client_app")
+
+
+def held_file_count(at: datetime | None = None) -> int:
+    """Present files some active hold protects (on the file, its recording or its room)."""
+    holds = LegalHold.objects.active(at)
+    return (
+        RecordingFile.objects.present()
+        .filter(
+            Q(pk__in=holds.exclude(file=None).values("file_id"))
+            | Q(session_id__in=holds.exclude(session=None).values("session_id"))
+            | Q(room_id__in=holds.exclude(room=None).values("room_id"))
+        )
+        .count()
+    )
+
+
+def storage_summary(*, now: datetime | None = None, days: int = 30) -> StorageSummary:
+    now = now or timezone.now()
+    policies = list(RetentionPolicy.objects.select_related("client_app", "room__client_app"))
+    problem = ""
+    rows: list[PolicyRow] = []
+    totals: Preview | None = None
+    try:
+        book = price_book_for(now.date())
+        totals = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
+        for policy in policies:
+            preview = retention_preview(policy=policy, now=now, days=days)
+            add_previews(totals, preview)
+            rows.append(PolicyRow(policy, preview))
+    except NoPriceBookError as exc:
+        problem, totals = str(exc), None
+        rows = [PolicyRow(policy, None) for policy in policies]
+    apps = {app.pk: AppPolicies(app, None) for app in ClientApp.objects.order_by("name")}
+    for row in rows:
+        if row.policy.room_id is not None:
+            apps[row.policy.room.client_app_id].overrides.append(row)  # type: ignore[union-attr]
+        elif row.policy.client_app_id is not None:
+            apps[row.policy.client_app_id].policy = row
+    return StorageSummary(
+        horizon_days=days,
+        totals=totals,
+        problem=problem,
+        held_files=held_file_count(now),
+        holds=list(active_holds()),
+        apps=list(apps.values()),
+    )
