@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # First: /healthz, /readyz and /metrics answer before host checks and the HTTPS redirect (probes use the
     # pod's address over plain HTTP); see dashboard/observability/.
     "dashboard.observability.middleware.ProbeMiddleware",
+    # CSS's callback POSTs (machine to machine, signed) skip the browser middleware below: recordings/media/.
+    "recordings.media.middleware.CssCallbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (dashboard/csp.py adds the players' media origins).
     "dashboard.csp.ConsoleCSPMiddleware",

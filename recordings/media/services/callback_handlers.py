@@ -40,6 +40,7 @@ from webhooks import events as webhook_events
 
 Payload = dict[str, Any]
 _Found = TypeVar("_Found")
+_Row = TypeVar("_Row", PushAnomaly, RecordStatusChange)
 EVENT_TYPE_TEXT = re.compile(r"-?[0-9]{1,10}")
 # End reasons of a push closed before its own end callback arrived: because a later push of its stream started,
 # or because the reconciliation found CSS no longer lists it. Its real end, when it comes, replaces them.
@@ -197,7 +198,8 @@ def _push_anomaly(event: CssCallbackEvent) -> None:
             continue
         details = [d for d in item.get("detail") or [] if isinstance(d, dict)]
         occurred = [t for t in (_timestamp_ms(d.get("occur_time")) for d in details) if t is not None]
-        PushAnomaly.objects.get_or_create(
+        _created_once(
+            PushAnomaly,
             event=event,
             anomaly_type=_int(item.get("type")),
             defaults={
@@ -218,7 +220,8 @@ def _record_status(event: CssCallbackEvent) -> None:
     task_id = str(payload.get("task_id") or "")
     session, _room = _file_session_and_room(task_id=task_id, stream_name=stream, at=at)
     detail = payload.get("record_detail")
-    RecordStatusChange.objects.get_or_create(
+    _created_once(
+        RecordStatusChange,
         event=event,
         defaults={
             "task_id": task_id[:128],
@@ -253,7 +256,8 @@ def _recording_anomaly(event: CssCallbackEvent) -> None:
             "file_format": str(payload.get("file_format") or ""),
             "record_session": str(payload.get("session_id") or ""),
         }
-        PushAnomaly.objects.get_or_create(
+        _created_once(
+            PushAnomaly,
             event=event,
             anomaly_type=_int(item.get("type")),
             defaults={
@@ -276,6 +280,13 @@ HANDLERS: dict[int, Callable[[CssCallbackEvent], None]] = {
     CallbackEventType.PUSH_ANOMALY: _push_anomaly,
     CallbackEventType.RECORD_STATUS: _record_status,
 }
+
+
+def _created_once(model: type[_Row], *, defaults: dict[str, Any], **lookup: Any) -> _Row:
+    """get_or_create without its savepoint (two of an apply's round trips): the rows keyed by an event are only
+    ever created while that event's row is locked (its lane's job, or a replay), so no one else inserts them at
+    the same time and there is no race for a savepoint to catch."""
+    return model.objects.filter(**lookup).first() or model.objects.create(**lookup, **defaults)
 
 
 # --- linking ------------------------------------------------------------------------------------------

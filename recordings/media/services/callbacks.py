@@ -23,6 +23,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -173,15 +174,34 @@ def callbacks_apply_lane(*, lane: int, seconds: float = DRAIN_SECONDS) -> tuple[
     applied, deadline = 0, time.monotonic() + seconds
     waiting = CssCallbackEvent.objects.waiting().filter(lane=lane).defer("raw_body").order_by("id")
     while time.monotonic() < deadline:
-        with transaction.atomic(), batch_lookups():
+        with transaction.atomic():
             events = list(waiting.select_for_update()[:APPLY_BATCH])
-            for event in events:
-                _apply(event)
+            _apply_batch(events)
             _save_outcomes(events)
         applied += len(events)
         if len(events) < APPLY_BATCH:
             return applied, False
     return applied, True
+
+
+def _apply_batch(events: list[CssCallbackEvent]) -> None:
+    """Apply the events in order under one savepoint, not one each (two round trips an event, a third of an
+    apply's statements). When one fails, the batch's changes are rolled back (with the on_commit enqueues they
+    registered) and the events are applied again one savepoint each, in the same order, so that only the failing
+    one is marked failed and its neighbours' effects are kept, exactly as applying them one by one would."""
+    try:
+        with transaction.atomic(), batch_lookups():
+            for event in events:
+                _run_handler(event)
+    except Exception:  # which event failed, and why, is logged by the one-by-one pass
+        with batch_lookups():  # nothing remembered from the rolled-back attempt
+            for event in events:
+                _apply(event)
+        return
+    now = timezone.now()
+    for event in events:
+        event.state = CallbackState.PROCESSED if _handler_of(event) else CallbackState.UNKNOWN
+        event.error, event.processed_at = "", now
 
 
 def _save_outcomes(events: list[CssCallbackEvent]) -> None:
@@ -208,9 +228,19 @@ def callbacks_late_lanes(*, now: datetime) -> list[int]:
     ]
 
 
+def _handler_of(event: CssCallbackEvent) -> Callable[[CssCallbackEvent], None] | None:
+    return HANDLERS.get(event.event_type) if event.event_type is not None else None
+
+
+def _run_handler(event: CssCallbackEvent) -> None:
+    handler = _handler_of(event)
+    if handler is not None:
+        handler(event)
+
+
 def _apply(event: CssCallbackEvent) -> None:
     """Run the event's handler in a savepoint and set its state (the caller saves it)."""
-    handler = HANDLERS.get(event.event_type) if event.event_type is not None else None
+    handler = _handler_of(event)
     if handler is None:
         event.state, event.error = CallbackState.UNKNOWN, ""
     else:
