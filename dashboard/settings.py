@@ -231,6 +231,8 @@ LOCALE_PATHS = [
     BASE_DIR / "recordings" / "media" / "locale",
     BASE_DIR / "recordings" / "review" / "locale",
 ]
+# Where zh-hans departs from Django's own zh_Hans formats (ISO values in date inputs, Tencent's number style).
+FORMAT_MODULE_PATH = ["dashboard.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Singapore")
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,10 @@
 Templates use the `when` filter and `time_range` tag (dashboard/templatetags/console_time.py, a builtin
 library); Python code building text for people uses `format_local`. Format strings are Django's `date`
 filter syntax, so a template and a message say the same thing the same way.
+
+Formats follow the active language (issue #18): a format name ("SHORT_DATETIME_FORMAT") is the locale's, and a
+literal that spells out month or weekday names ("F Y", "D j M") is rewritten into that language's own order
+(LOCALE_FORMATS). Numeric literals ("Y-m-d H:i") read the same in every language the console speaks.
 """
 
 from __future__ import annotations
@@ -15,12 +19,39 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone, translation
 
 DEFAULT_FORMAT = "Y-m-d H:i"
 # ISO 8601 date-times that carry an offset (DjangoJSONEncoder writes UTC as "Z"). Dates and naive values
 # are left alone: a date has no zone, and a naive value's zone is unknown.
 _ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+# Per language: the console's literal formats that name months or weekdays, as that language writes them
+# (Chinese puts the year first and the weekday after the date: 2026年12月, 12月2日 星期三).
+LOCALE_FORMATS: dict[str, dict[str, str]] = {
+    "zh-hans": {
+        "F Y": "Y年n月",
+        "M Y": "Y年n月",
+        "F": "n月",
+        "M": "n月",
+        "N": "n月",
+        "j M": "n月j日",
+        "M j": "n月j日",
+        "D j M": "n月j日 D",
+        "M/d": "m/d",
+        "D Y-m-d": "Y-m-d D",
+        "D Y-m-d H:i": "Y-m-d D H:i",
+    },
+}
+
+
+def localized_format(fmt: str) -> str:
+    """`fmt` for the active language: a Django format name resolved to the locale's format, a literal with
+    month or weekday names reordered as LOCALE_FORMATS says; anything else unchanged."""
+    if fmt.endswith("_FORMAT") and fmt.isupper():
+        return str(formats.get_format(fmt))
+    return LOCALE_FORMATS.get(translation.get_language() or "", {}).get(fmt, fmt)
 
 
 @cache
@@ -96,7 +127,7 @@ def format_local(
     if value is None:
         return ""
     local = to_local(value, zone)
-    text = dateformat.format(local, fmt)
+    text = dateformat.format(local, localized_format(fmt))
     return f"{text} {local.tzname()}" if show_zone else text
 
 
@@ -114,6 +145,7 @@ def format_range(
     if end is None:
         return format_local(start, fmt, zone=zone)
     local_start, local_end = to_local(start, zone), to_local(end, zone)
+    fmt = localized_format(fmt)
     if end_fmt is None:
         same_day = local_start.date() == local_end.date()
         end_fmt = fmt.rsplit(" ", 1)[-1] if same_day else fmt  # "D Y-m-d H:i" ends "H:i"

@@ -5,6 +5,11 @@
 {% time_range session.planned_start session.planned_end %}
 {{ entry.changes|local_instants }}          ISO instants inside a JSON value, in the active zone
 {% zone_description %}                      Asia/Singapore (+08)
+{{ month|date:"F Y" }}                      December 2026; 2026年12月 in Chinese
+
+Every format follows the active language (timezones.localized_format). This library also replaces Django's
+`date` filter in every template, so `|date:"F Y"` and `|date:"SHORT_DATE_FORMAT"` are written as the page's
+language writes them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.template import defaultfilters
 
 from dashboard import timezones
 
@@ -44,3 +50,9 @@ def zone_description() -> str:
 @register.simple_tag
 def zone_label() -> str:
     return timezones.zone_label()
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date(value: Any, arg: str | None = None) -> str:
+    """Django's `date` filter with the format in the active language's order (overrides the builtin one)."""
+    return defaultfilters.date(value, timezones.localized_format(arg) if arg else arg)

@@ -29,7 +29,7 @@
       if (control.labels && control.labels.length) continue;
       const row = control.closest("tr");
       const name = row && row.querySelector(".parameter__name");
-      control.setAttribute("aria-label", name ? name.textContent.replace("*", "").trim() : control.placeholder || "value");
+      control.setAttribute("aria-label", name ? name.textContent.replace("*", "").trim() : control.placeholder || gettext("value"));
     }
   }
   new MutationObserver(labelControls).observe(target, { childList: true, subtree: true });

@@ -1,4 +1,5 @@
-// Small progressive enhancements; every page works without this file.
+// Small progressive enhancements; every page works without this file. gettext() and interpolate() come from
+// /jsi18n/ (Django's JavaScript catalog of the page's language), which base.html loads before every script.
 document.addEventListener("click", (event) => {
   const target = event.target.closest("[data-confirm]");
   if (target && !window.confirm(target.dataset.confirm)) {
@@ -12,7 +13,7 @@ document.addEventListener("htmx:responseError", (event) => {
   const note = document.createElement("div");
   note.className = "message message-error";
   note.setAttribute("role", "alert");
-  note.textContent = `The request failed (${event.detail.xhr.status}). Reload the page and try again.`;
+  note.textContent = interpolate(gettext("The request failed (%(status)s). Reload the page and try again."), { status: event.detail.xhr.status }, true);
   box.prepend(note);
 });
 // The phone-width sidebar: the ☰ button opens and closes it, Escape closes it and gives focus back to the button.
@@ -42,7 +43,7 @@ function markScrollableRegions() {
       const heading = box.querySelector(".card-title, h2, h3");
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
-      box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Scrollable table");
+      box.setAttribute("aria-label", heading ? heading.textContent.trim() : gettext("Scrollable table"));
       box.dataset.scrollRegion = "";
     } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
       ["tabindex", "role", "aria-label", "data-scroll-region"].forEach((name) => box.removeAttribute(name));

@@ -6,7 +6,7 @@
 
   async function fetchJson(url) {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(`the console answered ${response.status}`);
+    if (!response.ok) throw new Error(interpolate(gettext("the console answered %(status)s"), { status: response.status }, true));
     return response.json();
   }
 
@@ -54,11 +54,11 @@
   function startPlayback(video, root, statusBox) {
     video.addEventListener("playing", () => {
       root.dataset.state = "playing";
-      setStatus(statusBox, "Playing");
+      setStatus(statusBox, gettext("Playing"));
     });
-    video.addEventListener("waiting", () => setStatus(statusBox, "Buffering…"));
+    video.addEventListener("waiting", () => setStatus(statusBox, gettext("Buffering…")));
     const attempt = video.play();
-    if (attempt && attempt.catch) attempt.catch(() => setStatus(statusBox, "Press play to start."));
+    if (attempt && attempt.catch) attempt.catch(() => setStatus(statusBox, gettext("Press play to start.")));
   }
 
   // --- live player ---------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@
     function showUrls() {
       if (webrtcBox) webrtcBox.value = urls.webrtc;
       // expires_at_display is worded by the server in the console's (or the user's) zone, not the browser's.
-      if (expiryBox) expiryBox.textContent = `Signed URLs valid until ${urls.expires_at_display}; renewed automatically.`;
+      if (expiryBox) expiryBox.textContent = interpolate(gettext("Signed URLs valid until %(time)s; renewed automatically."), { time: urls.expires_at_display }, true);
       root.dataset.expiresAt = urls.expires_at;
     }
 
@@ -90,7 +90,7 @@
         showUrls();
         root.dataset.resigned = String(Number(root.dataset.resigned || "0") + 1);
       } catch (error) {
-        setStatus(statusBox, `Could not renew the play URLs (${error.message}); retrying.`);
+        setStatus(statusBox, interpolate(gettext("Could not renew the play URLs (%(error)s); retrying."), { error: error.message }, true));
         urls = urls && { ...urls, refresh_in_s: 15 };
       }
       schedule();
@@ -108,7 +108,7 @@
     }
 
     function retryLater(reason) {
-      setStatus(statusBox, `Stream unavailable (${reason}); retrying in 5 s…`);
+      setStatus(statusBox, interpolate(gettext("Stream unavailable (%(reason)s); retrying in 5 s…"), { reason }, true));
       stop();
       retryTimer = window.setTimeout(play, 5000);
     }
@@ -116,11 +116,11 @@
     function play() {
       stop();
       if (!urls) return;
-      setStatus(statusBox, "Connecting…");
+      setStatus(statusBox, gettext("Connecting…"));
       root.dataset.protocol = protocol();
       if (protocol() === "flv") {
         if (!(window.mpegts && window.mpegts.isSupported())) {
-          setStatus(statusBox, "FLV playback is not supported by this browser.");
+          setStatus(statusBox, gettext("FLV playback is not supported by this browser."));
           return;
         }
         const flv = window.mpegts.createPlayer({ type: "flv", isLive: true, url: urls.flv });
@@ -142,7 +142,7 @@
         schedule();
         play();
       })
-      .catch((error) => setStatus(statusBox, `No play URL: ${error.message}`));
+      .catch((error) => setStatus(statusBox, interpolate(gettext("No play URL: %(error)s"), { error: error.message }, true)));
   }
 
   // --- recorded file player ----------------------------------------------------------------------------
@@ -164,21 +164,21 @@
           if (!paused) media.play().catch(() => undefined);
         }
         const expiryBox = root.querySelector("[data-role=expiry]");
-        if (expiryBox) expiryBox.textContent = `Signed URL valid until ${signed.expires_at_display}; renewed automatically.`;
+        if (expiryBox) expiryBox.textContent = interpolate(gettext("Signed URL valid until %(time)s; renewed automatically."), { time: signed.expires_at_display }, true);
         root.dataset.resigned = String(Number(root.dataset.resigned || "0") + 1);
       } catch (error) {
-        setStatus(statusBox, `Could not renew the signed URL (${error.message}).`);
+        setStatus(statusBox, interpolate(gettext("Could not renew the signed URL (%(error)s)."), { error: error.message }, true));
         signed = { ...signed, refresh_in_s: 30 };
       }
       window.setTimeout(refresh, signed.refresh_in_s * 1000);
     }
 
     if (format === "hls") {
-      hlsPlayer(media, () => signed.url, ["t", "sign", "us", "exper", "rlimit", "q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list", "q-url-param-list", "q-signature"], (reason) => setStatus(statusBox, `Playback failed (${reason}).`));
+      hlsPlayer(media, () => signed.url, ["t", "sign", "us", "exper", "rlimit", "q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list", "q-url-param-list", "q-signature"], (reason) => setStatus(statusBox, interpolate(gettext("Playback failed (%(reason)s)."), { reason }, true)));
     } else {
       media.src = signed.url;
     }
-    media.addEventListener("error", () => setStatus(statusBox, "The file could not be played."));
+    media.addEventListener("error", () => setStatus(statusBox, gettext("The file could not be played.")));
     startPlayback(media, root, statusBox);
     window.setTimeout(refresh, signed.refresh_in_s * 1000);
   }
