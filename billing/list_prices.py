@@ -37,6 +37,15 @@ _COS_STANDARD = {
     "bangkok": "0.024",
 }
 
+# Playing recorded files back (added with issue #17, to version 1 too by migration 0005): the reference lists no
+# VOD playback-traffic price, so VOD's CDN traffic is priced at CSS's first downstream tier (mainland 0.0423,
+# AP1 0.0748 for "outside"); COS egress at the one internet-downstream price it gives (Singapore 0.072) in every
+# region. Both are list-price stand-ins a manager corrects in a new price-book version.
+PLAYBACK_PRICES_2024: dict[str, Any] = {
+    "vod": {"mainland": "0.0423", "outside": "0.0748"},
+    "cos": dict.fromkeys(_COS_STANDARD, "0.072"),
+}
+
 LIST_PRICES_2024: dict[str, Any] = {
     "car_packs": {
         "singapore": {
@@ -102,4 +111,5 @@ LIST_PRICES_2024: dict[str, Any] = {
         },
         "moderation": "0.016",
     },
+    "playback_usd_per_gb": PLAYBACK_PRICES_2024,
 }

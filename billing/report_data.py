@@ -1,8 +1,9 @@
 """What the cost report reads: the month's sessions as lightweight rows (one values query each for sessions,
-their files' formats, apps and rooms). Tencent's own usage figures are billing/usage.py's."""
+their files' formats, apps and rooms) and the month's stored files with their class history. Tencent's own usage figures are billing/usage.py's."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,8 +15,10 @@ from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
 from billing.models import PriceBook
+from billing.report_storage import StoredFile
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
+from lifecycle.models import FileClassChange
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
 
 
@@ -129,6 +132,32 @@ def session_columns(month: date) -> SessionColumns:
     )
 
 
+def stored_files(month: date) -> list[StoredFile]:
+    """The files stored at some time in the month, with their class history (two queries). A file whose room
+    was deleted is left out: a report's rows are rooms."""
+    lo, hi = month_bounds(month)
+    files = (
+        RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False)
+        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gt=lo))
+        .order_by()
+    )
+    rows = list(
+        files.values_list(
+            "pk", "room_id", "storage", "size_bytes", EpochMicros("content_end"), EpochMicros("deleted_at")
+        )
+    )
+    changes: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    history = FileClassChange.objects.filter(file__in=files.values("pk"), at__lt=hi).order_by(
+        "file_id", "at", "pk"
+    )
+    for file_id, at, storage_class in history.values_list("file_id", EpochMicros("at"), "storage_class"):
+        changes[file_id].append((at, storage_class))
+    return [
+        StoredFile(room, storage, size, stored_at, deleted_at, tuple(changes.get(pk, ())))
+        for pk, room, storage, size, stored_at, deleted_at in rows
+    ]
+
+
 def app_infos() -> list[AppInfo]:
     return [
         AppInfo(*values)
@@ -157,13 +186,15 @@ def cost_report(*, month: date, now: datetime) -> PricedReport:
 def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport:
     prices = book.typed
     sessions = session_columns(month)
+    files = stored_files(month)
     report = month_report(
         month=month,
         sessions=sessions,
         apps=app_infos(),
-        rooms=room_infos(sessions.room_ids),
+        rooms=room_infos([*sessions.room_ids, *(item.room_id for item in files)]),
         prices=prices,
         context=deployment_context(),
         now=now,
+        files=files,
     )
     return PricedReport(report, book, prices)

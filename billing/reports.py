@@ -10,18 +10,21 @@ rows of the by-app and by-room tables add up to the month's total (playback traf
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from billing.actuals import ACTUAL_RETENTION_DAYS, actual_end
 from billing.estimator import MonthCosts, PlanContext, Prices, price_month
 from billing.estimator.columns import Columns, StorageOption
-from billing.estimator.timeline import micros
+from billing.estimator.timeline import day_bounds, micros, month_days
+from billing.report_storage import StoredFile, month_storage
 
 MICROS_PER_HOUR = Decimal(3_600_000_000)
 CANCELLED = "cancelled"
-STORAGE_OPTIONS = (  # indexed by whether the files are in COS
+# Indexed by whether the files are in COS. The sessions' storage priced by these is replaced in the report by the
+# stored files' own (month_report); the estimator still needs an option per session.
+STORAGE_OPTIONS = (
     StorageOption("vod", "STANDARD", ACTUAL_RETENTION_DAYS),
     StorageOption("cos", "STANDARD", ACTUAL_RETENTION_DAYS),
 )
@@ -229,14 +232,27 @@ def month_report(
     prices: Prices,
     context: PlanContext,
     now: datetime,
+    files: Sequence[StoredFile] = (),
 ) -> MonthReport:
-    """The month's sessions priced twice, as planned and as they ran, each side all its sessions together."""
+    """The month's sessions priced twice, as planned and as they ran, each side all its sessions together.
+
+    Storage is the month's stored files by their class history (`billing.report_storage`), the same on both
+    sides: what was stored is known, not planned. `rooms` lists the rooms of the sessions and of the files."""
     room_index = {room.pk: index for index, room in enumerate(rooms)}
     grouped = Rooms([room_index[pk] for pk in sessions.room_ids], len(rooms))
     first = month.replace(day=1)
+    days = month_days(first)
+    stored = month_storage(
+        files,
+        origin=micros(day_bounds(first)[0]),
+        days=len(days),
+        group_of=room_index,
+        prices=prices,
+        context=context,
+    )
     sides = []
     for columns in (planned_columns(sessions, grouped), ran_columns(sessions, grouped, micros(now))):
-        costs = price_month(columns, month=first, where=context, prices=prices)
+        costs = replace(price_month(columns, month=first, where=context, prices=prices), storage=stored)
         sides.append((costs, group_costs(columns, costs)))
     (estimated, planned_by_room), (actual, ran_by_room) = sides
 
@@ -252,7 +268,7 @@ def month_report(
         by_app[room.app_id].estimate.merge(row.estimate)
 
     def ranked(groups: Iterable[GroupRow]) -> tuple[GroupRow, ...]:
-        used = [g for g in groups if g.actual.sessions or g.estimate.sessions]
+        used = [g for g in groups if g.actual.sessions or g.estimate.sessions or g.actual.storage]
         return tuple(sorted(used, key=lambda g: (-g.actual.total, -g.estimate.total, g.name)))
 
     return MonthReport(
@@ -269,7 +285,7 @@ def daily_components(result: MonthCosts) -> list[tuple[date, dict[str, Decimal]]
 
     Monthly packs and the recording fee are month-level charges: monthly packs are spread evenly over the
     month, the recording fee over the days with recording; daily packs, push and playback fall on their day;
-    a file's storage falls on the day its recording starts.
+    storage falls on each day a file is stored (early-deletion charges on the day a file leaves its class).
     """
     days = result.days
     count = Decimal(len(days))

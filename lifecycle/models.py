@@ -210,3 +210,21 @@ class FileLifecycle(models.Model):
 
     def __str__(self) -> str:
         return f"Lifecycle of file {self.file_id}"
+
+
+class FileClassChange(models.Model):
+    """A file entering a storage class (a row per move the console made): its class history, from which the cost
+    report prices each day in the class it was really in. Before its first row a file is STANDARD."""
+
+    file = models.ForeignKey(
+        "recordings.RecordingFile", on_delete=models.CASCADE, related_name="class_changes"
+    )
+    storage_class = models.CharField(max_length=12, choices=StorageClass.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["file_id", "at", "id"]
+        indexes = [models.Index(fields=["file", "at"], name="fileclasschange_file_at_idx")]
+
+    def __str__(self) -> str:
+        return f"File {self.file_id} to {self.storage_class} at {self.at:%Y-%m-%d %H:%M}"

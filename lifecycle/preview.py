@@ -9,20 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
+from billing.deployment import deployment_context
+from billing.estimator import Prices
+from billing.estimator.classes import Span, Where, gb_day_price, spans_cost, stored_gb
 from billing.services import price_book_for
 from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
 from lifecycle.plan import wanted
-from recordings.models import RecordingFile, ReviewStatus, StorageKind
+from recordings.models import RecordingFile, ReviewStatus
 
-BYTES_PER_GB = Decimal(1024**3)
 DAYS_PER_MONTH = Decimal(30)
-# Regions whose storage Tencent prices as "Chinese Mainland".
-MAINLAND_REGIONS = frozenset(
-    {"ap-beijing", "ap-shanghai", "ap-guangzhou", "ap-chengdu", "ap-chongqing", "ap-nanjing"}
-)
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,7 @@ def files_under(policy: RetentionPolicy) -> list[RecordingFile]:
 def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, days: int = 30) -> Preview:
     now = now or timezone.now()
     book = price_book_for(now.date())
+    prices = book.typed
     preview = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
     later = now + timedelta(days=days)
     files = files_under(policy)
@@ -84,24 +82,22 @@ def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, d
         )
         if held_then and (untouched.delete_now or untouched.storage_class != want.storage_class):
             preview.held_files += 1
-        price_now = _price(preview, book.prices, recording_file.storage, current)
+        price_now = _price(preview, prices, recording_file, current)
         if want.delete_now:
             preview.deleted = Change(
                 preview.deleted.files + 1, preview.deleted.bytes + recording_file.size_bytes
             )
             gone_at = max(want.expire_at or now, now)
             preview.monthly_saving_usd += _gb(recording_file) * price_now * DAYS_PER_MONTH
-            preview.early_deletion_usd += _early(
-                book.prices, recording_file, current, since, gone_at, price_now
-            )
+            preview.early_deletion_usd += _early(prices, recording_file, current, since, gone_at)
         elif want.storage_class != current:
             change = preview.moved.get(want.storage_class, Change())
             preview.moved[want.storage_class] = Change(
                 change.files + 1, change.bytes + recording_file.size_bytes
             )
-            price_then = _price(preview, book.prices, recording_file.storage, want.storage_class)
+            price_then = _price(preview, prices, recording_file, want.storage_class)
             preview.monthly_saving_usd += _gb(recording_file) * (price_now - price_then) * DAYS_PER_MONTH
-            preview.early_deletion_usd += _early(book.prices, recording_file, current, since, now, price_now)
+            preview.early_deletion_usd += _early(prices, recording_file, current, since, now)
     preview.monthly_saving_usd = preview.monthly_saving_usd.quantize(Decimal("0.01"))
     preview.early_deletion_usd = preview.early_deletion_usd.quantize(Decimal("0.01"))
     return preview
@@ -112,39 +108,31 @@ def _held(recording_file: RecordingFile, at: datetime) -> bool:
 
 
 def _gb(recording_file: RecordingFile) -> Decimal:
-    return Decimal(recording_file.size_bytes) / BYTES_PER_GB
+    return stored_gb(recording_file.size_bytes)
 
 
-def _price(preview: Preview, prices: dict, storage: str, storage_class: str) -> Decimal:  # type: ignore[type-arg]
-    """USD per GB-day of a class: VOD's list per day, COS's per month spread over 30 days."""
-    region = settings.COS_REGION
-    if storage == StorageKind.VOD:
-        area = "mainland" if region in MAINLAND_REGIONS else "outside"
-        entry = prices.get("vod_storage", {}).get(storage_class, {})
-        value = entry.get("usd_per_gb_day", {}).get(area)
-        if value is not None:
-            return Decimal(str(value))
-    else:
-        value = prices.get("cos_storage_usd_per_gb_month", {}).get(storage_class, {}).get(region)
-        if value is not None:
-            return Decimal(str(value)) / DAYS_PER_MONTH
-    label = f"{storage}:{storage_class}"
+def _where(recording_file: RecordingFile) -> Where:
+    context = deployment_context()
+    return Where(recording_file.storage, context.vod_area, context.cos_region)
+
+
+def _price(preview: Preview, prices: Prices, recording_file: RecordingFile, storage_class: str) -> Decimal:
+    """USD per GB-day of a class (billing's one GB-day price); an unpriced class is listed and counts 0."""
+    price = gb_day_price(prices, _where(recording_file), storage_class)
+    if price is not None:
+        return price
+    label = f"{recording_file.storage}:{storage_class}"
     if label not in preview.unpriced:
         preview.unpriced.append(label)
     return Decimal(0)
 
 
 def _early(
-    prices: dict,  # type: ignore[type-arg]
-    recording_file: RecordingFile,
-    storage_class: str,
-    since: datetime,
-    leaves_at: datetime,
-    price: Decimal,
+    prices: Prices, recording_file: RecordingFile, storage_class: str, since: datetime, leaves_at: datetime
 ) -> Decimal:
-    # The price book keeps the minimum durations with VOD's prices; COS's are the same (30 / 90 / 180 days).
-    minimum = prices.get("vod_storage", {}).get(storage_class, {}).get("minimum_days") or 0
-    remaining = since + timedelta(days=int(minimum)) - leaves_at
-    if remaining <= timedelta(0):
-        return Decimal(0)
-    return _gb(recording_file) * price * Decimal(remaining.total_seconds()) / Decimal(86400)
+    """The early-deletion charge of leaving `storage_class` at `leaves_at`, as the cost report will bill it."""
+    stay = Span(storage_class, since, leaves_at)
+    window = (leaves_at, leaves_at + timedelta(microseconds=1))
+    return spans_cost(
+        gb=_gb(recording_file), spans=[stay], window=window, prices=prices, where=_where(recording_file)
+    ).early_deletion

@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dashboard import audit
-from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
+from lifecycle.models import FileClassChange, FileLifecycle, LegalHold, RetentionPolicy
 from lifecycle.plan import wanted
 from recordings.media.services.files import recording_file_delete
 from recordings.models import ClientApp, RecordingFile, RecordingSession, ReviewStatus, Room, StorageKind
@@ -252,6 +252,8 @@ def _apply_one(
             changes={"storage_class": [state.storage_class, want.storage_class]},
         )
         state.storage_class, state.class_since = want.storage_class, now
+        # The class history the cost report prices each day by (FileLifecycle keeps only the latest class).
+        FileClassChange.objects.create(file=recording_file, storage_class=want.storage_class, at=now)
         report.moved += 1
     _done(state, now)
 

@@ -22,8 +22,10 @@ class StorageOption:
     """Where a recording's files are kept: what decides a file's storage price, besides its size."""
 
     target: str  # "vod" or "cos"
-    storage_class: str
-    retention_days: int
+    storage_class: str  # the class a file is stored in first
+    retention_days: int | None  # None: kept forever (priced over FOREVER_HORIZON_DAYS)
+    # A retention policy's moves to colder classes: (days after the recording, class), warmest first.
+    transitions: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class Columns:
             bps=[int(r.push_mbps * BITS_PER_MEGABIT) for r in recordings],
             channels=[len(r.formats) for r in recordings],
             storage=[
-                options.setdefault(StorageOption(r.storage, r.storage_class, r.retention_days), len(options))
+                options.setdefault(
+                    StorageOption(r.storage, r.storage_class, r.retention_days, r.transitions), len(options)
+                )
                 for r in recordings
             ],
             groups=list(range(len(recordings))),

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.estimator.car import CarResult, car_cost
+from billing.estimator.classes import Where, playback_price
 from billing.estimator.columns import Columns
 from billing.estimator.inputs import EstimateInput, PlannedRecording
 from billing.estimator.prices import Prices
@@ -44,6 +45,8 @@ class RecordingCost:
     push: Decimal
     recording_fee: Decimal
     storage: StorageItem | None  # None when the recording starts outside the month
+    # Its files' expected playback (VOD CDN traffic or COS egress), costed with its storage in its start month.
+    playback: Decimal = Decimal(0)
 
     @property
     def storage_cost(self) -> Decimal:
@@ -51,7 +54,7 @@ class RecordingCost:
 
     @property
     def total(self) -> Decimal:
-        return self.car + self.push + self.recording_fee + self.storage_cost
+        return self.car + self.push + self.recording_fee + self.storage_cost + self.playback
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ class MonthCosts:
 class Estimate(MonthCosts):
     plan: EstimateInput
     recordings: tuple[RecordingCost, ...]
+
+    @property
+    def file_playback_cost(self) -> Decimal:
+        """The recorded files' expected playback: each recording's, not shared (unlike live playback)."""
+        return sum((r.playback for r in self.recordings), Decimal(0))
+
+    @property
+    def total(self) -> Decimal:
+        return super().total + self.file_playback_cost
 
 
 def price_month(columns: Columns, *, month: date, where: PlanContext, prices: Prices) -> MonthCosts:
@@ -135,6 +147,15 @@ def price_month(columns: Columns, *, month: date, where: PlanContext, prices: Pr
     )
 
 
+def _playback(recording: PlannedRecording, where: PlanContext, prices: Prices) -> Decimal:
+    if not recording.playback_gb:
+        return Decimal(0)
+    price = playback_price(prices, Where(recording.storage, where.vod_area, where.cos_region))
+    if price is None:
+        raise ValueError("the price book has no playback price for recorded files; add one in a new version")
+    return recording.playback_gb * price
+
+
 def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
     columns = Columns.of(plan.recordings)
     where = PlanContext(
@@ -157,6 +178,7 @@ def estimate(plan: EstimateInput, prices: Prices) -> Estimate:
                 if plan.starts_at <= r.start < plan.ends_at
                 else None
             ),
+            playback=_playback(r, where, prices) if plan.starts_at <= r.start < plan.ends_at else Decimal(0),
         )
         for i, (r, option) in enumerate(zip(plan.recordings, columns.storage, strict=True))
     )

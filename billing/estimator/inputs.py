@@ -27,7 +27,12 @@ class PlannedRecording:
     formats: tuple[str, ...] = ("mp4",)
     storage: str = "vod"
     storage_class: str = "STANDARD"
-    retention_days: int = 30
+    retention_days: int | None = 30  # None: kept forever
+    # The retention policy's moves to colder classes: (days after the recording, class), e.g. ((30, "ARCHIVE"),).
+    transitions: tuple[tuple[int, str], ...] = ()
+    playback_gb: Decimal = Decimal(
+        0
+    )  # expected playback traffic of the recording's files (VOD CDN / COS egress)
     label: str = ""
 
     def __post_init__(self) -> None:
@@ -35,6 +40,9 @@ class PlannedRecording:
             object.__setattr__(self, "push_mbps", Decimal(str(self.push_mbps)))
         if not isinstance(self.formats, tuple):
             object.__setattr__(self, "formats", tuple(self.formats))
+        object.__setattr__(self, "transitions", tuple((int(d), str(c)) for d, c in self.transitions))
+        if not isinstance(self.playback_gb, Decimal):
+            object.__setattr__(self, "playback_gb", Decimal(str(self.playback_gb)))
         problems = self.problems()
         if problems:
             raise ValueError("; ".join(f"{name}: {text}" for name, text in problems.items()))
@@ -55,6 +63,9 @@ class PlannedRecording:
                 self.retention_days,
             )
         )
+        found.update(_policy_problems(self.storage_class, self.retention_days, self.transitions))
+        if not self.playback_gb.is_finite() or self.playback_gb < 0:
+            found["playback_gb"] = "must be ≥ 0"
         return found
 
     @property
@@ -68,7 +79,7 @@ def _option_problems(
     formats: tuple[str, ...],
     storage: str,
     storage_class: str,
-    retention_days: int,
+    retention_days: int | None,
 ) -> dict[str, str]:
     found: dict[str, str] = {}
     if spec not in SPECS:
@@ -86,9 +97,28 @@ def _option_problems(
     classes = COS_CLASSES if storage == "cos" else VOD_CLASSES
     if storage_class not in classes:
         found["storage_class"] = f"for {storage} must be one of {', '.join(classes)}"
-    if retention_days < 1:
+    if retention_days is not None and retention_days < 1:
         found["retention_days"] = "must be at least 1"
     return found
+
+
+def _policy_problems(
+    storage_class: str, retention_days: int | None, transitions: tuple[tuple[int, str], ...]
+) -> dict[str, str]:
+    """A policy's moves go to colder classes, later each time, all before the deletion (as lifecycle's rules)."""
+    order = list(VOD_CLASSES)  # warmest first; COS names its classes the same
+    previous_days, previous_class = 0, storage_class
+    for days, target in transitions:
+        if target not in order or storage_class not in order:
+            return {"transitions": f"each class must be one of {', '.join(order)}"}
+        if days < 1 or days <= previous_days:
+            return {"transitions": "each move must come at least a day later than the one before"}
+        if order.index(target) <= order.index(previous_class):
+            return {"transitions": "each move must go to a colder class"}
+        if retention_days is not None and days >= retention_days:
+            return {"transitions": "a move must come before the file is deleted"}
+        previous_days, previous_class = days, target
+    return {}
 
 
 @dataclass(frozen=True)

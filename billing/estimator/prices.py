@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +20,9 @@ CSS_REGIONS = ("mainland", "AP1", "AP2", "AP3", "NA", "EU", "ME", "AF", "SA")
 VOD_AREAS = ("mainland", "outside")
 VOD_CLASSES = ("STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE")
 COS_CLASSES = ("STANDARD", "STANDARD_IA")
+# Optional in a document (books before playback pricing lack them): COS's archive classes and the price of
+# playing recorded files back (VOD's CDN traffic by area, COS's internet egress by region).
+COS_ARCHIVE_CLASSES = ("ARCHIVE", "DEEP_ARCHIVE")
 
 
 def priced_spec(spec: str) -> str:
@@ -67,6 +70,8 @@ class Prices:
     cos_storage: Mapping[str, Mapping[str, Decimal]]  # COS class → region → USD per GB-month
     mps_recognition_usd_per_minute: Mapping[str, Decimal]  # region → price
     mps_moderation_usd_per_minute: Decimal
+    playback_vod_usd_per_gb: Mapping[str, Decimal] = field(default_factory=dict)  # VOD area → USD per GB
+    playback_cos_usd_per_gb: Mapping[str, Decimal] = field(default_factory=dict)  # COS region → USD per GB
 
     @property
     def cos_regions(self) -> tuple[str, ...]:
@@ -117,6 +122,17 @@ class Prices:
                 "recognition": {r: str(v) for r, v in self.mps_recognition_usd_per_minute.items()},
                 "moderation": str(self.mps_moderation_usd_per_minute),
             },
+            **self._playback_document(),
+        }
+
+    def _playback_document(self) -> dict[str, Any]:
+        if not (self.playback_vod_usd_per_gb or self.playback_cos_usd_per_gb):
+            return {}
+        return {
+            "playback_usd_per_gb": {
+                "vod": {area: str(v) for area, v in self.playback_vod_usd_per_gb.items()},
+                "cos": {region: str(v) for region, v in self.playback_cos_usd_per_gb.items()},
+            }
         }
 
 
@@ -152,6 +168,22 @@ class _Parser:
             cls_: self.money_map(cos.get(cls_), f"cos_storage_usd_per_gb_month.{cls_}")
             for cls_ in COS_CLASSES
         }
+        for cls_ in COS_ARCHIVE_CLASSES:
+            if cls_ in cos:
+                cos_storage[cls_] = self.money_map(cos.get(cls_), f"cos_storage_usd_per_gb_month.{cls_}")
+        playback = self.mapping(root.get("playback_usd_per_gb", {}), "playback_usd_per_gb")
+        playback_vod = (
+            {
+                area: self.money(
+                    self.mapping(playback.get("vod"), "playback_usd_per_gb.vod").get(area),
+                    f"playback_usd_per_gb.vod.{area}",
+                )
+                for area in VOD_AREAS
+            }
+            if playback
+            else {}
+        )
+        playback_cos = self.money_map(playback.get("cos"), "playback_usd_per_gb.cos") if playback else {}
         if set(cos_storage["STANDARD"]) != set(cos_storage["STANDARD_IA"]):
             self.errors.append(
                 "cos_storage_usd_per_gb_month: STANDARD and STANDARD_IA must list the same regions"
@@ -174,6 +206,8 @@ class _Parser:
                 mps.get("recognition"), "mps_usd_per_minute.recognition"
             ),
             mps_moderation_usd_per_minute=self.money(mps.get("moderation"), "mps_usd_per_minute.moderation"),
+            playback_vod_usd_per_gb=playback_vod,
+            playback_cos_usd_per_gb=playback_cos,
         )
         if self.errors:
             raise PricesError(self.errors)

@@ -1,8 +1,11 @@
-"""Storage of the recorded files, each file's cost for its whole retention.
+"""Storage of the recorded files, each file's cost for its whole retention, by its retention policy.
 
 Size per format = push bitrate x duration ÷ 8 (decimal GB); every format is a separate file of that size.
-VOD bills GB x days x price per GB-day, where the days are at least the class's minimum storage duration
-(IA 30, ARCHIVE 90, DEEP_ARCHIVE 180); COS bills GB x retention days ÷ 30 x price per GB-month.
+A file is stored in its first class, moved to colder classes after the policy's days, and deleted after its
+retention (or kept forever: then its first FOREVER_HORIZON_DAYS are priced, and the note says so). Each class's
+days are priced by `billing.estimator.classes.spans_cost` — the one way the console prices stored GB — with the
+early-deletion charge of leaving a class before its minimum (IA 30, ARCHIVE 90, DEEP_ARCHIVE 180 days), which is
+what makes a VOD IA file kept 10 days cost 30.
 A file is costed in the month its recording starts, so consecutive monthly reports count each file once.
 """
 
@@ -10,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from billing.estimator.classes import Where, class_price, minimum_days, policy_spans, spans_cost
 from billing.estimator.columns import StorageOption
 from billing.estimator.prices import Prices
 from billing.estimator.usage import BPS_MICROS_PER_GB, MonthUsage
 
 DAYS_PER_STORAGE_MONTH = Decimal(30)
+FOREVER_HORIZON_DAYS = 365
+_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # spans are relative to the file's start: any fixed instant does
 
 
 @dataclass(frozen=True)
@@ -24,23 +31,23 @@ class StorageItem:
     gb: Decimal
     billed_days: int
     unit_price: Decimal
-    unit: str  # "GB-day" or "GB-month"
+    unit: str  # "GB-day" or "GB-month" (the first class's listed unit)
     cost: Decimal
     note: str
 
 
 @dataclass(frozen=True)
 class StorageTerms:
-    """What a file's options alone decide: the billed days, the unit price and the wording."""
+    """What a file's options alone decide: the billed days, the cost of one GB over them, and the wording."""
 
     billed_days: int
-    unit_price: Decimal
+    unit_price: Decimal  # the first class's listed price
     unit: str
     note: str
+    per_gb: Decimal  # USD for one GB over the whole retention, every class and early deletion included
 
     def cost(self, gb: Decimal) -> Decimal:
-        days, price = self.billed_days, self.unit_price
-        return gb * days / DAYS_PER_STORAGE_MONTH * price if self.unit == "GB-month" else gb * days * price
+        return gb * self.per_gb
 
     def item(self, gb: Decimal) -> StorageItem:
         return StorageItem(
@@ -53,22 +60,50 @@ class StorageTerms:
         )
 
 
-def storage_terms(
-    storage: str, storage_class: str, retention_days: int, prices: Prices, vod_area: str, cos_region: str
-) -> StorageTerms:
-    if storage == "cos":
-        return StorageTerms(
-            billed_days=retention_days,
-            unit_price=prices.cos_storage[storage_class][cos_region],
-            unit="GB-month",
-            note=f"COS {storage_class} in {cos_region}, {retention_days} days",
-        )
-    vod = prices.vod_storage[storage_class]
-    days = max(retention_days, vod.minimum_days)
-    note = f"VOD {storage_class} ({vod_area}), {days} days"
-    if days > retention_days:
-        note += f" (class minimum {vod.minimum_days} days)"
-    return StorageTerms(billed_days=days, unit_price=vod.usd_per_gb_day[vod_area], unit="GB-day", note=note)
+def storage_terms(option: StorageOption, prices: Prices, vod_area: str, cos_region: str) -> StorageTerms:
+    where = Where(option.target, vod_area, cos_region)
+    kept = option.retention_days
+    horizon = FOREVER_HORIZON_DAYS if kept is None else kept
+    spans = policy_spans(
+        start=_ORIGIN, transitions=option.transitions, keep_days=kept, initial_class=option.storage_class
+    )
+    priced = spans_cost(
+        gb=Decimal(1),
+        spans=spans,
+        # A deletion at the horizon falls inside the window (a microsecond more), so its early charge counts;
+        # no span is open then, so the extra microsecond stores nothing.
+        window=(_ORIGIN, _ORIGIN + timedelta(days=horizon, microseconds=0 if kept is None else 1)),
+        prices=prices,
+        where=where,
+    )
+    last = spans[-1]
+    billed = horizon
+    if kept is not None:
+        # The last class's remaining minimum is billed as if stored: the days Tencent charges for.
+        held = (last.end - last.start).days if last.end else 0
+        billed += max(0, minimum_days(prices, last.storage_class) - held)
+    listed = class_price(prices, where, option.storage_class)
+    label = "COS" if option.target == "cos" else "VOD"
+    place = f"in {cos_region}" if option.target == "cos" else f"({vod_area})"
+    classes = option.storage_class
+    if option.transitions:
+        moves = ", ".join(f"{cls} after {days} d" for days, cls in option.transitions)
+        classes = f"{classes}, {moves},"
+    kept_text = (
+        f"{kept} days" if kept is not None else f"kept forever (first {FOREVER_HORIZON_DAYS} days priced)"
+    )
+    note = f"{label} {classes} {place}, {kept_text}"
+    if kept is not None and billed > horizon:
+        note += f" (class minimum {minimum_days(prices, last.storage_class)} days)"
+    if priced.unpriced:
+        note += f"; no price for {', '.join(sorted(priced.unpriced))}"
+    return StorageTerms(
+        billed_days=billed,
+        unit_price=listed[0] if listed else Decimal(0),
+        unit="GB-month" if option.target == "cos" else "GB-day",
+        note=note,
+        per_gb=priced.total,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +113,7 @@ class StorageResult:
     per_group: tuple[Decimal, ...]
     by_day: tuple[Decimal, ...]  # the cost of files by the day their recording starts
     gb: Decimal
+    unpriced: tuple[str, ...] = ()  # "storage:class" pairs the price book has no price for (counted as 0)
 
     @property
     def cost(self) -> Decimal:
@@ -87,10 +123,7 @@ class StorageResult:
 def storage_cost(
     usage: MonthUsage, options: Sequence[StorageOption], prices: Prices, vod_area: str, cos_region: str
 ) -> StorageResult:
-    terms = tuple(
-        storage_terms(o.target, o.storage_class, o.retention_days, prices, vod_area, cos_region)
-        for o in options
-    )
+    terms = tuple(storage_terms(o, prices, vod_area, cos_region) for o in options)
     per_group = [Decimal(0)] * usage.group_count
     by_day = [Decimal(0)] * usage.days
     group_gb: list[tuple[Decimal, ...]] = []

@@ -12,6 +12,8 @@ from billing.tests.factories import at
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
 
+GIB = 1024**3
+
 
 def make_app(name: str, spec: str, kbps: int) -> ClientApp:
     return ClientApp.objects.create(
@@ -30,6 +32,7 @@ def make_session(
     *,
     state: str = SessionState.COMPLETED,
     formats: tuple[str, ...] = (),
+    size_bytes: int = 0,
 ) -> RecordingSession:
     start, minutes = planned
     session = RecordingSession.objects.create(
@@ -53,18 +56,19 @@ def make_session(
             content_start=start,
             content_end=start + timedelta(minutes=minutes),
             stream_name=room.stream_name,
+            size_bytes=size_bytes,
         )
     return session
 
 
 def worked_december() -> tuple[Room, Room]:
     """Room A (app Alpha, S, 8 Mbps): planned 2 h on Dec 3, ran 1 h (MP4); a cancelled plan on Dec 10.
-    Room B (app Beta, M, 4 Mbps): planned and ran 2 h on Dec 5 (MP4 + HLS)."""
+    Room B (app Beta, M, 4 Mbps): planned and ran 2 h on Dec 5 (MP4 + HLS). Every file is 1 GiB."""
     alpha, beta = make_app("Alpha", "S", 8000), make_app("Beta", "M", 4000)
     room_a, room_b = make_room(alpha, "room-a"), make_room(beta, "room-b")
-    make_session(room_a, (at(3, 10), 120), (at(3, 10), 60), formats=("mp4",))
+    make_session(room_a, (at(3, 10), 120), (at(3, 10), 60), formats=("mp4",), size_bytes=GIB)
     make_session(room_a, (at(10, 10), 60), None, state=SessionState.CANCELLED)
-    make_session(room_b, (at(5, 20), 120), (at(5, 20), 120), formats=("mp4", "hls"))
+    make_session(room_b, (at(5, 20), 120), (at(5, 20), 120), formats=("mp4", "hls"), size_bytes=GIB)
     return room_a, room_b
 
 

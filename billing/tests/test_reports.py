@@ -5,11 +5,12 @@ Actual: A ran 1 h (S, 8 Mbps, MP4), B ran 2 h (M, 4 Mbps, MP4 + HLS), on differe
 - Push: peaks 8 and 4 Mbps ≤ 100 Mbps, never billed; no playback.
 - Recording: peak 2 channels (B's two formats) x 2 days / 31 x 5.2941 = 0.683110; shared by channel-minutes
   (A 60, B 240): A 0.136622, B 0.546488.
-- Storage (VOD STANDARD 0.0009/GB/day, 30 days): A 8 x 3600 / 8000 = 3.6 GB → 0.0972;
-  B 4 x 7200 / 8000 = 3.6 GB x 2 formats → 0.1944. Total 0.2916.
-- Total 102.97; room A 40.23, room B 62.74.
-Estimate: A as planned (2 h → 7.2 GB → 0.1944; 120 of 360 channel-minutes → 0.227703 of the recording fee,
-so room A 40.42); the cancelled plan never counts. Total 103.07.
+- Storage (the files as stored, VOD STANDARD 0.0009/GB/day, each file 1 GiB, from its recording's end to the
+  month's end): A's file from Dec 3 12:00, 28.5 days → 0.02565; B's two files from Dec 5 22:00, 26 1/12 days
+  each → 0.04695. Total 0.0726, the same on both sides (what was stored is known, not planned).
+- Total 102.76 (102.755710); room A 40.16, room B 62.59.
+Estimate: A as planned (120 of 360 channel-minutes → 0.227703 of the recording fee, so room A 40.25); the
+cancelled plan never counts. Total 102.76 too: the plan moves recording fee between rooms, not the month's.
 """
 
 from __future__ import annotations
@@ -54,14 +55,16 @@ def test_worked_month_estimate_and_actual():
     assert components["CAR packs"] == (Decimal("102.00"), Decimal("102.00"))
     assert components["Push (upstream)"] == (Decimal("0.00"), Decimal("0.00"))
     assert components["Recording"] == (Decimal("0.68"), Decimal("0.68"))
-    assert components["Storage"] == (Decimal("0.39"), Decimal("0.29"))
-    assert components["Total"] == (Decimal("103.07"), Decimal("102.97"))
+    assert report.actual.storage_cost == Decimal("0.0726")
+    assert components["Storage"] == (Decimal("0.07"), Decimal("0.07"))
+    assert components["Total"] == (Decimal("102.76"), Decimal("102.76"))
     rooms = {row.name: row for row in report.by_room}
-    assert cents(rooms["Room room-a"].actual.total) == Decimal("40.23")
-    assert cents(rooms["Room room-b"].actual.total) == Decimal("62.74")
+    assert rooms["Room room-a"].actual.storage == Decimal("0.02565")
+    assert cents(rooms["Room room-a"].actual.total) == Decimal("40.16")
+    assert cents(rooms["Room room-b"].actual.total) == Decimal("62.59")
     assert rooms["Room room-a"].actual.sessions == 1 and rooms["Room room-a"].estimate.sessions == 1
-    assert cents(rooms["Room room-a"].estimate.total) == Decimal("40.42")
-    assert cents(rooms["Room room-a"].difference) == Decimal("-0.19")
+    assert cents(rooms["Room room-a"].estimate.total) == Decimal("40.25")
+    assert cents(rooms["Room room-a"].difference) == Decimal("-0.09")
     assert [row.name for row in report.by_app] == ["Beta", "Alpha"]
     assert report.by_app[1].actual.hours == 1
     assert priced.price_book.version == 1
@@ -82,6 +85,7 @@ def test_a_running_cpu_session_recording_to_cos_is_priced_like_the_same_plan():
             content_start=at(7, 10),
             content_end=at(7, 11),
             stream_name=room.stream_name,
+            size_bytes=1024**3,
         )
     where = deployment_context()
     same = rec(at(7, 10), 120, spec="S", push_mbps=6, formats=("mp4", "hls"), storage="cos")
@@ -100,7 +104,9 @@ def test_a_running_cpu_session_recording_to_cos_is_priced_like_the_same_plan():
     assert row.actual.hours == 2 and row.estimate.hours == 4
     assert (row.actual.car, row.actual.push) == (expected.car, expected.push)
     assert row.actual.recording == expected.recording_fee  # including the COS per-minute fee
-    assert row.actual.storage == expected.storage_cost > 0
+    # Storage is the files as stored, in COS Singapore (0.022 per GB-month of 30 days): 2 GiB from Dec 7 11:00
+    # to the month's end, 24 13/24 days.
+    assert row.actual.storage == Decimal(2 * 589) / 24 * Decimal("0.022") / 30
 
 
 def test_daily_components_add_up_to_the_month():
@@ -127,8 +133,8 @@ def test_csv_lists_apps_and_every_room_with_the_price_book(client_as, manager):
     ]
     room_a = rows[3]
     assert room_a["price_book"] == "Tencent Cloud international list prices v1"
-    assert (room_a["car_usd"], room_a["storage_usd"], room_a["actual_usd"]) == ("40.00", "0.10", "40.23")
-    assert (room_a["estimate_usd"], room_a["difference_usd"], room_a["hours"]) == ("40.42", "-0.19", "1.00")
+    assert (room_a["car_usd"], room_a["storage_usd"], room_a["actual_usd"]) == ("40.00", "0.03", "40.16")
+    assert (room_a["estimate_usd"], room_a["difference_usd"], room_a["hours"]) == ("40.25", "-0.09", "1.00")
 
 
 def test_report_page_shows_tables_charts_and_price_book(client_as, manager, settings, monkeypatch):
@@ -141,7 +147,7 @@ def test_report_page_shows_tables_charts_and_price_book(client_as, manager, sett
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tencent Cloud international list prices v1" in html
-    assert "$102.97" in html and "$103.07" in html
+    assert "$102.76" in html
     assert "Room room-a" in html and "Beta" in html
     assert (
         html.count("data-plotly-figure=") == 4

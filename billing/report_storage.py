@@ -1,0 +1,127 @@
+"""The cost report's storage line: each stored file priced, day by day, in the class it really was in.
+
+A file is stored from the end of its recording (STANDARD) and enters a colder class at each move the console
+made (lifecycle's FileClassChange rows), until it is deleted. A file still stored counts to the month's end:
+that is what the month's bill will be if nothing changes, so a report made before a policy moves files and one
+made after differ by exactly what the move saves (lifecycle's preview says how much beforehand). Leaving a class
+before its minimum duration adds the early-deletion charge on the day it happens.
+
+Time is summed as integers (bytes x microseconds per room, class and day) and priced once per room and class
+with `billing.estimator.classes.gb_days_cost`, the same GB-day price the estimator and the preview use.
+Pure: rows in, a `StorageResult` (the estimator's shape) out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billing.estimator.classes import BYTES_PER_STORED_GB, STANDARD, ClassCost, Where, minimum_days
+from billing.estimator.estimate import PlanContext
+from billing.estimator.prices import Prices
+from billing.estimator.storage import StorageResult
+from billing.estimator.timeline import DAY_MICROS
+
+BYTE_MICROS_PER_GB_DAY = BYTES_PER_STORED_GB * DAY_MICROS
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One recorded file, times in epoch microseconds."""
+
+    room_id: int
+    storage: str  # "vod" or "cos"
+    size_bytes: int
+    stored_at: int  # when it was stored: its recording's end
+    deleted_at: int | None
+    changes: tuple[tuple[int, str], ...] = ()  # (when, class entered), oldest first
+
+
+def _spans(stored: StoredFile) -> list[tuple[str, int, int | None]]:
+    marks = [(stored.stored_at, STANDARD)] + [
+        (at, cls) for at, cls in stored.changes if at > stored.stored_at
+    ]
+    spans: list[tuple[str, int, int | None]] = []
+    for index, (start, storage_class) in enumerate(marks):
+        end = marks[index + 1][0] if index + 1 < len(marks) else stored.deleted_at
+        if stored.deleted_at is not None and end is not None:
+            end = min(end, stored.deleted_at)
+        if end is None or end > start:
+            spans.append((storage_class, start, end))
+        if end is not None and stored.deleted_at is not None and end >= stored.deleted_at:
+            break
+    return spans
+
+
+def month_storage(
+    files: Sequence[StoredFile],
+    *,
+    origin: int,
+    days: int,
+    group_of: dict[int, int],  # room pk → the room's index in the report
+    prices: Prices,
+    context: PlanContext,
+) -> StorageResult:
+    """The month [origin, origin + days) of every file's storage, by room and by day."""
+    limit = origin + days * DAY_MICROS
+    stored: dict[tuple[int, str, str], int] = defaultdict(int)  # (group, storage, class) → bytes·µs
+    early: dict[tuple[int, str, str], int] = defaultdict(int)
+    day_stored: dict[tuple[int, str, str], int] = defaultdict(int)
+    day_early: dict[tuple[int, str, str], int] = defaultdict(int)
+    for item in files:
+        for storage_class, start, end in _spans(item):
+            begin, stop = max(start, origin), limit if end is None else min(end, limit)
+            key = (group_of[item.room_id], item.storage, storage_class)
+            if stop > begin:
+                stored[key] += item.size_bytes * (stop - begin)
+                day = (begin - origin) // DAY_MICROS
+                while begin < stop:
+                    day_end = min(origin + (day + 1) * DAY_MICROS, stop)
+                    day_stored[(day, item.storage, storage_class)] += item.size_bytes * (day_end - begin)
+                    day, begin = day + 1, day_end
+            if end is not None and origin <= end < limit:
+                short = start + minimum_days(prices, storage_class) * DAY_MICROS - end
+                if short > 0:
+                    early[key] += item.size_bytes * short
+                    day_early[((end - origin) // DAY_MICROS, item.storage, storage_class)] += (
+                        item.size_bytes * short
+                    )
+    per_group = [Decimal(0)] * len(group_of)
+    total = ClassCost()
+    for key in stored.keys() | early.keys():
+        group, storage, storage_class = key
+        cost = _priced(stored.get(key, 0), early.get(key, 0), storage, storage_class, prices, context)
+        total.add(cost)
+        per_group[group] += cost.total
+    by_day = [Decimal(0)] * days
+    for key in day_stored.keys() | day_early.keys():
+        day, storage, storage_class = key
+        by_day[day] += _priced(
+            day_stored.get(key, 0), day_early.get(key, 0), storage, storage_class, prices, context
+        ).total
+    gb_days = sum(total.gb_days.values(), Decimal(0))
+    # The usage table compares this with Tencent's stored GB: the month's average.
+    return StorageResult(
+        terms=(),
+        group_gb=(),
+        per_group=tuple(per_group),
+        by_day=tuple(by_day),
+        gb=gb_days / days,
+        unpriced=tuple(sorted(total.unpriced)),
+    )
+
+
+def _priced(
+    stored: int, early: int, storage: str, storage_class: str, prices: Prices, context: PlanContext
+) -> ClassCost:
+    cost = ClassCost()
+    cost.add_gb_days(
+        prices,
+        Where(storage, context.vod_area, context.cos_region),
+        storage_class,
+        stored=Decimal(stored) / BYTE_MICROS_PER_GB_DAY,
+        early=Decimal(early) / BYTE_MICROS_PER_GB_DAY,
+    )
+    return cost
