@@ -1,0 +1,86 @@
+"""Issue #17's check: the saving the lifecycle preview promises is what the cost report's storage line shows once
+retention_apply has run against the emulator.
+
+June 2027 (30 days, like the preview's month) at the list prices, VOD outside the mainland: STANDARD 0.0009,
+STANDARD_IA 0.0006 USD per GB-day. A policy on the app keeps files 90 days and moves them to IA after 30.
+On June 1 00:00 (UTC+8) a 10 GiB file 100 days old is due for deletion (saves 10 x 0.0009 x 30 = 0.27 a month),
+a 10 GiB file 40 days old is due for IA (saves 10 x 0.0003 x 30 = 0.09); nothing else falls due in the next 30
+days. A 10 GiB file in a room whose own policy keeps files forever stays as it is (and in the report).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+
+from billing.estimator.timeline import BILLING_TZ
+from billing.report_data import cost_report
+from emulator.testing import RunningEmulator
+from emulator.tests.test_contract_vod_cos import add_media
+from lifecycle.models import FileClassChange
+from lifecycle.preview import retention_preview
+from lifecycle.services import retention_apply, retention_policy_save
+from recordings.catalog.tests.factories import RoomFactory
+from recordings.media.tests.support import make_file
+from recordings.models import RecordingFile, Room
+
+pytestmark = [pytest.mark.django_db, pytest.mark.emulator, pytest.mark.usefixtures("list_price_book")]
+
+GIB = 1024**3
+JUNE = datetime(2027, 6, 1, tzinfo=BILLING_TZ)
+
+
+def vod_file(emulator: RunningEmulator, room: Room, *, days_old: int, gib: int) -> RecordingFile:
+    media = add_media(emulator, stream=room.stream_name, created=time.time(), payload=b"v" * 1000)
+    end = JUNE - timedelta(days=days_old)
+    return make_file(
+        room=room,
+        file_id=media.file_id,
+        start=end - timedelta(seconds=60),
+        duration_s=60,
+        size_bytes=gib * GIB,
+    )
+
+
+def june_storage(now: datetime) -> Decimal:
+    return cost_report(month=JUNE.date(), now=now).report.actual.storage_cost
+
+
+def test_the_reports_storage_line_falls_by_the_previews_saving(
+    emulator: RunningEmulator, manager: User, settings, monkeypatch
+) -> None:
+    settings.TENCENT_REGION = "ap-singapore"  # VOD outside the mainland
+    room = RoomFactory.create()
+    policy = retention_policy_save(
+        client_app=room.client_app, data={"keep_days": 90, "standard_ia_after_days": 30}, actor=manager
+    )
+    old = vod_file(emulator, room, days_old=100, gib=10)
+    aging = vod_file(emulator, room, days_old=40, gib=10)
+    own_room = RoomFactory.create(client_app=room.client_app)
+    retention_policy_save(
+        room=own_room, data={"keep_days": None, "standard_ia_after_days": None}, actor=manager
+    )
+    vod_file(emulator, own_room, days_old=5, gib=10)
+
+    preview = retention_preview(policy=policy, now=JUNE)
+    assert preview.monthly_saving_usd == Decimal("0.36") and preview.early_deletion_usd == 0
+    before = june_storage(now=JUNE)  # the month as it will be billed if nothing changes
+    assert before == 30 * 30 * Decimal("0.0009")
+
+    # Time moves forward to June 1: the daily job runs then (its deletions stamp timezone.now()).
+    monkeypatch.setattr("django.utils.timezone.now", lambda: JUNE)
+    applied = retention_apply(now=JUNE)
+    assert (applied.deleted, applied.moved, applied.failed) == (1, 1, 0)
+    assert RecordingFile.objects.get(pk=old.pk).deleted_at == JUNE
+    assert list(FileClassChange.objects.values_list("file_id", "storage_class", "at")) == [
+        (aging.pk, "STANDARD_IA", JUNE)
+    ]
+    monkeypatch.undo()
+
+    after = june_storage(now=datetime(2027, 7, 2, tzinfo=BILLING_TZ))  # the month over
+    assert after == 10 * 30 * Decimal("0.0006") + 10 * 30 * Decimal("0.0009")
+    assert before - after == preview.monthly_saving_usd  # to the cent, and here exactly
