@@ -3,7 +3,8 @@
 A month's figures take one call per API, the fewest Tencent allows: the two bandwidth/traffic lists at hourly
 points span up to 31 days (DescribePushBandwidthAndFluxList, 267/78837; DescribeBillBandwidthAndFluxList "cannot
 exceed one month", 267/36098), DescribeConcurrentRecordStreamNum spans up to a month (267/36188) and VOD's
-DescribeStorageData has no span (current totals). A page view never waits on them: with nothing cached it
+DescribeStorageData has no span (current totals); VOD's DescribeCDNUsageData (the playback traffic of recorded
+files, daily points) spans up to 90 days. A page view never waits on them: with nothing cached it
 enqueues the refresh job and shows the report with a "being fetched" note, which the page fills in by asking
 `/costs/usage/` again; the RQ cron refreshes the current month every few minutes so the cache is rarely cold.
 """
@@ -20,6 +21,8 @@ import django_rq
 from django.core.cache import cache
 from redis import RedisError
 
+from billing.estimator import PlanContext, Prices
+from billing.estimator.classes import Where, playback_price
 from billing.estimator.timeline import BILLING_TZ, day_bounds
 from billing.report_data import month_bounds
 from tencent import css, vod
@@ -54,6 +57,8 @@ class CloudUsage:
     peak_record_channels: int
     vod_storage_gb: Decimal
     until: datetime
+    # Bytes VOD's CDN served: recorded files played back (COS egress has no usage API the gateway calls).
+    vod_playback_gb: Decimal = Decimal(0)
 
     @property
     def upstream_gb(self) -> Decimal:
@@ -102,6 +107,7 @@ def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
     points = css.describe_concurrent_record_stream_num(start_time=lo, end_time=until)
     channels = max((p.num for p in points), default=0)
     stored = vod.describe_storage_data()
+    served = vod.describe_cdn_usage(start=lo, end=until, interval_minutes=1440)
     days = sorted(set(upstream) | set(downstream))
     return CloudUsage(
         days=tuple(
@@ -112,7 +118,26 @@ def _fetch_usage(lo: datetime, until: datetime) -> CloudUsage:
         peak_record_channels=channels,
         vod_storage_gb=Decimal(stored.total_storage_bytes) / BYTES_PER_GB,
         until=until,
+        vod_playback_gb=Decimal(sum(point.value for point in served)) / BYTES_PER_GB,
     )
+
+
+@dataclass(frozen=True)
+class FilePlayback:
+    """The month's playback of recorded files as Tencent measured it, at the price book's traffic price."""
+
+    gb: Decimal
+    usd_per_gb: Decimal | None  # None: the price book has no playback price
+    until: datetime
+
+    @property
+    def cost(self) -> Decimal:
+        return self.gb * (self.usd_per_gb or Decimal(0))
+
+
+def file_playback(usage: CloudUsage, prices: Prices, context: PlanContext) -> FilePlayback:
+    price = playback_price(prices, Where("vod", context.vod_area, context.cos_region))
+    return FilePlayback(gb=usage.vod_playback_gb, usd_per_gb=price, until=usage.until)
 
 
 def not_begun(month: date, now: datetime) -> UsageResult | None:
@@ -122,7 +147,7 @@ def not_begun(month: date, now: datetime) -> UsageResult | None:
 
 
 def refresh_usage(*, month: date, now: datetime) -> UsageResult:
-    """Ask Tencent (four calls, one per API) for the month's usage up to now and cache it; a failure is cached
+    """Ask Tencent (five calls, one per API) for the month's usage up to now and cache it; a failure is cached
     for a minute with a note, so an unreachable cloud is not asked on every view."""
     early = not_begun(month, now)
     if early is not None:

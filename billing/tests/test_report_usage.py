@@ -16,7 +16,8 @@ from django.utils import timezone
 from billing.jobs import refresh_recent_usage, refresh_usage_job
 from billing.services import billing_month
 from billing.tests.report_support import forget_cloud_figures
-from billing.usage import QUEUE, cloud_usage, refresh_usage
+from billing.estimator import PlanContext
+from billing.usage import QUEUE, CloudUsage, cloud_usage, file_playback, refresh_usage
 from tencent.models import ApiCall
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("list_price_book")]
@@ -26,6 +27,7 @@ USAGE_ACTIONS = {
     "DescribeBillBandwidthAndFluxList",
     "DescribeConcurrentRecordStreamNum",
     "DescribeStorageData",
+    "DescribeCDNUsageData",
 }
 
 
@@ -46,12 +48,15 @@ def test_usage_is_read_from_the_cloud_and_cached(emulator, fresh_cache):
     usage.add(usage.upstream_bytes, settings.CSS_PUSH_DOMAIN, two_hours_ago, 750e6)  # 750 MB in a minute
     usage.add(usage.downstream_bytes, settings.CSS_PLAY_DOMAIN, two_hours_ago, 250e6)
     usage.note_recordings(two_hours_ago, 3)
+    # 3 GB of recorded files played from VOD's CDN, as the emulator books a served play request.
+    emulator.state.lifecycle.setdefault("vod_cdn", {})[str(int(two_hours_ago // 60 * 60))] = 3_000_000_000
     result = refresh_usage(month=fresh_cache, now=now)
     assert result.usage is not None, result.note
     assert result.usage.upstream_gb == Decimal("0.75")
     assert result.usage.downstream_gb == Decimal("0.25")
     assert result.usage.peak_upstream_mbps == Decimal("20")  # 750 MB over its busiest 5 minutes
     assert result.usage.peak_record_channels == 3
+    assert result.usage.vod_playback_gb == Decimal("3")
     calls = len(emulator.calls())
     assert cloud_usage(month=fresh_cache, now=now) == result
     assert len(emulator.calls()) == calls  # the view's read came from the cache
@@ -104,6 +109,8 @@ def test_the_page_fills_the_usage_in_once_the_job_has_run(client_as, manager, em
     body = partial.content.decode()
     assert partial.status_code == 200
     assert 'data-testid="usage"' in body and "Peak recording channels" in body
+    # The playback of recorded files, priced at the book's VOD traffic price (outside the mainland: 0.0748).
+    assert 'data-testid="file-playback"' in body and "0.0748" in body
     assert "hx-get" not in body  # filled in: no further polling
 
 
@@ -124,3 +131,15 @@ def test_a_month_not_begun_has_no_usage_and_asks_nothing(settings):
     forget_cloud_figures()
     result = cloud_usage(month=date(2030, 1, 1), now=datetime(2026, 11, 1, tzinfo=UTC))
     assert result.usage is None and "not begun" in result.note and not result.refreshing
+
+
+def test_recorded_files_played_back_are_priced_at_the_books_traffic_price(list_price_book):
+    until = datetime(2026, 12, 2, tzinfo=UTC)
+    usage = CloudUsage(
+        days=(), peak_record_channels=0, vod_storage_gb=Decimal(0), until=until, vod_playback_gb=Decimal(3)
+    )
+    outside = PlanContext(
+        car_region="singapore", css_region="AP1", vod_area="outside", cos_region="singapore"
+    )
+    playback = file_playback(usage, list_price_book.typed, outside)
+    assert (playback.gb, playback.usd_per_gb, playback.cost) == (3, Decimal("0.0748"), 3 * Decimal("0.0748"))

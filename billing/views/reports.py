@@ -20,13 +20,14 @@ from billing.charts import (
     push_rule_chart,
     top_rooms_chart,
 )
+from billing.deployment import deployment_context
 from billing.estimator.output import cents
 from billing.forms import MonthField
 from billing.report_cache import cached_charts, cached_report
 from billing.report_data import PricedReport, cost_report
 from billing.reports import GroupRow, MonthReport, daily_components
 from billing.services import NoPriceBookError, billing_month
-from billing.usage import UsageResult, cloud_usage
+from billing.usage import FilePlayback, UsageResult, cloud_usage, file_playback
 from dashboard.access import Capability, requires
 from dashboard.csv_export import csv_writer
 
@@ -88,6 +89,13 @@ def usage_lines(report: MonthReport, usage: UsageResult) -> list[UsageLine]:
     ]
 
 
+def playback_line(priced: PricedReport, usage: UsageResult) -> FilePlayback | None:
+    """Recorded files played back this month (VOD CDN traffic from the usage job), priced; None until fetched."""
+    if usage.usage is None:
+        return None
+    return file_playback(usage.usage, priced.prices, deployment_context())
+
+
 def charts(priced: PricedReport, usage: UsageResult) -> dict[str, str]:
     actual, prices = priced.report.actual, priced.prices
     cloud_peaks = {d.day: d.peak_upstream_mbps for d in usage.usage.days} if usage.usage else {}
@@ -146,6 +154,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "book": priced.price_book,
             "usage": usage,
             "usage_lines": usage_lines(priced.report, usage),
+            "file_playback": playback_line(priced, usage),
             "usage_poll": usage.refreshing,
             "next_poll": 1,
             "top_rooms": priced.report.by_room[:TOP_ROOMS],
@@ -178,6 +187,7 @@ def report_usage(request: HttpRequest) -> HttpResponse:
             "month": month,
             "usage": usage,
             "usage_lines": usage_lines(priced.report, usage),
+            "file_playback": playback_line(priced, usage),
             "usage_poll": usage.refreshing and done < USAGE_POLLS,
             "next_poll": done + 1,
         },
