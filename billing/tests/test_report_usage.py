@@ -13,10 +13,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.estimator import PlanContext
 from billing.jobs import refresh_recent_usage, refresh_usage_job
 from billing.services import billing_month
 from billing.tests.report_support import forget_cloud_figures
-from billing.estimator import PlanContext
 from billing.usage import QUEUE, CloudUsage, cloud_usage, file_playback, refresh_usage
 from tencent.models import ApiCall
 
