@@ -74,6 +74,7 @@ class LegalHoldForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["reason", "until"]
         labels = {"reason": _("Reason"), "until": _("Until (optional)")}
         help_texts = {"until": _("Empty: until someone lifts it.")}
+        error_messages = {"reason": {"required": _("Give a reason.")}}
         widgets = {
             "reason": forms.TextInput(attrs={"maxlength": 2000}),
             "until": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -12,7 +12,8 @@ from lifecycle.models import FileLifecycle
 
 
 def file_lifecycle_retry(*, state: FileLifecycle, actor: User) -> None:
-    """Audit the request, then queue the file's retention (raises when the queue cannot be reached)."""
+    """Audit the request, then queue the file's retention (when the transaction commits: django-rq's default;
+    raises when the queue cannot be reached)."""
     audit.record(
         actor=actor,
         action="retention.retry",

@@ -222,11 +222,8 @@ def failure_retry(request: HttpRequest, pk: int) -> HttpResponse:
         logger.exception("Could not queue the retention of file %s", state.file_id)
         messages.error(request, gettext("The retry could not be queued: the job queue is unreachable."))
         return _back(request, reverse("lifecycle:storage"))
-    state.refresh_from_db()
-    if state.last_error:
-        messages.warning(
-            request, gettext("Retried %(file)s; it still fails or waits in the queue.") % {"file": state.file}
-        )
-    else:
-        messages.success(request, gettext("Retried %(file)s: done.") % {"file": state.file})
+    messages.success(
+        request,
+        gettext("Retry of %(file)s queued: it leaves this list once Tencent accepts.") % {"file": state.file},
+    )
     return _back(request, reverse("lifecycle:storage"))
