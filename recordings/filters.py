@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.params import DayField
 from dashboard.timezones import within_days
@@ -53,7 +54,7 @@ class RoomPickerInput(SuggestionsInput):
     types: a filter form never lists every room."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({"placeholder": "Room key or name", "spellcheck": "false", **(attrs or {})})
+        super().__init__({"placeholder": _("Room key or name"), "spellcheck": "false", **(attrs or {})})
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -71,7 +72,7 @@ class RoomKeyField(forms.ModelChoiceField):
             Room.objects.all(),
             to_field_name="room_key",
             widget=RoomPickerInput,
-            error_messages={"invalid_choice": "No room has this key: pick one of the suggestions."},
+            error_messages={"invalid_choice": _("No room has this key: pick one of the suggestions.")},
             **kwargs,
         )
 
@@ -79,10 +80,12 @@ class RoomKeyField(forms.ModelChoiceField):
 class RecordingWindowFilterForm(forms.Form):
     """Base of a list page's filters; its fields come first, the subclass's own fields after them."""
 
-    app = forms.ModelChoiceField(ClientApp.objects.order_by("name"), required=False, empty_label="Any app")
-    room = RoomKeyField()
-    since = DayField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = DayField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    app = forms.ModelChoiceField(
+        ClientApp.objects.order_by("name"), required=False, empty_label=_("Any app"), label=_("App")
+    )
+    room = RoomKeyField(label=_("Room"))
+    since = DayField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter_window(self, queryset: RecordingsQuerySet) -> RecordingsQuerySet:
         """Narrow a queryset of rows with `room` and `content_start` by app, room and whole local days.

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-MESSAGE = "At most %(limit_value)d characters (this has %(show_value)d)."
+MESSAGE = _("At most %(limit_value)d characters (this has %(show_value)d).")
 
 
 def announce_length_limits(form: forms.BaseForm) -> None:
@@ -20,6 +22,6 @@ def announce_length_limits(form: forms.BaseForm) -> None:
             MaxLengthValidator(limit, message=MESSAGE) if isinstance(v, MaxLengthValidator) else v
             for v in field.validators
         ]
-        hint = f"At most {limit} characters."
+        hint = gettext("At most %(limit)d characters.") % {"limit": limit}
         if hint not in str(field.help_text):
             field.help_text = f"{field.help_text} {hint}".strip()

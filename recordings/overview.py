@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
@@ -39,7 +40,7 @@ def catalog_counts() -> tuple[dict[str, int], dict[str, int]]:
 def catalog_panel() -> Panel:
     apps, rooms = catalog_counts()
     return Panel(
-        title="Catalog",
+        title=gettext("Catalog"),
         template="recordings/catalog/overview_panel.html",
         context={"apps": apps, "rooms": rooms},
         order=50,

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from recordings.catalog.models import (
     ClientAppQuerySet,
@@ -19,7 +21,7 @@ from recordings.filters import SuggestionsInput
 from recordings.form_limits import announce_length_limits
 from recordings.models import ClientApp, ClientAppKind, Room
 
-ACTIVE_CHOICES = [("", "Active and inactive"), ("yes", "Active only"), ("no", "Inactive only")]
+ACTIVE_CHOICES = [("", _("Active and inactive")), ("yes", _("Active only")), ("no", _("Inactive only"))]
 VALIDATE_PARAM = "_validate"
 
 
@@ -80,8 +82,8 @@ class ClientAppForm(InlineValidationMixin, forms.ModelForm):
     WIDE_FIELDS = ("url", "launch_parameters", "notes")
     # CAR's CreateSession documents it: ApplicationParameters take effect for multi-app shared projects and for
     # single-app exclusive projects with pre-launch off, and are ignored when pre-launch is on.
-    PRELAUNCH_WARNING = (
-        " <strong>CAR ignores them for a single-app exclusive project with pre-launch on</strong>: every room would "
+    PRELAUNCH_WARNING = _(
+        "<strong>CAR ignores them for a single-app exclusive project with pre-launch on</strong>: every room would "
         "then record whatever the pre-launched app shows. Turn pre-launch off in the CAR project (or use a "
         "multi-app shared project)."
     )
@@ -90,7 +92,7 @@ class ClientAppForm(InlineValidationMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         announce_length_limits(self)
         launch = self.fields["launch_parameters"]
-        launch.help_text = f"{launch.help_text}{self.PRELAUNCH_WARNING}"
+        launch.help_text = f"{launch.help_text} {self.PRELAUNCH_WARNING}"
 
 
 class RoomForm(InlineValidationMixin, forms.ModelForm):
@@ -111,15 +113,17 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
             "app_name",
         ]
         widgets = {
-            "room_key": forms.TextInput(attrs={"spellcheck": "false", "placeholder": "e.g. live-1001"}),
+            "room_key": forms.TextInput(attrs={"spellcheck": "false", "placeholder": _("e.g. live-1001")}),
             "stream_name": forms.TextInput(attrs={"spellcheck": "false"}),
             "entry_parameters": forms.TextInput(attrs={"spellcheck": "false"}),
             "tags": forms.TextInput(attrs={"placeholder": "sports, vip"}),
         }
-        labels = {"client_app": "Client app"}
+        labels = {"client_app": _("Client app")}
         help_texts = {
-            "tags": "Comma-separated, e.g. sports, vip, 直播: each up to 32 letters (any language), digits, "
-            "'-' or '_'. Stored in lowercase."
+            "tags": _(
+                "Comma-separated, e.g. sports, vip, 直播: each up to 32 letters (any language), digits, "
+                "'-' or '_'. Stored in lowercase."
+            )
         }
 
     WIDE_FIELDS = ("entry_parameters",)
@@ -131,11 +135,11 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
         app_field = self.fields["client_app"]
         assert isinstance(app_field, forms.ModelChoiceField)
         app_field.queryset = ClientApp.objects.filter(Q(is_active=True) | Q(pk=current)).order_by("name")
-        app_field.empty_label = "Choose a client app"
+        app_field.empty_label = gettext("Choose a client app")
         if not self.instance.pk:  # the suggestion under the field explains what an empty value does
-            self.fields["stream_name"].help_text = "Letters, digits, '-' and '_'."
-        self.fields["stream_name"].widget.attrs["placeholder"] = (
-            self.stream_name_suggestion() or "derived from the room key"
+            self.fields["stream_name"].help_text = gettext("Letters, digits, '-' and '_'.")
+        self.fields["stream_name"].widget.attrs["placeholder"] = self.stream_name_suggestion() or gettext(
+            "derived from the room key"
         )
         announce_length_limits(self)
 
@@ -160,11 +164,13 @@ ACTIVE_VALUES = {"": None, "yes": True, "no": False}
 class AppFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Name or CAR id"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name or CAR id")}),
     )
-    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *ClientAppKind.choices])
-    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
+    kind = forms.ChoiceField(
+        required=False, choices=[("", _("Any kind")), *ClientAppKind.choices], label=_("Kind")
+    )
+    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label=_("Status"))
 
     def filter(self, apps: ClientAppQuerySet) -> ClientAppQuerySet:
         """The apps narrowed by the form (all of them when it is unbound or invalid)."""
@@ -177,24 +183,28 @@ class AppFilterForm(forms.Form):
 class RoomFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Name, room key or stream"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, room key or stream")}),
     )
     app = forms.ModelChoiceField(
-        queryset=ClientApp.objects.order_by("name"), required=False, empty_label="Any app", label="Client app"
+        queryset=ClientApp.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any app"),
+        label=_("Client app"),
     )
     kind = forms.ChoiceField(
-        required=False, choices=[("", "Any kind"), *ClientAppKind.choices], label="App kind"
+        required=False, choices=[("", _("Any kind")), *ClientAppKind.choices], label=_("App kind")
     )
     # Any text, normalised as tags are stored (the API does the same): 'Sports' finds the rooms tagged 'sports'.
     tag = forms.CharField(
         required=False,
         max_length=100,
+        label=_("Tag"),
         widget=SuggestionsInput(
-            attrs={"placeholder": "Any tag"}, suggestions=lambda: Room.objects.all_tags()
+            attrs={"placeholder": _("Any tag")}, suggestions=lambda: Room.objects.all_tags()
         ),
     )
-    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Status")
+    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label=_("Status"))
 
     def filter(self, rooms: RoomQuerySet) -> RoomQuerySet:
         """The rooms narrowed by the form (all of them when it is unbound or invalid) — RoomQuerySet.filtered,

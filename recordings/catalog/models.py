@@ -17,37 +17,39 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # A CSS record task may last at most 24 hours (CreateRecordTask: EndTime - StartTime <= 24 h).
 RECORDING_MINUTES_LIMIT = 24 * 60
 STREAM_NAME_MAX_LENGTH = 64
 
 car_project_id_validator = RegexValidator(
-    r"^cap-[a-z0-9]{8,32}$", "A CAR project id looks like cap-1a2b3c4d (lowercase letters and digits)."
+    r"^cap-[a-z0-9]{8,32}$", _("A CAR project id looks like cap-1a2b3c4d (lowercase letters and digits).")
 )
 car_application_id_validator = RegexValidator(
-    r"^app-[a-z0-9]{8,32}$", "A CAR application id looks like app-1a2b3c4d (lowercase letters and digits)."
+    r"^app-[a-z0-9]{8,32}$", _("A CAR application id looks like app-1a2b3c4d (lowercase letters and digits).")
 )
 car_version_id_validator = RegexValidator(
-    r"^ver-[a-z0-9]{8,32}$", "A CAR version id looks like ver-1a2b3c4d (lowercase letters and digits)."
+    r"^ver-[a-z0-9]{8,32}$", _("A CAR version id looks like ver-1a2b3c4d (lowercase letters and digits).")
 )
-http_url_validator = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")
+http_url_validator = URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// URL."))
 resolution_validator = RegexValidator(
-    r"^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$", "Write the resolution as WIDTHxHEIGHT, e.g. 1920x1080."
+    r"^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$", _("Write the resolution as WIDTHxHEIGHT, e.g. 1920x1080.")
 )
 stream_name_validator = RegexValidator(
-    r"^[A-Za-z0-9_-]+$", "Use only letters, digits, '-' and '_' (CSS stream names allow nothing else)."
+    r"^[A-Za-z0-9_-]+$", _("Use only letters, digits, '-' and '_' (CSS stream names allow nothing else).")
 )
 room_key_validator = RegexValidator(
     r"^[A-Za-z0-9_.:@=+-]+$",
-    "Use letters, digits and _ . : @ = + - (the key appears in URLs and launch parameters).",
+    _("Use letters, digits and _ . : @ = + - (the key appears in URLs and launch parameters)."),
 )
 domain_validator = RegexValidator(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$",
-    "Enter a domain name such as push.example.com (lowercase, no scheme, no path).",
+    _("Enter a domain name such as push.example.com (lowercase, no scheme, no path)."),
 )
-css_app_name_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,32}$", "Use letters, digits, '-' and '_'.")
+css_app_name_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,32}$", _("Use letters, digits, '-' and '_'."))
 TAG_MAX_LENGTH = 32
 
 # The values a launch-parameter template may use; `Room.template_values` supplies each of them.
@@ -68,7 +70,7 @@ def validate_launch_template(template: str) -> None:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise ValidationError(
-            "Unbalanced braces: write a placeholder as {room_key} and a literal brace as {{ or }}."
+            _("Unbalanced braces: write a placeholder as {room_key} and a literal brace as {{ or }}.")
         ) from exc
     unknown = []
     for _literal, name, spec, conversion in parsed:
@@ -81,7 +83,7 @@ def validate_launch_template(template: str) -> None:
     if unknown:
         allowed = ", ".join("{" + p + "}" for p in LAUNCH_PLACEHOLDERS)
         raise ValidationError(
-            "Unknown placeholder %(unknown)s. Allowed: %(allowed)s.",
+            _("Unknown placeholder %(unknown)s. Allowed: %(allowed)s."),
             params={"unknown": ", ".join(unknown), "allowed": allowed},
         )
 
@@ -111,8 +113,10 @@ def normalize_tags(raw: str | list[str] | tuple[str, ...]) -> str:
     bad = sorted(tag for tag in tags if not is_valid_tag(tag))
     if bad:
         raise ValidationError(
-            "Invalid tag %(tags)s: a tag has up to %(limit)d letters (of any language), digits, '-' or '_', "
-            "and starts with a letter or digit; separate tags with commas.",
+            _(
+                "Invalid tag %(tags)s: a tag has up to %(limit)d letters (of any language), digits, '-' or '_', "
+                "and starts with a letter or digit; separate tags with commas."
+            ),
             params={"tags": ", ".join(bad), "limit": TAG_MAX_LENGTH},
         )
     return ",".join(sorted(tags))
@@ -138,18 +142,18 @@ def default_css_app_name() -> str:
 
 
 class ClientAppKind(models.TextChoices):
-    APK = "APK", "Android app (APK)"
-    EXE = "EXE", "Windows app (EXE)"
-    WEB = "WEB", "Web page"
+    APK = "APK", _("Android app (APK)")
+    EXE = "EXE", _("Windows app (EXE)")
+    WEB = "WEB", _("Web page")
 
 
 class ConcurrencySpec(models.TextChoices):
-    S = "S", "S (GPU, small)"
-    M = "M", "M (GPU, medium)"
-    L = "L", "L (GPU, large)"
-    CPU4 = "CPU4", "CPU 4 cores"
-    CPU8 = "CPU8", "CPU 8 cores"
-    CPU16 = "CPU16", "CPU 16 cores"
+    S = "S", _("S (GPU, small)")
+    M = "M", _("M (GPU, medium)")
+    L = "L", _("L (GPU, large)")
+    CPU4 = "CPU4", _("CPU 4 cores")
+    CPU8 = "CPU8", _("CPU 8 cores")
+    CPU16 = "CPU16", _("CPU 16 cores")
 
 
 class ClientAppQuerySet(models.QuerySet["ClientApp"]):
@@ -178,61 +182,72 @@ class ClientAppQuerySet(models.QuerySet["ClientApp"]):
 
 
 class ClientApp(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=3, choices=ClientAppKind.choices)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=3, choices=ClientAppKind.choices)
     car_project_id = models.CharField(
-        "CAR project id", max_length=36, validators=[car_project_id_validator], help_text="cap-…"
+        _("CAR project id"), max_length=36, validators=[car_project_id_validator], help_text="cap-…"
     )
     car_application_id = models.CharField(
-        "CAR application id",
+        _("CAR application id"),
         max_length=36,
         blank=True,
         validators=[car_application_id_validator],
-        help_text="app-… (optional; CAR picks the project's app when empty)",
+        help_text=_("app-… (optional; CAR picks the project's app when empty)"),
     )
     car_version_id = models.CharField(
-        "CAR version id",
+        _("CAR version id"),
         max_length=36,
         blank=True,
         validators=[car_version_id_validator],
-        help_text="ver-… (optional; the current version when empty)",
+        help_text=_("ver-… (optional; the current version when empty)"),
     )
     url = models.CharField(
         "URL",
         max_length=500,
         blank=True,
         validators=[http_url_validator],
-        help_text="The page a WEB app opens (required for WEB apps).",
+        help_text=_("The page a WEB app opens (required for WEB apps)."),
     )
     launch_parameters = models.CharField(
+        _("launch parameters"),
         max_length=1000,
         blank=True,
         validators=[validate_launch_template],
-        help_text=(
-            "Becomes CAR ApplicationParameters, e.g. <code>--room={room_key} --stream={stream_name}</code>. "
-            "Placeholders: " + ", ".join("{" + p + "}" for p in LAUNCH_PLACEHOLDERS) + ". "
-            "Empty: the room's entry parameters are passed as they are."
+        help_text=format_lazy(
+            _(
+                "Becomes CAR ApplicationParameters, e.g. <code>--room={{room_key}} --stream={{stream_name}}</code>. "
+                "Placeholders: {placeholders}. Empty: the room's entry parameters are passed as they are."
+            ),
+            placeholders=", ".join("{" + p + "}" for p in LAUNCH_PLACEHOLDERS),
         ),
     )
     concurrency_spec = models.CharField(
-        max_length=5, choices=ConcurrencySpec.choices, default=ConcurrencySpec.S
+        _("concurrency spec"), max_length=5, choices=ConcurrencySpec.choices, default=ConcurrencySpec.S
     )
     target_resolution = models.CharField(
-        max_length=9, default="1920x1080", validators=[resolution_validator], help_text="WIDTHxHEIGHT"
+        _("target resolution"),
+        max_length=9,
+        default="1920x1080",
+        validators=[resolution_validator],
+        help_text=_("WIDTHxHEIGHT"),
     )
     frame_rate = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(120)], help_text="frames per second"
+        _("frame rate"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("frames per second"),
     )
     bitrate_kbps = models.PositiveIntegerField(
-        "bitrate (kbps)", default=6000, validators=[MinValueValidator(100), MaxValueValidator(50_000)]
+        _("bitrate (kbps)"), default=6000, validators=[MinValueValidator(100), MaxValueValidator(50_000)]
     )
     max_recording_minutes = models.PositiveIntegerField(
+        _("max recording minutes"),
         default=360,
         validators=[MinValueValidator(1), MaxValueValidator(RECORDING_MINUTES_LIMIT)],
-        help_text="Hard maximum length of one recording (at most 1440: a CSS record task lasts ≤ 24 h).",
+        help_text=_("Hard maximum length of one recording (at most 1440: a CSS record task lasts ≤ 24 h)."),
     )
-    is_active = models.BooleanField("active", default=True)
-    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,31 +255,33 @@ class ClientApp(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("client app")
+        verbose_name_plural = _("client apps")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(name=""),
                 name="clientapp_name_not_empty",
-                violation_error_message="A client app needs a name.",
+                violation_error_message=_("A client app needs a name."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=ClientAppKind.WEB) | ~Q(url=""),
                 name="clientapp_web_needs_url",
-                violation_error_message="A WEB app needs the URL of its page.",
+                violation_error_message=_("A WEB app needs the URL of its page."),
             ),
             models.CheckConstraint(
                 condition=Q(frame_rate__gte=1, frame_rate__lte=120),
                 name="clientapp_frame_rate_range",
-                violation_error_message="The frame rate is from 1 to 120 frames per second.",
+                violation_error_message=_("The frame rate is from 1 to 120 frames per second."),
             ),
             models.CheckConstraint(
                 condition=Q(bitrate_kbps__gt=0),
                 name="clientapp_bitrate_positive",
-                violation_error_message="The bitrate must be more than 0 kbps.",
+                violation_error_message=_("The bitrate must be more than 0 kbps."),
             ),
             models.CheckConstraint(
                 condition=Q(max_recording_minutes__gte=1, max_recording_minutes__lte=RECORDING_MINUTES_LIMIT),
                 name="clientapp_max_minutes_range",
-                violation_error_message=f"The maximum recording length is from 1 to {RECORDING_MINUTES_LIMIT} minutes.",
+                violation_error_message=_("The maximum recording length is from 1 to 1440 minutes."),
             ),
         ]
 
@@ -276,7 +293,7 @@ class ClientApp(models.Model):
 
     def clean(self) -> None:
         if self.kind == ClientAppKind.WEB and not self.url:
-            raise ValidationError({"url": "A WEB app needs the URL of its page."})
+            raise ValidationError({"url": gettext("A WEB app needs the URL of its page.")})
 
 
 class RoomQuerySet(models.QuerySet["Room"]):
@@ -345,44 +362,57 @@ class RoomQuerySet(models.QuerySet["Room"]):
 
 
 class Room(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     room_key = models.CharField(
+        _("room key"),
         max_length=128,
         unique=True,
         validators=[room_key_validator],
-        help_text="The id of this room in the business backend.",
+        help_text=_("The id of this room in the business backend."),
     )
-    client_app = models.ForeignKey(ClientApp, on_delete=models.PROTECT, related_name="rooms")
+    client_app = models.ForeignKey(
+        ClientApp, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("client app")
+    )
     stream_name = models.CharField(
-        "CSS stream name",
+        _("CSS stream name"),
         max_length=STREAM_NAME_MAX_LENGTH,
         unique=True,
         blank=True,
         validators=[stream_name_validator],
-        help_text="Letters, digits, '-' and '_'. Leave empty to derive it from the room key.",
+        help_text=_("Letters, digits, '-' and '_'. Leave empty to derive it from the room key."),
     )
-    push_domain = models.CharField(max_length=253, default=default_push_domain, validators=[domain_validator])
-    play_domain = models.CharField(max_length=253, default=default_play_domain, validators=[domain_validator])
+    push_domain = models.CharField(
+        _("push domain"), max_length=253, default=default_push_domain, validators=[domain_validator]
+    )
+    play_domain = models.CharField(
+        _("play domain"), max_length=253, default=default_play_domain, validators=[domain_validator]
+    )
     app_name = models.CharField(
-        "CSS app name", max_length=32, default=default_css_app_name, validators=[css_app_name_validator]
+        _("CSS app name"), max_length=32, default=default_css_app_name, validators=[css_app_name_validator]
     )
     entry_parameters = models.CharField(
+        _("entry parameters"),
         max_length=1000,
         blank=True,
-        help_text="What the cloud app needs to enter this room (a token, a seat, …); "
-        "the app's launch template can use it as {entry_parameters}.",
+        help_text=_(
+            "What the cloud app needs to enter this room (a token, a seat, …); "
+            "the app's launch template can use it as {entry_parameters}."
+        ),
     )
-    tags = models.CharField(max_length=255, blank=True, help_text="Comma-separated, e.g. sports, vip.")
+    tags = models.CharField(
+        _("tags"), max_length=255, blank=True, help_text=_("Comma-separated, e.g. sports, vip.")
+    )
     auto_record = models.BooleanField(
-        default=False, help_text="Record automatically whenever the anchor is live."
+        _("auto record"), default=False, help_text=_("Record automatically whenever the anchor is live.")
     )
     max_recording_minutes = models.PositiveIntegerField(
+        _("max recording minutes"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(RECORDING_MINUTES_LIMIT)],
-        help_text="Optional: a lower maximum than the app's for this room.",
+        help_text=_("Optional: a lower maximum than the app's for this room."),
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -390,22 +420,28 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["name", "room_key"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(room_key=""),
                 name="room_key_not_empty",
-                violation_error_message="A room needs its room key.",
+                violation_error_message=_("A room needs its room key."),
             ),
             models.CheckConstraint(
                 condition=~Q(stream_name=""),
                 name="room_stream_name_not_empty",
-                violation_error_message="A room needs a CSS stream name: enter one, or a valid room key to derive it from.",
+                violation_error_message=_(
+                    "A room needs a CSS stream name: enter one, or a valid room key to derive it from."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(max_recording_minutes__isnull=True)
                 | Q(max_recording_minutes__gte=1, max_recording_minutes__lte=RECORDING_MINUTES_LIMIT),
                 name="room_max_minutes_range",
-                violation_error_message=f"The room's maximum recording length is empty or from 1 to {RECORDING_MINUTES_LIMIT} minutes.",
+                violation_error_message=_(
+                    "The room's maximum recording length is empty or from 1 to 1440 minutes."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["is_active", "client_app"])]
@@ -428,17 +464,17 @@ class Room(models.Model):
             )
         app = self._client_app_or_none()
         if app is not None and self.is_active and not app.is_active:
-            errors["is_active"] = (
-                f"The client app “{app.name}” is inactive: activate it first, or pick another app."
-            )
+            errors["is_active"] = gettext(
+                "The client app “%(name)s” is inactive: activate it first, or pick another app."
+            ) % {"name": app.name}
         if (
             app is not None
             and self.max_recording_minutes
             and self.max_recording_minutes > app.max_recording_minutes
         ):
-            errors["max_recording_minutes"] = (
-                f"At most the app's own maximum ({app.max_recording_minutes} minutes)."
-            )
+            errors["max_recording_minutes"] = gettext(
+                "At most the app's own maximum (%(minutes)d minutes)."
+            ) % {"minutes": app.max_recording_minutes}
         if errors:
             raise ValidationError(errors)
 

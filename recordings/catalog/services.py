@@ -9,37 +9,53 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models.deletion import Collector, ProtectedError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard import audit
 from recordings.models import ClientApp, Room
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CatalogRefused(Exception):
     """An operation the catalog refuses for a reason the user can act on; `str(exc)` says what to do."""
 
 
-_WHAT: dict[type[models.Model], str] = {ClientApp: "The client app", Room: "The room"}
+# Whole sentences per kind of object, so a translation never glues fragments together.
+_WHAT: dict[type[models.Model], StrOrPromise] = {
+    ClientApp: _(
+        "The client app “%(name)s” is still used by %(dependents)s, so it cannot be deleted. "
+        "Deactivate it instead: it stays in the history but cannot be used any more."
+    ),
+    Room: _(
+        "The room “%(name)s” is still used by %(dependents)s, so it cannot be deleted. "
+        "Deactivate it instead: it stays in the history but cannot be used any more."
+    ),
+}
 
 
 def _describe_dependents(exc: ProtectedError) -> str:
     counts = Counter(type(obj) for obj in exc.protected_objects)
     parts = [
-        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        gettext("%(count)d %(what)s")
+        % {
+            "count": count,
+            "what": model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural,
+        }
         for model, count in counts.items()
     ]
     return ", ".join(sorted(parts))
 
 
-def _refusal(obj: ClientApp | Room, what: str, exc: ProtectedError) -> str:
-    return (
-        f"{what} “{obj.name}” is still used by {_describe_dependents(exc)}, so it cannot be deleted. "
-        "Deactivate it instead: it stays in the history but cannot be used any more."
-    )
+def _refusal(obj: ClientApp | Room, what: StrOrPromise, exc: ProtectedError) -> str:
+    return str(what) % {"name": obj.name, "dependents": _describe_dependents(exc)}
 
 
 def deletion_refusal(obj: ClientApp | Room) -> str:

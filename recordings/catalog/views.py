@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
@@ -57,7 +58,7 @@ def save_form(
     except ValidationError as exc:
         form.add_error(None, exc)
         return None
-    messages.success(request, success.format(obj=obj))
+    messages.success(request, success % {"name": getattr(obj, "name", obj)})
     return redirect(obj)
 
 
@@ -129,7 +130,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         save=lambda data: services.client_app_create(data=data, actor=current_user(request)),
-        success="Client app “{obj.name}” created.",
+        success=gettext("Client app “%(name)s” created."),
         template="recordings/catalog/app_form.html",
         context={"app": None},
     )
@@ -143,7 +144,7 @@ def app_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save=lambda data: services.client_app_update(app=app, data=data, actor=current_user(request)),
-        success="Client app “{obj.name}” saved.",
+        success=gettext("Client app “%(name)s” saved."),
         template="recordings/catalog/app_form.html",
         context={"app": app},
     )
@@ -156,29 +157,44 @@ def app_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         was_active = app.is_active
         rooms = services.client_app_deactivate(app=app, actor=current_user(request))
         if not was_active and not rooms:
-            messages.info(request, f"Client app “{app.name}” was already inactive.")
+            messages.info(
+                request, gettext("Client app “%(name)s” was already inactive.") % {"name": app.name}
+            )
             return redirect(app)
-        suffix = f" along with {len(rooms)} room{'s' if len(rooms) != 1 else ''}" if rooms else ""
-        messages.success(request, f"Client app “{app.name}” deactivated{suffix}.")
+        if rooms:
+            done = ngettext(
+                "Client app “%(name)s” deactivated along with %(count)d room.",
+                "Client app “%(name)s” deactivated along with %(count)d rooms.",
+                len(rooms),
+            ) % {"name": app.name, "count": len(rooms)}
+        else:
+            done = gettext("Client app “%(name)s” deactivated.") % {"name": app.name}
+        messages.success(request, done)
         return redirect(app.get_absolute_url())
     active_rooms = list(app.rooms.active().order_by("name"))
-    consequences = ["It can no longer be chosen for new rooms or recordings."]
+    consequences = [gettext("It can no longer be chosen for new rooms or recordings.")]
     if active_rooms:
         consequences.append(
-            f"Its {len(active_rooms)} active room{'s' if len(active_rooms) != 1 else ''} "
-            "will be deactivated too: " + ", ".join(room.name for room in active_rooms) + "."
+            ngettext(
+                "Its %(count)d active room will be deactivated too: %(rooms)s.",
+                "Its %(count)d active rooms will be deactivated too: %(rooms)s.",
+                len(active_rooms),
+            )
+            % {"count": len(active_rooms), "rooms": ", ".join(room.name for room in active_rooms)}
         )
-    consequences.append("You can activate it again later from its edit page.")
+    consequences.append(gettext("You can activate it again later from its edit page."))
     return render(
         request,
         "recordings/catalog/confirm.html",
         {
             "object": app,
-            "title": f"Deactivate “{app.name}”?",
+            "title": gettext("Deactivate “%(name)s”?") % {"name": app.name},
             "consequences": consequences,
-            "button": "Deactivate",
+            "button": gettext("Deactivate"),
             "cancel_url": app.get_absolute_url(),
-            "already": "" if app.is_active or active_rooms else "This client app is already inactive.",
+            "already": ""
+            if app.is_active or active_rooms
+            else gettext("This client app is already inactive."),
         },
     )
 
@@ -192,18 +208,18 @@ def app_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except services.CatalogRefused as exc:
             messages.error(request, str(exc))
             return redirect(app.get_absolute_url())
-        messages.success(request, f"Client app “{app.name}” deleted.")
+        messages.success(request, gettext("Client app “%(name)s” deleted.") % {"name": app.name})
         return redirect("recordings:app_list")
     return render(
         request,
         "recordings/catalog/confirm.html",
         {
             "object": app,
-            "title": f"Delete “{app.name}”?",
+            "title": gettext("Delete “%(name)s”?") % {"name": app.name},
             "consequences": [
-                "The client app is removed for good. The audit log keeps a copy of its settings."
+                gettext("The client app is removed for good. The audit log keeps a copy of its settings.")
             ],
-            "button": "Delete",
+            "button": gettext("Delete"),
             "danger": True,
             "blocked": services.deletion_refusal(app),
             "deactivate_url": reverse("recordings:app_deactivate", args=[app.pk]) if app.is_active else "",
@@ -240,7 +256,11 @@ def room_search(request: HttpRequest) -> JsonResponse:
     text = request.GET.get("q", "").strip()
     if len(text) > ROOM_SEARCH_MAX_LENGTH or any(ord(char) < 32 for char in text):
         return JsonResponse(
-            {"error": f"Search with up to {ROOM_SEARCH_MAX_LENGTH} printable characters."}, status=400
+            {
+                "error": gettext("Search with up to %(limit)d printable characters.")
+                % {"limit": ROOM_SEARCH_MAX_LENGTH}
+            },
+            status=400,
         )
     rooms = Room.objects.filtered(q=text).order_by("-is_active", "name", "room_key")
     rows = rooms.values_list("room_key", "name", "client_app__name")[:ROOM_SEARCH_RESULTS]
@@ -272,7 +292,7 @@ def room_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         save=lambda data: services.room_create(data=data, actor=current_user(request)),
-        success="Room “{obj.name}” created.",
+        success=gettext("Room “%(name)s” created."),
         template="recordings/catalog/room_form.html",
         context={"room": None},
     )
@@ -286,7 +306,7 @@ def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save=lambda data: services.room_update(room=room, data=data, actor=current_user(request)),
-        success="Room “{obj.name}” saved.",
+        success=gettext("Room “%(name)s” saved."),
         template="recordings/catalog/room_form.html",
         context={"room": room},
     )
@@ -298,23 +318,25 @@ def room_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if room.is_active:
             services.room_deactivate(room=room, actor=current_user(request))
-            messages.success(request, f"Room “{room.name}” deactivated.")
+            messages.success(request, gettext("Room “%(name)s” deactivated.") % {"name": room.name})
         else:
-            messages.info(request, f"Room “{room.name}” was already inactive.")
+            messages.info(request, gettext("Room “%(name)s” was already inactive.") % {"name": room.name})
         return redirect(room.get_absolute_url())
     return render(
         request,
         "recordings/catalog/confirm.html",
         {
             "object": room,
-            "title": f"Deactivate “{room.name}”?",
+            "title": gettext("Deactivate “%(name)s”?") % {"name": room.name},
             "consequences": [
-                "It can no longer be recorded, and automatic recording stops applying to it.",
-                "The business backend still finds it by its key; you can activate it again from its edit page.",
+                gettext("It can no longer be recorded, and automatic recording stops applying to it."),
+                gettext(
+                    "The business backend still finds it by its key; you can activate it again from its edit page."
+                ),
             ],
-            "button": "Deactivate",
+            "button": gettext("Deactivate"),
             "cancel_url": room.get_absolute_url(),
-            "already": "" if room.is_active else "This room is already inactive.",
+            "already": "" if room.is_active else gettext("This room is already inactive."),
         },
     )
 
@@ -328,19 +350,19 @@ def room_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except services.CatalogRefused as exc:
             messages.error(request, str(exc))
             return redirect(room.get_absolute_url())
-        messages.success(request, f"Room “{room.name}” deleted.")
+        messages.success(request, gettext("Room “%(name)s” deleted.") % {"name": room.name})
         return redirect("recordings:room_list")
     return render(
         request,
         "recordings/catalog/confirm.html",
         {
             "object": room,
-            "title": f"Delete “{room.name}”?",
+            "title": gettext("Delete “%(name)s”?") % {"name": room.name},
             "consequences": [
-                "The room is removed for good; the business backend can no longer use its key.",
-                "The audit log keeps a copy of its settings.",
+                gettext("The room is removed for good; the business backend can no longer use its key."),
+                gettext("The audit log keeps a copy of its settings."),
             ],
-            "button": "Delete",
+            "button": gettext("Delete"),
             "danger": True,
             "blocked": services.deletion_refusal(room),
             "deactivate_url": reverse("recordings:room_deactivate", args=[room.pk]) if room.is_active else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from recordings.filters import RecordingWindowFilterForm
 from recordings.models import FileFormat, RecordingFile, ReviewStatus
@@ -17,17 +18,22 @@ SORTS = {
 
 
 class FileFilterForm(RecordingWindowFilterForm):
-    format = forms.ChoiceField(required=False, choices=[("", "Any format"), *FileFormat.choices])
-    min_minutes = forms.FloatField(required=False, min_value=0, label="Min. minutes")
-    max_minutes = forms.FloatField(required=False, min_value=0, label="Max. minutes")
-    review = forms.ChoiceField(required=False, label="Review", choices=[("", "Any"), *ReviewStatus.choices])
+    format = forms.ChoiceField(
+        required=False, choices=[("", _("Any format")), *FileFormat.choices], label=_("Format")
+    )
+    min_minutes = forms.FloatField(required=False, min_value=0, label=_("Min. minutes"))
+    max_minutes = forms.FloatField(required=False, min_value=0, label=_("Max. minutes"))
+    review = forms.ChoiceField(
+        required=False, label=_("Review"), choices=[("", _("Any")), *ReviewStatus.choices]
+    )
     sort = forms.ChoiceField(
         required=False,
+        label=_("Sort"),
         choices=[
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-            ("largest", "Largest"),
-            ("longest", "Longest"),
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("largest", _("Largest")),
+            ("longest", _("Longest")),
         ],
     )
 

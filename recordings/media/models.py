@@ -16,25 +16,27 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.access import Capability, has_capability
 from dashboard.timezones import format_local
 
 
 class CallbackEventType(models.IntegerChoices):
-    PUSH_ENDED = 0, "Push ended"
-    PUSH_STARTED = 1, "Push started"
-    RECORDING_FILE = 100, "Recording file"
-    SCREENSHOT = 200, "Screenshot"
-    PUSH_ANOMALY = 321, "Push anomaly"
-    RECORD_STATUS = 332, "Record status"
+    PUSH_ENDED = 0, _("Push ended")
+    PUSH_STARTED = 1, _("Push started")
+    RECORDING_FILE = 100, _("Recording file")
+    SCREENSHOT = 200, _("Screenshot")
+    PUSH_ANOMALY = 321, _("Push anomaly")
+    RECORD_STATUS = 332, _("Record status")
 
 
 class CallbackState(models.TextChoices):
-    PENDING = "pending", "Waiting to be applied"
-    PROCESSED = "processed", "Processed"
-    UNKNOWN = "unknown", "Unknown event type (stored only)"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to be applied")
+    PROCESSED = "processed", _("Processed")
+    UNKNOWN = "unknown", _("Unknown event type (stored only)")
+    FAILED = "failed", _("Failed")
 
 
 class CssCallbackEventQuerySet(models.QuerySet["CssCallbackEvent"]):
@@ -116,28 +118,30 @@ class CssCallbackEvent(models.Model):
     """
 
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    event_type = models.IntegerField(null=True, blank=True, help_text="Null when the body had none.")
+    event_type = models.IntegerField(null=True, blank=True, help_text=_("Null when the body had none."))
     stream_name = models.CharField(max_length=128, blank=True, db_index=True)
-    event_at = models.DateTimeField(null=True, blank=True, help_text="When the event happened, per CSS.")
+    event_at = models.DateTimeField(null=True, blank=True, help_text=_("When the event happened, per CSS."))
     dedupe_key = models.CharField(
         max_length=64,
         unique=True,
-        help_text="SHA-256 of the event's natural key (see recordings.media.services.callbacks.dedupe_key).",
+        help_text=_(
+            "SHA-256 of the event's natural key (see recordings.media.services.callbacks.dedupe_key)."
+        ),
     )
     raw_body = models.TextField()
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=CallbackState.choices, default=CallbackState.PROCESSED)
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was applied; empty: waiting."
+        null=True, blank=True, help_text=_("When it was applied; empty: waiting.")
     )
-    duplicates = models.PositiveIntegerField(default=0, help_text="Deliveries after the first one.")
+    duplicates = models.PositiveIntegerField(default=0, help_text=_("Deliveries after the first one."))
     lane = models.PositiveSmallIntegerField(
         default=0,
-        help_text="The apply lane of its stream: one stream's events are applied by one lane, in order.",
+        help_text=_("The apply lane of its stream: one stream's events are applied by one lane, in order."),
     )
     sign = models.CharField(
-        max_length=64, blank=True, help_text="The sign of the first delivery (reuse check)."
+        max_length=64, blank=True, help_text=_("The sign of the first delivery (reuse check).")
     )
 
     objects = CssCallbackEventQuerySet.as_manager()
@@ -153,7 +157,7 @@ class CssCallbackEvent(models.Model):
             # The reused-signature check of every request: the rows that used this sign, by time.
             models.Index(fields=["sign", "received_at"], name="callback_sign_idx"),
         ]
-        verbose_name = "CSS callback event"
+        verbose_name = _("CSS callback event")
 
     def __str__(self) -> str:
         label = self.type_label
@@ -162,8 +166,8 @@ class CssCallbackEvent(models.Model):
     @property
     def type_label(self) -> str:
         if self.event_type in CallbackEventType.values:
-            return CallbackEventType(self.event_type).label
-        return f"Unknown type {self.event_type}"
+            return str(CallbackEventType(self.event_type).label)
+        return gettext("Unknown type %(type)s") % {"type": self.event_type}
 
 
 class StreamPushQuerySet(models.QuerySet["StreamPush"]):
@@ -214,7 +218,7 @@ class StreamPush(models.Model):
             models.UniqueConstraint(
                 fields=["stream_name", "sequence"],
                 name="streampush_unique_sequence",
-                violation_error_message="This push (stream name and sequence) is already stored.",
+                violation_error_message=_("This push (stream name and sequence) is already stored."),
             )
         ]
         indexes = [
@@ -245,14 +249,14 @@ class FileFormat(models.TextChoices):
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class FileSource(models.TextChoices):
-    CALLBACK = "callback", "Callback"
-    SYNC = "sync", "Periodic sync"
+    CALLBACK = "callback", _("Callback")
+    SYNC = "sync", _("Periodic sync")
 
 
 def sees_hidden_files(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -306,7 +310,9 @@ class RecordingFile(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     size_bytes = models.BigIntegerField(default=0)
     duration_s = models.FloatField(default=0)
-    content_start = models.DateTimeField(help_text="end_time - duration: when the recorded content begins.")
+    content_start = models.DateTimeField(
+        help_text=_("end_time - duration: when the recorded content begins.")
+    )
     content_end = models.DateTimeField()
     codec = models.CharField(max_length=32, blank=True)
     resolution = models.CharField(max_length=16, blank=True)
@@ -329,28 +335,28 @@ class RecordingFile(models.Model):
                 fields=["file_id"],
                 condition=Q(storage="vod"),
                 name="recordingfile_unique_vod_file_id",
-                violation_error_message="A recording file with this VOD file id already exists.",
+                violation_error_message=_("A recording file with this VOD file id already exists."),
             ),
             models.UniqueConstraint(
                 fields=["cos_key"],
                 condition=Q(storage="cos"),
                 name="recordingfile_unique_cos_key",
-                violation_error_message="A recording file with this COS key already exists.",
+                violation_error_message=_("A recording file with this COS key already exists."),
             ),
             models.CheckConstraint(
                 condition=(Q(storage="vod") & ~Q(file_id="")) | (Q(storage="cos") & ~Q(cos_key="")),
                 name="recordingfile_storage_has_key",
-                violation_error_message="A VOD file needs its file id, a COS file its COS key.",
+                violation_error_message=_("A VOD file needs its file id, a COS file its COS key."),
             ),
             models.CheckConstraint(
                 condition=Q(size_bytes__gte=0) & Q(duration_s__gte=0),
                 name="recordingfile_sizes_positive",
-                violation_error_message="The size and the duration cannot be negative.",
+                violation_error_message=_("The size and the duration cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(content_end__gte=models.F("content_start")),
                 name="recordingfile_ordered_times",
-                violation_error_message="The content ends before it starts.",
+                violation_error_message=_("The content ends before it starts."),
             ),
         ]
         # The browser lists newest first, optionally filtered by room, format or review status; each filter
@@ -416,7 +422,7 @@ class StreamScreenshot(models.Model):
             models.UniqueConstraint(
                 fields=["pic_full_url"],
                 name="streamscreenshot_unique_url",
-                violation_error_message="This screenshot is already stored.",
+                violation_error_message=_("This screenshot is already stored."),
             )
         ]
         indexes = [models.Index(fields=["stream_name", "-taken_at"], name="screenshot_stream_idx")]
@@ -426,16 +432,16 @@ class StreamScreenshot(models.Model):
 
 
 class AnomalyType(models.IntegerChoices):
-    VIDEO_TS_BACK = 1, "Video timestamp went back"
-    AUDIO_TS_BACK = 2, "Audio timestamp went back"
-    VIDEO_TS_JUMP = 3, "Video timestamp jumped > 1 s"
-    AUDIO_TS_JUMP = 4, "Audio timestamp jumped > 1 s"
-    VIDEO_LATE = 6, "Video frames > 3 s late"
-    AUDIO_LATE = 7, "Audio frames > 3 s late"
-    VIDEO_CODEC_CHANGED = 8, "Video codec changed"
-    AUDIO_CODEC_CHANGED = 9, "Audio codec changed"
-    NO_VIDEO_HEADER = 10, "No video header"
-    NO_AUDIO_HEADER = 11, "No audio header"
+    VIDEO_TS_BACK = 1, _("Video timestamp went back")
+    AUDIO_TS_BACK = 2, _("Audio timestamp went back")
+    VIDEO_TS_JUMP = 3, _("Video timestamp jumped > 1 s")
+    AUDIO_TS_JUMP = 4, _("Audio timestamp jumped > 1 s")
+    VIDEO_LATE = 6, _("Video frames > 3 s late")
+    AUDIO_LATE = 7, _("Audio frames > 3 s late")
+    VIDEO_CODEC_CHANGED = 8, _("Video codec changed")
+    AUDIO_CODEC_CHANGED = 9, _("Audio codec changed")
+    NO_VIDEO_HEADER = 10, _("No video header")
+    NO_AUDIO_HEADER = 11, _("No audio header")
 
 
 class PushAnomalyQuerySet(models.QuerySet["PushAnomaly"]):
@@ -472,11 +478,11 @@ class PushAnomaly(models.Model):
             models.UniqueConstraint(
                 fields=["event", "anomaly_type"],
                 name="pushanomaly_unique_per_event",
-                violation_error_message="This anomaly is already recorded for that event.",
+                violation_error_message=_("This anomaly is already recorded for that event."),
             )
         ]
         indexes = [models.Index(fields=["stream_name", "-occurred_at"], name="anomaly_stream_idx")]
-        verbose_name_plural = "push anomalies"
+        verbose_name_plural = _("push anomalies")
 
     def __str__(self) -> str:
         return f"{self.stream_name}: {self.label} x{self.count}"
@@ -484,17 +490,17 @@ class PushAnomaly(models.Model):
     @property
     def label(self) -> str:
         if self.anomaly_type in AnomalyType.values:
-            return AnomalyType(self.anomaly_type).label
-        return f"Anomaly type {self.anomaly_type}"
+            return str(AnomalyType(self.anomaly_type).label)
+        return gettext("Anomaly type %(type)s") % {"type": self.anomaly_type}
 
 
 class RecordEvent(models.TextChoices):
-    START_SUCCEEDED = "record_start_succeeded", "Recording started"
-    START_FAILED = "record_start_failed", "Recording failed to start"
-    PAUSED = "record_paused", "Recording paused"
-    RESUMED = "record_resumed", "Recording resumed"
-    ERROR = "record_error", "Recording error"
-    ENDED = "record_ended", "Recording ended"
+    START_SUCCEEDED = "record_start_succeeded", _("Recording started")
+    START_FAILED = "record_start_failed", _("Recording failed to start")
+    PAUSED = "record_paused", _("Recording paused")
+    RESUMED = "record_resumed", _("Recording resumed")
+    ERROR = "record_error", _("Recording error")
+    ENDED = "record_ended", _("Recording ended")
 
 
 class RecordStatusChange(models.Model):
@@ -523,7 +529,7 @@ class RecordStatusChange(models.Model):
     @property
     def label(self) -> str:
         if self.record_event in RecordEvent.values:
-            return RecordEvent(self.record_event).label
+            return str(RecordEvent(self.record_event).label)
         return self.record_event
 
     @property

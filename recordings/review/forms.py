@@ -6,23 +6,27 @@ from datetime import datetime
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from recordings.filters import RecordingWindowFilterForm
 from recordings.models import Decision, FlagKind, RejectReason
 from recordings.review.services.review import QueueQuerySet, escalation_targets
 
 CLAIM_FILTERS = [
-    ("", "Any claim"),
-    ("unclaimed", "Unclaimed"),
-    ("mine", "Claimed by me"),
-    ("escalated", "Escalated to me"),
+    ("", _("Any claim")),
+    ("unclaimed", _("Unclaimed")),
+    ("mine", _("Claimed by me")),
+    ("escalated", _("Escalated to me")),
 ]
 
 
 class QueueFilterForm(RecordingWindowFilterForm):
-    tag = forms.CharField(required=False, max_length=32, label="Room tag")
-    flag = forms.ChoiceField(required=False, label="QA flag", choices=[("", "Any flags"), *FlagKind.choices])
-    claim = forms.ChoiceField(required=False, choices=CLAIM_FILTERS)
+    tag = forms.CharField(required=False, max_length=32, label=_("Room tag"))
+    flag = forms.ChoiceField(
+        required=False, label=_("QA flag"), choices=[("", _("Any flags")), *FlagKind.choices]
+    )
+    claim = forms.ChoiceField(required=False, choices=CLAIM_FILTERS, label=_("Claim"))
 
     def filter(self, queryset: QueueQuerySet, *, user: User, now: datetime) -> QueueQuerySet:
         if not self.is_valid():
@@ -43,16 +47,22 @@ class QueueFilterForm(RecordingWindowFilterForm):
 
 
 class VerdictForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.choices)
+    decision = forms.ChoiceField(choices=Decision.choices, label=_("Decision"))
     reason = forms.ModelChoiceField(
-        RejectReason.objects.active(), required=False, to_field_name="code", empty_label="Reason…"
+        RejectReason.objects.active(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Reason…"),
+        label=_("Reason"),
     )
-    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Comment")
+    )
     hide_from_outputs = forms.BooleanField(
-        required=False, initial=True, label="Hide from the outputs browser (operators)"
+        required=False, initial=True, label=_("Hide from the outputs browser (operators)")
     )
     escalate_to = forms.ModelChoiceField(
-        User.objects.none(), required=False, empty_label="Escalate to…", label="Escalate to"
+        User.objects.none(), required=False, empty_label=_("Escalate to…"), label=_("Escalate to")
     )
     # The revision the page showed (0: none yet), so a verdict on a stale page is refused instead of overruling.
     revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -64,9 +74,9 @@ class VerdictForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("decision") == Decision.REJECT and not data.get("reason"):
-            self.add_error("reason", "Choose a reason for the rejection.")
+            self.add_error("reason", gettext("Choose a reason for the rejection."))
         if data.get("decision") == Decision.ESCALATE and not data.get("escalate_to"):
-            self.add_error("escalate_to", "Choose who to escalate to.")
+            self.add_error("escalate_to", gettext("Choose who to escalate to."))
         return data
 
 
@@ -75,5 +85,5 @@ class UndoForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    position_s = forms.FloatField(min_value=0, initial=0, label="At (s)")
-    text = forms.CharField(max_length=2000, label="Note")
+    position_s = forms.FloatField(min_value=0, initial=0, label=_("At (s)"))
+    text = forms.CharField(max_length=2000, label=_("Note"))

@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local
 from recordings.media.models import RecordingFile, RecordingFileQuerySet
@@ -81,7 +82,7 @@ class ReviewClaim(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("claimed_at")),
                 name="reviewclaim_expires_after_claim",
-                violation_error_message="A claim must expire after it was taken.",
+                violation_error_message=_("A claim must expire after it was taken."),
             )
         ]
 
@@ -93,9 +94,9 @@ class ReviewClaim(models.Model):
 
 
 class Decision(models.TextChoices):
-    APPROVE = "approve", "Approved"
-    REJECT = "reject", "Rejected"
-    ESCALATE = "escalate", "Escalated"
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
+    ESCALATE = "escalate", _("Escalated")
 
 
 class ReviewVerdictQuerySet(models.QuerySet["ReviewVerdict"]):
@@ -119,7 +120,7 @@ class ReviewVerdict(models.Model):
     comment = models.TextField(blank=True)
     hide_from_outputs = models.BooleanField(
         default=False,
-        help_text="Rejected: hidden from the outputs browser except for moderators and managers.",
+        help_text=_("Rejected: hidden from the outputs browser except for moderators and managers."),
     )
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -137,28 +138,32 @@ class ReviewVerdict(models.Model):
             models.UniqueConstraint(
                 fields=["file", "revision"],
                 name="reviewverdict_unique_revision",
-                violation_error_message="Someone else gave a verdict on this file at the same time: reload it and try again.",
+                violation_error_message=_(
+                    "Someone else gave a verdict on this file at the same time: reload it and try again."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["file"],
                 condition=Q(is_current=True),
                 name="reviewverdict_one_current",
-                violation_error_message="This file already has a current verdict: reload it and try again.",
+                violation_error_message=_(
+                    "This file already has a current verdict: reload it and try again."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(decision="reject") | Q(reason__isnull=False),
                 name="reviewverdict_reject_has_reason",
-                violation_error_message="A rejection needs a reason.",
+                violation_error_message=_("A rejection needs a reason."),
             ),
             models.CheckConstraint(
                 condition=~Q(decision="escalate") | Q(escalated_to__isnull=False),
                 name="reviewverdict_escalation_has_target",
-                violation_error_message="An escalation needs the person it goes to.",
+                violation_error_message=_("An escalation needs the person it goes to."),
             ),
             models.CheckConstraint(
                 condition=Q(decision="reject") | Q(hide_from_outputs=False),
                 name="reviewverdict_only_rejections_hide",
-                violation_error_message="Only a rejected file can be hidden from outputs.",
+                violation_error_message=_("Only a rejected file can be hidden from outputs."),
             ),
         ]
 
@@ -173,7 +178,7 @@ class ReviewNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    position_s = models.FloatField(help_text="Seconds from the start of the file.")
+    position_s = models.FloatField(help_text=_("Seconds from the start of the file."))
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -183,12 +188,12 @@ class ReviewNote(models.Model):
             models.CheckConstraint(
                 condition=Q(position_s__gte=0),
                 name="reviewnote_position_positive",
-                violation_error_message="A note's position cannot be before the start of the file.",
+                violation_error_message=_("A note's position cannot be before the start of the file."),
             ),
             models.CheckConstraint(
                 condition=~Q(text=""),
                 name="reviewnote_text_not_empty",
-                violation_error_message="A note needs some text.",
+                violation_error_message=_("A note needs some text."),
             ),
         ]
 
@@ -197,10 +202,10 @@ class ReviewNote(models.Model):
 
 
 class CheckState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class QaCheck(models.Model):
@@ -216,19 +221,19 @@ class QaCheck(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        verbose_name = "QA check"
+        verbose_name = _("QA check")
 
     def __str__(self) -> str:
         return f"QA check of file {self.file_id}: {self.state}"
 
 
 class FlagKind(models.TextChoices):
-    BLACK = "black", "Black video"
-    FROZEN = "frozen", "Frozen video"
-    SILENCE = "silence", "Silence"
-    NO_AUDIO = "no_audio", "No audio track"
-    NO_VIDEO = "no_video", "No video track"
-    DURATION = "duration", "Duration off plan"
+    BLACK = "black", _("Black video")
+    FROZEN = "frozen", _("Frozen video")
+    SILENCE = "silence", _("Silence")
+    NO_AUDIO = "no_audio", _("No audio track")
+    NO_VIDEO = "no_video", _("No video track")
+    DURATION = "duration", _("Duration off plan")
 
 
 class QaFlag(models.Model):
@@ -246,11 +251,11 @@ class QaFlag(models.Model):
             models.CheckConstraint(
                 condition=Q(start_s__isnull=True) | Q(end_s__isnull=True) | Q(end_s__gte=F("start_s")),
                 name="qaflag_range_ordered",
-                violation_error_message="A flagged range ends before it starts.",
+                violation_error_message=_("A flagged range ends before it starts."),
             )
         ]
         indexes = [models.Index(fields=["kind", "file"], name="qaflag_kind_file_idx")]
-        verbose_name = "QA flag"
+        verbose_name = _("QA flag")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on file {self.file_id}"
@@ -289,7 +294,9 @@ class InteractionEvent(models.Model):
     text = models.CharField(max_length=500, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The backend's id of the event: re-posting it changes nothing."
+        max_length=100,
+        blank=True,
+        help_text=_("The backend's id of the event: re-posting it changes nothing."),
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -301,13 +308,15 @@ class InteractionEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(room__isnull=False) | Q(session__isnull=False),
                 name="interaction_has_owner",
-                violation_error_message="An interaction event belongs to a room or a recording.",
+                violation_error_message=_("An interaction event belongs to a room or a recording."),
             ),
             models.UniqueConstraint(
                 fields=["room", "session", "external_id"],
                 condition=~Q(external_id=""),
                 name="interaction_unique_external_id",
-                violation_error_message="An event with this id is already stored for this room or recording.",
+                violation_error_message=_(
+                    "An event with this id is already stored for this room or recording."
+                ),
                 nulls_distinct=False,
             ),
         ]
@@ -338,8 +347,8 @@ class Transcript(models.Model):
 
 
 class SegmentSource(models.TextChoices):
-    ASR = "asr", "Speech"
-    OCR = "ocr", "On-screen text"
+    ASR = "asr", _("Speech")
+    OCR = "ocr", _("On-screen text")
 
 
 class TranscriptSegment(models.Model):
@@ -355,7 +364,9 @@ class TranscriptSegment(models.Model):
             models.CheckConstraint(
                 condition=Q(start_s__gte=0) & Q(end_s__gte=F("start_s")),
                 name="segment_range_ordered",
-                violation_error_message="A transcript segment starts at 0 s or later and ends after it starts.",
+                violation_error_message=_(
+                    "A transcript segment starts at 0 s or later and ends after it starts."
+                ),
             )
         ]
 

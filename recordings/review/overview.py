@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
@@ -46,7 +47,7 @@ def review_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
     ).count()
     return [
         Panel(
-            title="Review",
+            title=gettext("Review"),
             template="recordings/review/overview_panel.html",
             context={
                 "pending": pending,

@@ -6,39 +6,54 @@ enforce them through `check_transition`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SessionState(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    STARTING = "starting", "Starting"
-    RECORDING = "recording", "Recording"
-    STOPPING = "stopping", "Stopping"
-    FINALIZING = "finalizing", "Finalizing"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    STARTING = "starting", _("Starting")
+    RECORDING = "recording", pgettext_lazy("recording state", "Recording")
+    STOPPING = "stopping", _("Stopping")
+    FINALIZING = "finalizing", _("Finalizing")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Trigger(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    SCHEDULE = "schedule", "Schedule"
-    API = "api", "API event"
-    PUSH_CALLBACK = "push_callback", "Push callback"
+    MANUAL = "manual", pgettext_lazy("recording trigger", "Manual")
+    SCHEDULE = "schedule", pgettext_lazy("recording trigger", "Schedule")
+    API = "api", _("API event")
+    PUSH_CALLBACK = "push_callback", _("Push callback")
 
 
 class Step(models.TextChoices):
     """The sub-steps of starting and stopping, in the order they run."""
 
-    CONCURRENCY = "concurrency", "Concurrency applied"
-    CLOUD_SESSION = "cloud_session", "Cloud session created"
-    RECORD_TASK = "record_task", "Record task created"
-    PUSH = "push", "Push started"
-    LIVE = "live", "Stream seen live"
-    STOP_RECORD_TASK = "stop_record_task", "Record task stopped"
-    STOP_PUSH = "stop_push", "Push stopped"
-    DESTROY_SESSION = "destroy_session", "Cloud session destroyed"
-    FILES = "files", "Recording files found"
+    CONCURRENCY = "concurrency", _("Concurrency applied")
+    CLOUD_SESSION = "cloud_session", _("Cloud session created")
+    RECORD_TASK = "record_task", _("Record task created")
+    PUSH = "push", _("Push started")
+    LIVE = "live", _("Stream seen live")
+    STOP_RECORD_TASK = "stop_record_task", _("Record task stopped")
+    STOP_PUSH = "stop_push", _("Push stopped")
+    DESTROY_SESSION = "destroy_session", _("Cloud session destroyed")
+    FILES = "files", _("Recording files found")
+
+
+def english(label: StrOrPromise) -> str:
+    """A choice's label in English: the history rows and attention texts are stored once, in English, whatever
+    the language of the request that wrote them (the pages show them as stored)."""
+    with translation.override("en"):
+        return str(label)
 
 
 START_STEPS: tuple[Step, ...] = (Step.CONCURRENCY, Step.CLOUD_SESSION, Step.RECORD_TASK, Step.PUSH, Step.LIVE)

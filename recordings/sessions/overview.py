@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
@@ -30,7 +31,10 @@ def states_panel() -> Panel:
     counts.update(recent)
     rows = [{"state": state, "label": state.label, "count": counts.get(state, 0)} for state in SessionState]
     return Panel(
-        title="Recordings", template="recordings/overview_states.html", context={"rows": rows}, order=20
+        title=gettext("Recordings"),
+        template="recordings/overview_states.html",
+        context={"rows": rows},
+        order=20,
     )
 
 
@@ -38,7 +42,7 @@ def attention_panel(user: AbstractBaseUser | AnonymousUser) -> Panel:
     items = Attention.objects.unresolved().listing()
     shown = list(items[:ATTENTION_ROWS])
     return Panel(
-        title="Needs attention",
+        title=gettext("Needs attention"),
         template="recordings/overview_attention.html",
         context={
             "items": shown,

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -71,11 +73,14 @@ class CallbackFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "Any type"), *CallbackEventType.choices],
+        choices=[("", _("Any type")), *CallbackEventType.choices],
+        label=_("Event type"),
     )
-    unknown = forms.BooleanField(required=False, label="Unknown types only")
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *CallbackState.choices])
-    stream = forms.CharField(required=False, max_length=128)
+    unknown = forms.BooleanField(required=False, label=_("Unknown types only"))
+    state = forms.ChoiceField(
+        required=False, choices=[("", _("Any state")), *CallbackState.choices], label=_("State")
+    )
+    stream = forms.CharField(required=False, max_length=128, label=_("Stream"))
 
 
 @requires(Capability.VIEW_AUDIT)
@@ -109,5 +114,9 @@ def callback_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def callback_event_replay(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(CssCallbackEvent.objects.visible_to(request.user), pk=pk)
     event = callbacks.css_callback_replay(event_id=event.pk, actor=current_user(request))
-    messages.success(request, f"Event #{event.pk} applied again: {event.get_state_display().lower()}.")
+    messages.success(
+        request,
+        gettext("Event #%(pk)d applied again: %(state)s.")
+        % {"pk": event.pk, "state": event.get_state_display().lower()},
+    )
     return redirect("recordings:callback_event_detail", pk=event.pk)

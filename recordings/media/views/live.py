@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -109,8 +110,14 @@ def live_drop(request: HttpRequest, stream: str) -> HttpResponse:
         try:
             live.stream_drop(stream_name=stream, actor=current_user(request))
         except TencentError as exc:
-            messages.error(request, f"CSS did not drop the stream: {exc.message}")
+            messages.error(
+                request, gettext("CSS did not drop the stream: %(error)s") % {"error": exc.message}
+            )
         else:
-            messages.success(request, f"Stream {stream} dropped; the push-ended callback will follow.")
+            messages.success(
+                request,
+                gettext("Stream %(stream)s dropped; the push-ended callback will follow.")
+                % {"stream": stream},
+            )
         return redirect("recordings:live_board")
     return render(request, "recordings/live_drop_confirm.html", {"stream_name": stream})

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard import audit
 from dashboard.access import Capability, has_capability
@@ -40,15 +41,15 @@ def _input_url(recording: RecordingFile) -> str:
 def transcript_request(*, file_pk: int, actor: User) -> Transcript:
     """Start recognition of the file (once; a failed one may be asked for again)."""
     if not recognition_enabled():
-        raise ReviewError("Content recognition is not enabled on this console.")
+        raise ReviewError(gettext("Content recognition is not enabled on this console."))
     if not has_capability(actor, Capability.REVIEW):
-        raise ReviewError("Only moderators ask for recognition.")
+        raise ReviewError(gettext("Only moderators ask for recognition."))
     recording = RecordingFile.objects.select_for_update().filter(pk=file_pk).first()
     if recording is None or recording.deleted_at is not None:
-        raise ReviewError("This file is gone.")
+        raise ReviewError(gettext("This file is gone."))
     existing = Transcript.objects.filter(file=recording).first()
     if existing is not None and existing.state != CheckState.FAILED:
-        raise ReviewError("Recognition was already requested for this file.")
+        raise ReviewError(gettext("Recognition was already requested for this file."))
     try:
         task_id = mps.process_media_recognition(
             input_url=_input_url(recording),
@@ -56,7 +57,9 @@ def transcript_request(*, file_pk: int, actor: User) -> Transcript:
             session_context=f"recording-file-{recording.pk}",
         )
     except TencentError as exc:
-        raise ReviewError(f"MPS did not start the recognition: {exc.message}") from exc
+        raise ReviewError(
+            gettext("MPS did not start the recognition: %(error)s") % {"error": exc.message}
+        ) from exc
     transcript, _ = Transcript.objects.update_or_create(
         file=recording,
         defaults={

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard import audit
 from dashboard.access import Capability, Role, has_capability
@@ -86,9 +87,9 @@ def escalation_targets() -> QuerySet[User]:
 def _locked_file(file_pk: int) -> RecordingFile:
     recording = RecordingFile.objects.select_for_update().filter(pk=file_pk).first()
     if recording is None:
-        raise ReviewError("This recording file does not exist.")
+        raise ReviewError(gettext("This recording file does not exist."))
     if recording.deleted_at is not None:
-        raise ReviewError("This file was deleted; there is nothing left to review.")
+        raise ReviewError(gettext("This file was deleted; there is nothing left to review."))
     return recording
 
 
@@ -96,16 +97,16 @@ def _refuse_if_claimed_by_other(recording: RecordingFile, actor: User, now: date
     claim = ReviewClaim.objects.active_on(recording, now)
     if claim is not None and claim.moderator_id != actor.pk:
         raise ReviewError(
-            f"{claim.moderator.get_username()} is reviewing this file "
-            f"(claimed until {format_local(claim.expires_at, 'H:i')})."
+            gettext("%(user)s is reviewing this file (claimed until %(until)s).")
+            % {"user": claim.moderator.get_username(), "until": format_local(claim.expires_at, "H:i")}
         )
 
 
 def _refuse_if_escalated_to_other(recording: RecordingFile, actor: User) -> None:
     verdict = current_verdict(recording)
     if verdict is not None and verdict.decision == Decision.ESCALATE and verdict.escalated_to_id != actor.pk:
-        target = verdict.escalated_to.get_username() if verdict.escalated_to else "someone else"
-        raise ReviewError(f"This file was escalated to {target}.")
+        target = verdict.escalated_to.get_username() if verdict.escalated_to else gettext("someone else")
+        raise ReviewError(gettext("This file was escalated to %(user)s.") % {"user": target})
 
 
 @transaction.atomic
@@ -113,10 +114,13 @@ def review_claim(*, file_pk: int, actor: User, now: datetime | None = None) -> R
     """Take (or renew) the claim on a pending file for `CLAIM_TTL`."""
     now = now or timezone.now()
     if not has_capability(actor, Capability.REVIEW):
-        raise ReviewError("Only moderators claim files.")
+        raise ReviewError(gettext("Only moderators claim files."))
     recording = _locked_file(file_pk)
     if recording.review_status != ReviewStatus.PENDING:
-        raise ReviewError(f"This file is already {recording.get_review_status_display().lower()}.")
+        raise ReviewError(
+            gettext("This file is already %(status)s.")
+            % {"status": recording.get_review_status_display().lower()}
+        )
     _refuse_if_claimed_by_other(recording, actor, now)
     _refuse_if_escalated_to_other(recording, actor)
     claim, created = ReviewClaim.objects.update_or_create(
@@ -182,12 +186,15 @@ def _refuse_if_stale(previous: ReviewVerdict | None, expected_revision: int | No
         return
     if previous is None:
         raise ReviewError(
-            "The verdict you saw was taken back meanwhile; the file is pending again. Decide again."
+            gettext("The verdict you saw was taken back meanwhile; the file is pending again. Decide again.")
         )
-    by = previous.moderator.get_username() if previous.moderator else "someone"
+    by = previous.moderator.get_username() if previous.moderator else gettext("someone")
     raise ReviewError(
-        f"The verdict changed while you were reviewing: {by} made it {previous.get_decision_display().lower()} "
-        f"(revision {previous.revision}). Check the history and decide again."
+        gettext(
+            "The verdict changed while you were reviewing: %(user)s made it %(decision)s "
+            "(revision %(revision)d). Check the history and decide again."
+        )
+        % {"user": by, "decision": previous.get_decision_display().lower(), "revision": previous.revision}
     )
 
 
@@ -199,25 +206,25 @@ def review_verdict(
     now = now or timezone.now()
     recording = _locked_file(file_pk)
     if not may_decide(actor, recording):
-        raise ReviewError("Your role may not give a verdict on this file.")
+        raise ReviewError(gettext("Your role may not give a verdict on this file."))
     _refuse_if_claimed_by_other(recording, actor, now)
     _refuse_if_escalated_to_other(recording, actor)
     previous = current_verdict(recording)
     _refuse_if_stale(previous, verdict.expected_revision)
     if verdict.decision not in Decision.values:
-        raise ReviewError("Choose approve, reject or escalate.")
+        raise ReviewError(gettext("Choose approve, reject or escalate."))
     reason = None
     target = None
     if verdict.decision == Decision.REJECT:
         reason = RejectReason.objects.active().filter(code=verdict.reason_code).first()
         if reason is None:
-            raise ReviewError("Choose a reason for the rejection.")
+            raise ReviewError(gettext("Choose a reason for the rejection."))
     if verdict.decision == Decision.ESCALATE:
         target = escalation_targets().filter(pk=verdict.escalate_to).first() if verdict.escalate_to else None
         if target is None:
-            raise ReviewError("Choose the moderator or manager to escalate to.")
+            raise ReviewError(gettext("Choose the moderator or manager to escalate to."))
         if target.pk == actor.pk:
-            raise ReviewError("Escalate to someone else.")
+            raise ReviewError(gettext("Escalate to someone else."))
     revision = 1
     if previous is not None:
         revision = previous.revision + 1
@@ -290,13 +297,16 @@ def review_verdict_undo(
     recording = _locked_file(file_pk)
     verdict = current_verdict(recording)
     if verdict is None or verdict.revision != revision:
-        raise ReviewError("Nothing to undo: the verdict changed meanwhile. Check the history.")
+        raise ReviewError(gettext("Nothing to undo: the verdict changed meanwhile. Check the history."))
     if verdict.moderator_id != actor.pk:
-        raise ReviewError("Only the moderator who gave a verdict may undo it.")
+        raise ReviewError(gettext("Only the moderator who gave a verdict may undo it."))
     if now - verdict.decided_at > VERDICT_UNDO_WINDOW:
         raise ReviewError(
-            f"Too late to undo (a verdict can be undone for {VERDICT_UNDO_WINDOW.seconds} s). "
-            "Give a new verdict instead; the history keeps both."
+            gettext(
+                "Too late to undo (a verdict can be undone for %(seconds)d s). "
+                "Give a new verdict instead; the history keeps both."
+            )
+            % {"seconds": VERDICT_UNDO_WINDOW.seconds}
         )
     _refuse_if_claimed_by_other(recording, actor, now)
     verdict.delete()
@@ -346,16 +356,16 @@ def review_note_add(
     now = now or timezone.now()
     recording = _locked_file(file_pk)
     if not may_decide(actor, recording):
-        raise ReviewError("Your role may not add notes to this file.")
+        raise ReviewError(gettext("Your role may not add notes to this file."))
     # The same rule as for verdicts: a note on a file someone else holds would land in the middle of their review.
     _refuse_if_claimed_by_other(recording, actor, now)
     _refuse_if_escalated_to_other(recording, actor)
     text = text.strip()
     if not text:
-        raise ReviewError("Write the note first.")
+        raise ReviewError(gettext("Write the note first."))
     # A player may report a position a fraction past the nominal duration; anything further is a mistake.
     if position_s < 0 or (recording.duration_s and position_s > recording.duration_s + 5):
-        raise ReviewError("The note's time is outside the file.")
+        raise ReviewError(gettext("The note's time is outside the file."))
     note = ReviewNote.objects.create(
         file=recording, author=actor, position_s=round(position_s, 2), text=text, created_at=now
     )
@@ -464,13 +474,13 @@ def interactions_add(
     An event with an `external_id` the room/recording already has is skipped, so a retried POST adds nothing twice.
     """
     if room is None and session is None:
-        raise ReviewError("Interactions belong to a room or a recording.")
+        raise ReviewError(gettext("Interactions belong to a room or a recording."))
     created = known = 0
     batch = list(events)
     stored: list[dict[str, Any]] = []
     for event in batch:
         if not INTERACTION_KIND_PATTERN.match(event.kind):
-            raise ReviewError(f"Invalid kind “{event.kind}”.")
+            raise ReviewError(gettext("Invalid kind “%(kind)s”.") % {"kind": event.kind})
         if event.external_id and (
             InteractionEvent.objects.filter(
                 room=room, session=session, external_id=event.external_id

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.params import MomentField
 from recordings.form_limits import announce_length_limits
@@ -42,22 +44,22 @@ class KindGroup:
 
 class ScheduleForm(forms.ModelForm):
     starts_at_local = MomentField(
-        label="Starts at (local time)",
+        label=_("Starts at (local time)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="One-off: when the window opens, in the schedule's time zone.",
+        help_text=_("One-off: when the window opens, in the schedule's time zone."),
     )
     weekday_list = forms.TypedMultipleChoiceField(
-        label="Days",
+        label=_("Days"),
         choices=list(enumerate(WEEKDAY_NAMES)),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Weekly: the days it records.",
+        help_text=_("Weekly: the days it records."),
     )
-    time_zone = forms.ChoiceField(choices=[])
+    time_zone = forms.ChoiceField(choices=[], label=_("Time zone"))
     confirm_overbooking = forms.BooleanField(
-        label="Save even though it books more concurrencies than the CAR project has",
+        label=_("Save even though it books more concurrencies than the CAR project has"),
         required=False,
     )
 
@@ -80,10 +82,12 @@ class ScheduleForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
-            "duration_minutes": "Longer than the room's maximum (or 24 h) is split into consecutive recordings.",
-            "cron_expression": "e.g. 0 20 * * 1-5 (minute hour day month weekday).",
-            "valid_from": "Optional: the first day it records.",
-            "valid_until": "Optional: the last day it records.",
+            "duration_minutes": _(
+                "Longer than the room's maximum (or 24 h) is split into consecutive recordings."
+            ),
+            "cron_expression": _("e.g. 0 20 * * 1-5 (minute hour day month weekday)."),
+            "valid_from": _("Optional: the first day it records."),
+            "valid_until": _("Optional: the last day it records."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -111,19 +115,21 @@ class ScheduleForm(forms.ModelForm):
         once, weekly, cron = ScheduleKind.ONCE, ScheduleKind.WEEKLY, ScheduleKind.CRON
         return [
             KindGroup((), "", [self[name] for name in ("room", "name", "kind", "time_zone")]),
-            KindGroup((once,), "One-off window", [self["starts_at_local"]]),
-            KindGroup((weekly,), "Weekly", [self["weekday_list"], self["start_time"]]),
-            KindGroup((cron,), "Cron", [self["cron_expression"]]),
+            KindGroup((once,), gettext("One-off window"), [self["starts_at_local"]]),
+            KindGroup((weekly,), gettext("Weekly"), [self["weekday_list"], self["start_time"]]),
+            KindGroup((cron,), gettext("Cron"), [self["cron_expression"]]),
             KindGroup((), "", [self["duration_minutes"]]),
             KindGroup(
-                (weekly, cron), "Validity (weekly and cron)", [self["valid_from"], self["valid_until"]]
+                (weekly, cron),
+                gettext("Validity (weekly and cron)"),
+                [self["valid_from"], self["valid_until"]],
             ),
         ]
 
     def clean_duration_minutes(self) -> int:
         minutes: int = self.cleaned_data["duration_minutes"]
         if minutes > MAX_SCHEDULE_MINUTES:
-            raise forms.ValidationError("At most 7 days per window.")
+            raise forms.ValidationError(gettext("At most 7 days per window."))
         return minutes
 
     def clean(self) -> dict[str, Any]:
@@ -136,7 +142,7 @@ class ScheduleForm(forms.ModelForm):
         if kind == ScheduleKind.ONCE:
             if local is None:
                 if "starts_at_local" not in self.errors:
-                    self.add_error("starts_at_local", "A one-off window needs its start.")
+                    self.add_error("starts_at_local", gettext("A one-off window needs its start."))
             elif zone_name:
                 starts_at = local.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone_name))
                 saved = self.saved_start
@@ -153,15 +159,20 @@ class ScheduleForm(forms.ModelForm):
             if until < today:
                 self.add_error(
                     "valid_until",
-                    f"{until:%Y-%m-%d} is in the past (today is {today:%Y-%m-%d} in {zone_name}): "
-                    "the schedule would never record. Pick a later day or leave it empty.",
+                    gettext(
+                        "%(day)s is in the past (today is %(today)s in %(zone)s): "
+                        "the schedule would never record. Pick a later day or leave it empty."
+                    )
+                    % {"day": f"{until:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}", "zone": zone_name},
                 )
         self.instance.weekdays = ",".join(str(d) for d in sorted(data.get("weekday_list") or []))
         if kind == ScheduleKind.WEEKLY and not data.get("weekday_list"):
-            self.add_error("weekday_list", "Pick at least one day.")
+            self.add_error("weekday_list", gettext("Pick at least one day."))
         cron = data.get("cron_expression") or ""
         if kind == ScheduleKind.CRON and is_valid_cron(cron) and not cron_ever_fires(cron):
-            self.add_error("cron_expression", "This expression never fires (no such day, e.g. 31 February).")
+            self.add_error(
+                "cron_expression", gettext("This expression never fires (no such day, e.g. 31 February).")
+            )
         return data
 
     def _ignore_other_kinds(self, kind: str, data: dict[str, Any]) -> None:
@@ -177,8 +188,11 @@ class ScheduleForm(forms.ModelForm):
         if starts_at < now.replace(second=0, microsecond=0):
             self.add_error(
                 "starts_at_local",
-                f"{starts_at:%Y-%m-%d %H:%M} is in the past (it is now {now:%Y-%m-%d %H:%M} in {zone.key}). "
-                "A one-off window must start now or later.",
+                gettext(
+                    "%(start)s is in the past (it is now %(now)s in %(zone)s). "
+                    "A one-off window must start now or later."
+                )
+                % {"start": f"{starts_at:%Y-%m-%d %H:%M}", "now": f"{now:%Y-%m-%d %H:%M}", "zone": zone.key},
             )
 
     def _update_errors(self, errors: ValidationError) -> None:  # type: ignore[misc]

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.params import DayField
 from dashboard.timezones import within_days
@@ -17,12 +19,12 @@ from recordings.sessions.models.sessions import RecordingSessionQuerySet
 
 class StartForm(forms.Form):
     duration_minutes = forms.IntegerField(
-        label="Planned duration (minutes)",
+        label=_("Planned duration (minutes)"),
         min_value=1,
         max_value=24 * 60,
         initial=60,
         required=False,
-        help_text="The recording stops by itself at the end; you can stop it earlier.",
+        help_text=_("The recording stops by itself at the end; you can stop it earlier."),
     )
     # Repeating a start with the same key returns the first recording instead of a second one (on the pages a
     # fresh key per form makes a double click harmless).
@@ -36,7 +38,8 @@ class StartForm(forms.Form):
         minutes = self.cleaned_data.get("duration_minutes")
         if minutes and self.room is not None and minutes > self.room.effective_max_recording_minutes:
             raise forms.ValidationError(
-                f"At most {self.room.effective_max_recording_minutes} minutes: the room's hard maximum."
+                gettext("At most %(minutes)d minutes: the room's hard maximum.")
+                % {"minutes": self.room.effective_max_recording_minutes}
             )
         return minutes
 
@@ -46,15 +49,19 @@ class LiveEventForm(forms.Form):
 
 
 class SessionFilterForm(forms.Form):
-    state = forms.ChoiceField(choices=[("", "Any state"), *SessionState.choices], required=False)
+    state = forms.ChoiceField(
+        choices=[("", _("Any state")), *SessionState.choices], required=False, label=_("State")
+    )
     app = forms.ModelChoiceField(
-        queryset=ClientApp.objects.order_by("name"), required=False, empty_label="Any app"
+        queryset=ClientApp.objects.order_by("name"), required=False, empty_label=_("Any app"), label=_("App")
     )
     # Part of a room's name, or its exact key; the picker suggests rooms as the user types.
-    room = forms.CharField(required=False, max_length=128, widget=RoomPickerInput, label="Room")
-    trigger = forms.ChoiceField(choices=[("", "Any trigger"), *Trigger.choices], required=False)
-    since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    room = forms.CharField(required=False, max_length=128, widget=RoomPickerInput, label=_("Room"))
+    trigger = forms.ChoiceField(
+        choices=[("", _("Any trigger")), *Trigger.choices], required=False, label=_("Trigger")
+    )
+    since = DayField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter(self, sessions: RecordingSessionQuerySet) -> RecordingSessionQuerySet:
         """The recordings narrowed by the form (all of them when it is unbound or invalid)."""

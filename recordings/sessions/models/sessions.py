@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local, format_range
 from recordings.catalog.models import Room
@@ -140,7 +141,7 @@ class RecordingSession(models.Model):
     record_stopped_at = models.DateTimeField(null=True, blank=True)
     push_stopped_at = models.DateTimeField(null=True, blank=True)
     cloud_released_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="When the recording stopped.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text=_("When the recording stopped."))
     finalize_deadline = models.DateTimeField(null=True, blank=True)
     files_found = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -166,35 +167,37 @@ class RecordingSession(models.Model):
 
     class Meta:
         ordering = ["-planned_start", "-id"]
+        verbose_name = _("recording session")
+        verbose_name_plural = _("recording sessions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(planned_end__gt=F("planned_start")),
                 name="session_end_after_start",
-                violation_error_message="A recording must end after it starts.",
+                violation_error_message=_("A recording must end after it starts."),
             ),
             models.UniqueConstraint(
                 fields=["car_user_id"],
                 condition=~Q(car_user_id=""),
                 name="session_unique_car_user_id",
-                violation_error_message="Another recording already uses this CAR user id.",
+                violation_error_message=_("Another recording already uses this CAR user id."),
             ),
             models.UniqueConstraint(
                 fields=["room", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="session_unique_idempotency_key",
-                violation_error_message="This room already has a recording with this idempotency key.",
+                violation_error_message=_("This room already has a recording with this idempotency key."),
             ),
             models.UniqueConstraint(
                 fields=["schedule", "planned_start"],
                 condition=Q(schedule__isnull=False),
                 name="session_unique_schedule_occurrence",
-                violation_error_message="This occurrence of the schedule already has a recording.",
+                violation_error_message=_("This occurrence of the schedule already has a recording."),
             ),
             models.UniqueConstraint(
                 fields=["room"],
                 condition=Q(state__in=sorted(ACTIVE_STATES)),
                 name="session_one_active_per_room",
-                violation_error_message="This room is already being recorded: stop that recording first.",
+                violation_error_message=_("This room is already being recorded: stop that recording first."),
             ),
         ]
         indexes = [
@@ -285,7 +288,7 @@ class RecordTask(models.Model):
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")),
                 name="recordtask_end_after_start",
-                violation_error_message="A record task must end after it starts.",
+                violation_error_message=_("A record task must end after it starts."),
             )
         ]
 
@@ -314,14 +317,14 @@ class SessionTransition(models.Model):
 
 
 class AttentionKind(models.TextChoices):
-    LEAKED_SESSION = "leaked_session", "Leaked cloud session destroyed"
-    STUCK_STARTING = "stuck_starting", "Stuck while starting"
-    NO_LIVE_STREAM = "no_live_stream", "Recording without a live stream"
-    NO_FILE = "no_file", "No recording file"
-    RUNAWAY = "runaway", "Hard maximum duration reached"
-    ORPHAN_TASK = "orphan_task", "Orphan record task stopped"
-    COUNT_MISMATCH = "count_mismatch", "CAR running count differs"
-    START_FAILED = "start_failed", "Start failed"
+    LEAKED_SESSION = "leaked_session", _("Leaked cloud session destroyed")
+    STUCK_STARTING = "stuck_starting", _("Stuck while starting")
+    NO_LIVE_STREAM = "no_live_stream", _("Recording without a live stream")
+    NO_FILE = "no_file", _("No recording file")
+    RUNAWAY = "runaway", _("Hard maximum duration reached")
+    ORPHAN_TASK = "orphan_task", _("Orphan record task stopped")
+    COUNT_MISMATCH = "count_mismatch", _("CAR running count differs")
+    START_FAILED = "start_failed", _("Start failed")
 
 
 class AttentionQuerySet(models.QuerySet["Attention"]):
@@ -339,7 +342,7 @@ class Attention(models.Model):
     session = models.ForeignKey(
         RecordingSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="attention_items"
     )
-    subject = models.CharField(max_length=100, blank=True, help_text="A UserId, stream or task id.")
+    subject = models.CharField(max_length=100, blank=True, help_text=_("A UserId, stream or task id."))
     message = models.TextField()
     action_taken = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()
@@ -349,7 +352,7 @@ class Attention(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "attention items"
+        verbose_name_plural = _("attention items")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject or self.session_id}"

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from dashboard.timezones import format_local
 from recordings.models import AttentionKind, RecordingSession, RecordTask
-from recordings.sessions.lifecycle import SessionState, Step
+from recordings.sessions.lifecycle import SessionState, Step, english
 from recordings.sessions.recurrence import Window, split_window
 from recordings.sessions.services.attention import attention
 from recordings.sessions.services.render_note import note_rendering
@@ -367,9 +367,11 @@ def call_step(session: RecordingSession, step: Step, now: datetime, call: Callab
             attempts = session.step_attempts + 1
             write(session, step_attempts=attempts)
             if attempts >= settings.RECORDING_STEP_ATTEMPTS:
-                raise StepFailed(step, f"{step.label} failed {attempts} times; last error: {exc}") from exc
+                raise StepFailed(
+                    step, f"{english(step.label)} failed {attempts} times; last error: {exc}"
+                ) from exc
             raise StepRetry(now + timedelta(seconds=2**attempts), str(exc)) from exc
-        raise StepFailed(step, f"{step.label} failed: {exc.code}: {exc.message}") from exc
+        raise StepFailed(step, f"{english(step.label)} failed: {exc.code}: {exc.message}") from exc
 
 
 def ensure_record_task(session: RecordingSession, now: datetime) -> None:
@@ -431,7 +433,7 @@ def fail_start(session: RecordingSession, step: Step, reason: str, now: datetime
         now=now,
         session=session,
         subject=session.car_user_id,
-        message=f"Start failed at “{step.label}”: {reason}",
+        message=f"Start failed at “{english(step.label)}”: {reason}",
         action_taken="Nothing to undo" if session.concurrency_requested_at is None else "Undone",
     )
     if session.concurrency_requested_at is None:
@@ -442,7 +444,7 @@ def fail_start(session: RecordingSession, step: Step, reason: str, now: datetime
             S.STOPPING,
             now=now,
             step=step,
-            reason=f"Start failed at “{step.label}”: {reason} Undoing what was done.",
+            reason=f"Start failed at “{english(step.label)}”: {reason} Undoing what was done.",
             stop_requested_at=now,
             **fields,
         )

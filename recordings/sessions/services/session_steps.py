@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recordings.models import RecordingSession, SessionTransition
-from recordings.sessions.lifecycle import SessionState, Step, check_transition
+from recordings.sessions.lifecycle import SessionState, Step, check_transition, english
 from webhooks import events as webhook_events
 
 
@@ -95,7 +95,7 @@ def note_step(session: RecordingSession, step: Step, *, now: datetime, reason: s
         from_state=session.state,
         to_state=session.state,
         step=step,
-        reason=reason or step.label,
+        reason=reason or english(step.label),
         at=now,
     )
 

@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from dashboard import audit
 from recordings.estimates import blocking_budget
 from recordings.models import Attention, RecordingFile, RecordingSession, Room, Schedule, SessionTransition
 from recordings.sessions import enqueue
-from recordings.sessions.lifecycle import SessionState, Step, Trigger
+from recordings.sessions.lifecycle import SessionState, Step, Trigger, english
 from recordings.sessions.models.sessions import car_user_id_for
 from recordings.sessions.services.orchestrator import StateChanged, transition
 from webhooks import events as webhook_events
@@ -40,13 +42,15 @@ class StartRefused(Exception):
 
 def check_can_record(room: Room, duration_minutes: int) -> None:
     if not room.is_active or not room.client_app.is_active:
-        raise StartRefused(f"Room “{room.name}” or its client app is inactive.")
+        raise StartRefused(gettext("Room “%(name)s” or its client app is inactive.") % {"name": room.name})
     maximum = room.effective_max_recording_minutes
     if duration_minutes < 1:
-        raise StartRefused("The duration must be at least 1 minute.", field="duration_minutes")
+        raise StartRefused(gettext("The duration must be at least 1 minute."), field="duration_minutes")
     if duration_minutes > maximum:
         raise StartRefused(
-            f"At most {maximum} minutes: the room's hard maximum for one recording.", field="duration_minutes"
+            gettext("At most %(minutes)d minutes: the room's hard maximum for one recording.")
+            % {"minutes": maximum},
+            field="duration_minutes",
         )
 
 
@@ -84,7 +88,7 @@ def session_create(
         session=session,
         from_state="",
         to_state=S.SCHEDULED,
-        reason=reason or f"Created ({Trigger(trigger).label.lower()}).",
+        reason=reason or f"Created ({english(Trigger(trigger).label).lower()}).",
         actor=actor,
         at=now,
     )
@@ -126,15 +130,25 @@ def session_start_now(
         budget = blocking_budget(room=room, now=now)
         if budget is not None:
             raise StartRefused(
-                f"The budget of {room.client_app.name} for {budget.month:%B %Y} is used up "
-                f"({budget.spent:.2f} of {budget.limit or 0:.2f} USD) and blocks manual starts."
+                gettext(
+                    "The budget of %(app)s for %(month)s is used up (%(spent)s of %(limit)s USD) "
+                    "and blocks manual starts."
+                )
+                % {
+                    "app": room.client_app.name,
+                    "month": date_format(budget.month, "YEAR_MONTH_FORMAT"),
+                    "spent": f"{budget.spent:.2f}",
+                    "limit": f"{budget.limit or 0:.2f}",
+                }
             )
     busy = RecordingSession.objects.filter(room=room, state__in=[S.STARTING, S.RECORDING, S.STOPPING]).first()
     if busy is None:
         busy = RecordingSession.objects.filter(room=room, state=S.SCHEDULED, planned_start__lte=now).first()
     if busy is not None:
         raise StartRefused(
-            f"The room is already being recorded (recording #{busy.pk}).", conflict=True, busy=busy
+            gettext("The room is already being recorded (recording #%(pk)d).") % {"pk": busy.pk},
+            conflict=True,
+            busy=busy,
         )
     who = actor.get_username() if actor else "the system"
     try:
@@ -146,7 +160,7 @@ def session_start_now(
                 trigger=trigger,
                 actor=actor,
                 idempotency_key=idempotency_key,
-                reason=f"Start now for {minutes} min ({Trigger(trigger).label.lower()}, by {who}).",
+                reason=f"Start now for {minutes} min ({english(Trigger(trigger).label).lower()}, by {who}).",
                 now=now,
             )
     except IntegrityError:
@@ -284,7 +298,10 @@ def room_live_started(
 ) -> RecordingSession | None:
     """Auto-record: the anchor is live. Starts a recording unless the room already has one running."""
     if not room.auto_record:
-        raise StartRefused(f"Room “{room.name}” is not set to record automatically.", conflict=True)
+        raise StartRefused(
+            gettext("Room “%(name)s” is not set to record automatically.") % {"name": room.name},
+            conflict=True,
+        )
     at = at or timezone.now()
     key = f"live-{int(at.timestamp())}"  # duplicated events of the same start make the same key
     try:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -88,19 +89,34 @@ def schedule_form(request: HttpRequest, schedule: Schedule) -> HttpResponse:
             when = format_local(booking.first_conflict) if booking.first_conflict else ""
             form.add_error(
                 "confirm_overbooking",
-                f"At its busiest this books {booking.peak} concurrent recordings on CAR project "
-                f"{candidate.room.client_app.car_project_id}, which has {booking.total} concurrencies"
-                + (f" (first at {when})" if when else "")
-                + ". Recordings beyond that wait for a free concurrency and may fail. Tick to save anyway.",
+                (
+                    gettext(
+                        "At its busiest this books %(peak)d concurrent recordings on CAR project %(project)s, "
+                        "which has %(total)d concurrencies (first at %(when)s). Recordings beyond that wait for "
+                        "a free concurrency and may fail. Tick to save anyway."
+                    )
+                    if when
+                    else gettext(
+                        "At its busiest this books %(peak)d concurrent recordings on CAR project %(project)s, "
+                        "which has %(total)d concurrencies. Recordings beyond that wait for "
+                        "a free concurrency and may fail. Tick to save anyway."
+                    )
+                )
+                % {
+                    "peak": booking.peak,
+                    "project": candidate.room.client_app.car_project_id,
+                    "total": booking.total,
+                    "when": when,
+                },
             )
             form.needs_confirmation = True
         else:
             saved = services.schedule_save(schedule=candidate, actor=current_user(request))
             if booking is None:
                 messages.warning(
-                    request, "CAR could not be asked for the project's concurrencies; not checked."
+                    request, gettext("CAR could not be asked for the project's concurrencies; not checked.")
                 )
-            messages.success(request, f"Schedule “{saved.name}” saved.")
+            messages.success(request, gettext("Schedule “%(name)s” saved.") % {"name": saved.name})
             return redirect("recordings:schedule_list")
     now = timezone.now()
     upcoming = (
@@ -146,7 +162,7 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_pause(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(Schedule, pk=pk)
     services.schedule_set_paused(schedule=schedule, paused=True, actor=current_user(request))
-    messages.success(request, f"Schedule “{schedule.name}” paused.")
+    messages.success(request, gettext("Schedule “%(name)s” paused.") % {"name": schedule.name})
     return redirect("recordings:schedule_list")
 
 
@@ -155,7 +171,7 @@ def schedule_pause(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_resume(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(Schedule, pk=pk)
     services.schedule_set_paused(schedule=schedule, paused=False, actor=current_user(request))
-    messages.success(request, f"Schedule “{schedule.name}” resumed.")
+    messages.success(request, gettext("Schedule “%(name)s” resumed.") % {"name": schedule.name})
     return redirect("recordings:schedule_list")
 
 

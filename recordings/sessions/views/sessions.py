@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -106,7 +107,10 @@ def session_start(request: HttpRequest, room_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         minutes = form.cleaned_data["duration_minutes"] or default_minutes(room)
         if estimate and request.POST.get("estimated_minutes") != str(minutes):
-            messages.info(request, f"Check the estimate for {minutes} minutes, then start.")
+            messages.info(
+                request,
+                gettext("Check the estimate for %(minutes)d minutes, then start.") % {"minutes": minutes},
+            )
         else:
             response = start_now(request, room, form)
             if response is not None:
@@ -129,7 +133,9 @@ def start_now(request: HttpRequest, room: Room, form: StartForm) -> HttpResponse
         form.add_error(exc.field or None, exc.message)
         return None
     # A fact that stays true (the page shows the live state itself): no "is starting" left behind once it runs.
-    messages.success(request, f"You started recording #{session.pk} of {room.name}.")
+    messages.success(
+        request, gettext("You started recording #%(pk)d of %(room)s.") % {"pk": session.pk, "room": room.name}
+    )
     return redirect("recordings:session_detail", pk=session.pk)
 
 
@@ -185,11 +191,19 @@ def session_stop(request: HttpRequest, pk: int) -> HttpResponse:
         template = "recordings/session_stop_confirm.html"
         return render(request, f"{template}#confirm" if request.htmx else template, context)  # type: ignore[attr-defined]
     if not session.can_stop:
-        messages.info(request, f"Recording #{session.pk} was already {session.get_state_display().lower()}.")
+        messages.info(
+            request,
+            gettext("Recording #%(pk)d was already %(state)s.")
+            % {"pk": session.pk, "state": session.get_state_display().lower()},
+        )
     else:
         session = services.session_stop(session=session, actor=current_user(request))
-        verb = "cancelled" if session.state == "cancelled" else "stopped"
-        messages.success(request, f"You {verb} recording #{session.pk} of {session.room.name}.")
+        done = (
+            gettext("You cancelled recording #%(pk)d of %(room)s.")
+            if session.state == "cancelled"
+            else gettext("You stopped recording #%(pk)d of %(room)s.")
+        )
+        messages.success(request, done % {"pk": session.pk, "room": session.room.name})
     return redirect("recordings:session_detail", pk=session.pk)
 
 
@@ -198,5 +212,5 @@ def session_stop(request: HttpRequest, pk: int) -> HttpResponse:
 def attention_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Attention, pk=pk)
     services.attention_resolve(item=item, actor=current_user(request))
-    messages.success(request, "Dismissed from the attention list.")
+    messages.success(request, gettext("Dismissed from the attention list."))
     return redirect("overview")
