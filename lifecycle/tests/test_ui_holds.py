@@ -75,8 +75,14 @@ def test_holds_on_a_room_and_a_recording(
     assert LegalHold.objects.covering(recording_file).get().room == room
 
     session = starting_session(room)
+    session_url = reverse("recordings:session_detail", args=[session.pk])
+    assert (
+        reverse("lifecycle:hold_place", args=["session", session.pk])
+        in client.get(session_url).content.decode()
+    )
     client.post(reverse("lifecycle:hold_place", args=["session", session.pk]), {"reason": "Complaint 7"})
     assert LegalHold.objects.get(session=session).reason == "Complaint 7"
+    assert "Held: Complaint 7 (by mark, until lifted)" in client.get(session_url).content.decode()
     assert AuditEntry.objects.filter(action="retention.hold_place").count() == 2
 
 
