@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
@@ -173,7 +174,7 @@ def find_app(value: Any) -> ClientApp | None:
 def find_room(room_key: str) -> Room:
     room = Room.objects.select_related("client_app").filter(room_key=room_key).first()
     if room is None:
-        raise ApiError(404, f"No room has the key “{room_key}”.")
+        raise ApiError(404, gettext("No room has the key “%(key)s”.") % {"key": room_key})
     return room
 
 
@@ -182,7 +183,7 @@ def parse_bool(name: str, raw: str) -> bool:
         return True
     if raw.lower() in FALSE_WORDS:
         return False
-    raise ApiError(400, "Invalid query parameter.", fields={name: ["Use true or false."]})
+    raise ApiError(400, gettext("Invalid query parameter."), fields={name: [gettext("Use true or false.")]})
 
 
 def parse_int(name: str, raw: str | None, default: int, maximum: int) -> int:
@@ -208,13 +209,17 @@ def form_data(body: dict[str, Any], room: Room | None) -> dict[str, Any]:
             app = find_app(value)
             if app is None:
                 raise ApiError(
-                    400, "The request body is invalid.", fields={"app": [f"No client app “{value}”."]}
+                    400,
+                    gettext("The request body is invalid."),
+                    fields={"app": [gettext("No client app “%(app)s”.") % {"app": value}]},
                 )
             data["client_app"] = app.pk
         elif key == "tags" and isinstance(value, list):
             if any("," in tag for tag in value):
                 raise ApiError(
-                    400, "The request body is invalid.", fields={"tags": ["A tag cannot contain a comma."]}
+                    400,
+                    gettext("The request body is invalid."),
+                    fields={"tags": [gettext("A tag cannot contain a comma.")]},
                 )
             data["tags"] = ",".join(value)
         else:
@@ -224,7 +229,7 @@ def form_data(body: dict[str, Any], room: Room | None) -> dict[str, Any]:
 
 def invalid(errors: dict[str, list[str]]) -> ApiError:
     fields = {("app" if name == "client_app" else name): messages for name, messages in errors.items()}
-    return ApiError(400, "The request body is invalid.", fields=fields)
+    return ApiError(400, gettext("The request body is invalid."), fields=fields)
 
 
 def save_room(request: HttpRequest, body: dict[str, Any], room: Room | None) -> Room:
@@ -241,8 +246,10 @@ def save_room(request: HttpRequest, body: dict[str, Any], room: Room | None) -> 
     except IntegrityError as exc:  # validated, then beaten to the same key or stream name by another request
         raise ApiError(
             409,
-            "Another request created or changed a room with the same room key or stream name at the same time. "
-            "Read the rooms again and retry.",
+            gettext(
+                "Another request created or changed a room with the same room key or stream name at the same "
+                "time. Read the rooms again and retry."
+            ),
         ) from exc
 
 
@@ -275,7 +282,9 @@ def rooms_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         app = find_app(params["app"])
         if app is None:
             raise ApiError(
-                400, "Invalid query parameter.", fields={"app": [f"No client app “{params['app']}”."]}
+                400,
+                gettext("Invalid query parameter."),
+                fields={"app": [gettext("No client app “%(app)s”.") % {"app": params["app"]}]},
             )
     # The rooms page's filter too (RoomFilterForm.filter): the same rooms for the same q, app, tag and status.
     rooms = Room.objects.listing().filtered(

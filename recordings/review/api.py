@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
@@ -120,7 +121,7 @@ def _moment(name: str, raw: str, message: str) -> datetime:
     """A date-time with its time of day: the schema's format lets a bare date through (as its midnight)."""
     moment = parse_moment(raw) if "T" in raw.upper() or " " in raw else None
     if moment is None:
-        raise ApiError(400, message, fields={name: ["An ISO 8601 date-time."]})
+        raise ApiError(400, message, fields={name: [gettext("An ISO 8601 date-time.")]})
     return moment
 
 
@@ -128,7 +129,7 @@ def parse_events(body: dict[str, Any]) -> list[InteractionInput]:
     """The batch as BATCH_SCHEMA has checked it: one bad event has already refused the whole POST."""
     return [
         InteractionInput(
-            at=_moment(f"events[{index}].at", event["at"], "The request body is invalid."),
+            at=_moment(f"events[{index}].at", event["at"], gettext("The request body is invalid.")),
             kind=event["kind"],
             text=event.get("text", ""),
             payload=event.get("payload", {}),
@@ -141,7 +142,7 @@ def parse_events(body: dict[str, Any]) -> list[InteractionInput]:
 def _session(pk: int) -> RecordingSession:
     session = RecordingSession.objects.select_related("room").filter(pk=pk).first()
     if session is None:
-        raise ApiError(404, f"No recording has the id {pk}.")
+        raise ApiError(404, gettext("No recording has the id %(pk)d.") % {"pk": pk})
     return session
 
 

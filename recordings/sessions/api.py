@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, form_error, json_response
@@ -134,7 +135,7 @@ QUEUE_DOWN = (
 
 def refused(exc: services.StartRefused) -> ApiError:
     if exc.field:
-        return ApiError(400, "The request body is invalid.", fields={exc.field: [exc.message]})
+        return ApiError(400, gettext("The request body is invalid."), fields={exc.field: [exc.message]})
     return ApiError(409 if exc.conflict else 400, exc.message)
 
 
@@ -222,7 +223,9 @@ def recording_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpR
 def parse_since(raw: str) -> datetime:
     moment = parse_moment(raw)
     if moment is None:
-        raise ApiError(400, "Invalid query parameter.", fields={"since": ["An ISO date or date-time."]})
+        raise ApiError(
+            400, gettext("Invalid query parameter."), fields={"since": [gettext("An ISO date or date-time.")]}
+        )
     return moment
 
 

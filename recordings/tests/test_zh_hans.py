@@ -9,6 +9,7 @@ from datetime import time, timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from recordings.catalog.tests.factories import ClientAppFactory, RoomFactory
@@ -100,3 +101,15 @@ def test_the_review_queue_and_stop_confirmation_are_chinese(
     RecordingSession.objects.filter(pk=session.pk).update(state=SessionState.SCHEDULED)
     confirm = client_as(operator).get(f"/recordings/{session.pk}/stop/", headers=ZH).content.decode()
     assert "要取消 Main stage 的录制吗？" in confirm and "取消录制" in confirm
+
+
+def test_api_messages_follow_accept_language_and_codes_stay_english(
+    operator: User, api_token: Callable[[User], str]
+) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(operator)}")
+    url = reverse("recordings:api_room", args=["nope"])
+    error = client.get(url, headers=ZH).json()["error"]
+    assert error["code"] == "not_found" and error["message"] == "没有房间使用标识“nope”。"
+    assert client.get(url, headers=EN).json()["error"]["message"] == "No room has the key “nope”."
+    bad = client.get(reverse("recordings:api_rooms"), {"active": "maybe"}, headers=ZH).json()["error"]
+    assert bad["message"] == "查询参数无效。" and bad["fields"] == {"active": ["请使用 true 或 false。"]}
