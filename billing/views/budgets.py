@@ -8,16 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from billing.budget_cache import budget_statuses_cached
 from billing.forms import BudgetForm
 from billing.models import Budget
-from billing.services import budget_delete, budget_save, budget_statuses
+from billing.services import budget_delete, budget_save
 from dashboard.access import Capability, current_user, has_capability, requires
 
 
 @requires(Capability.VIEW_COSTS)
 def budget_list(request: HttpRequest) -> HttpResponse:
     month = timezone.localdate().replace(day=1)
-    statuses = {status.budget.pk: status for status in budget_statuses(month) if status.budget}
+    statuses = {status.budget.pk: status for status in budget_statuses_cached(month) if status.budget}
     rows = [(budget, statuses.get(budget.pk)) for budget in Budget.objects.listing()]
     return render(
         request,
