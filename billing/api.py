@@ -35,7 +35,29 @@ RECORDING_SCHEMA: dict[str, Any] = {
             "default": "STANDARD",
             "description": "COS accepts STANDARD or STANDARD_IA",
         },
-        "retention_days": {"type": "integer", "minimum": 1, "default": 30},
+        "retention_days": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "default": 30,
+            "description": "Days until the files are deleted; null: kept forever (the first year is priced)",
+        },
+        "standard_ia_after_days": {"type": ["integer", "null"], "minimum": 1, "description": "Policy: to IA"},
+        "archive_after_days": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Policy: to ARCHIVE",
+        },
+        "deep_archive_after_days": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Policy: to DEEP_ARCHIVE",
+        },
+        "playback_gb": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "Expected playback traffic of the files (VOD CDN or COS egress), priced per GB",
+        },
     },
     # COS keeps recordings only in its standard classes (the calculator form says the same).
     "if": {"properties": {"storage": {"const": "cos"}}, "required": ["storage"]},
@@ -115,6 +137,11 @@ RESPONSE_SCHEMA: dict[str, Any] = {
             },
         },
         "storage": {"type": "object", "properties": {"cost": MONEY, "gb": {"type": "number"}}},
+        "file_playback": {
+            "type": "object",
+            "description": "The recorded files' expected playback (each recording's playback_gb), priced",
+            "properties": {"cost": MONEY, "gb": {"type": "number"}},
+        },
         "recordings": {
             "type": "array",
             "description": "Each recording's attributed cost, in request order",
@@ -130,6 +157,7 @@ RESPONSE_SCHEMA: dict[str, Any] = {
                     "storage": MONEY,
                     "storage_gb": {"type": "number"},
                     "storage_note": {"type": "string", "description": "Where and how long it is stored"},
+                    "playback": MONEY,
                 },
             },
         },
@@ -199,6 +227,7 @@ RESPONSE_EXAMPLE: dict[str, Any] = {
         "cos_fee": 0.0,
     },
     "storage": {"cost": 0.19, "gb": 7.2},
+    "file_playback": {"cost": 0.0, "gb": 0.0},
     "recordings": [
         {
             "label": "",
@@ -210,6 +239,7 @@ RESPONSE_EXAMPLE: dict[str, Any] = {
             "storage": 0.19,
             "storage_gb": 7.2,
             "storage_note": "VOD STANDARD (outside), 30 days",
+            "playback": 0.0,
         }
     ],
 }

@@ -12,14 +12,16 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.documents import Path, dotted, leaves, with_leaf
 from billing.estimator import EstimateInput, PlannedRecording, Prices, PricesError
-from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
+from billing.estimator.inputs import FORMATS, STORAGE_TARGETS, policy_problems
 from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_CLASSES
 from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import Budget
+from billing.policy import StoragePlan
 from dashboard.params import MomentField
 from dashboard.timezones import zone_description, zone_label
 from recordings.models import ClientApp
@@ -92,6 +94,17 @@ class PlanForm(forms.Form):
         )
 
 
+POLICY_MOVES = (
+    ("standard_ia_after_days", "STANDARD_IA"),
+    ("archive_after_days", "ARCHIVE"),
+    ("deep_archive_after_days", "DEEP_ARCHIVE"),
+)
+
+
+def _policy_days(label: Any, help_text: Any = "") -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=1, max_value=3650, help_text=help_text)
+
+
 class RecordingForm(forms.Form):
     start = MomentField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -110,8 +123,22 @@ class RecordingForm(forms.Form):
         choices=_choices(FORMATS, {f: f.upper() for f in FORMATS}), widget=forms.CheckboxSelectMultiple
     )
     storage = forms.ChoiceField(choices=_choices(STORAGE_TARGETS, {"vod": "VOD", "cos": "COS"}))
-    storage_class = forms.ChoiceField(label="Class", choices=_choices(VOD_CLASSES))
-    retention_days = forms.IntegerField(label="Keep days", min_value=1, max_value=3650)
+    storage_class = forms.ChoiceField(label=_("Class"), choices=_choices(VOD_CLASSES))
+    # The retention policy the files will live under (the app's or room's policy, where the estimate is for one).
+    standard_ia_after_days = _policy_days(_("IA after days"))
+    archive_after_days = _policy_days(_("Archive after days"))
+    deep_archive_after_days = _policy_days(_("Deep archive after days"))
+    retention_days = _policy_days(
+        _("Delete after days"), _("Empty: kept forever (its first year is priced).")
+    )
+    playback_gb = forms.DecimalField(
+        label=_("Playback GB"),
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(10_000_000),
+        decimal_places=3,
+        help_text=_("Expected playback of the recording's files (VOD CDN traffic or COS egress)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,7 +157,24 @@ class RecordingForm(forms.Form):
         data = super().clean() or {}
         if data.get("storage") == "cos" and data.get("storage_class") not in (None, *COS_CLASSES):
             self.add_error("storage_class", f"COS stores recordings as {' or '.join(COS_CLASSES)}.")
+        # The estimator's own rules (colder each time, later each time, before the deletion), each problem on
+        # the field of the first move that breaks them.
+        given: list[tuple[int, str]] = []
+        for name, storage_class in POLICY_MOVES:
+            if data.get(name) is None or name in self.errors:
+                continue
+            given.append((data[name], storage_class))
+            problems = policy_problems(
+                data.get("storage_class") or "STANDARD", data.get("retention_days"), tuple(given)
+            )
+            if problems:
+                self.add_error(name, problems["transitions"])
+                break
         return data
+
+    def transitions(self) -> tuple[tuple[int, str], ...]:
+        data = self.cleaned_data
+        return tuple((data[name], cls) for name, cls in POLICY_MOVES if data.get(name) is not None)
 
     def to_planned(self) -> PlannedRecording:
         data = self.cleaned_data
@@ -142,7 +186,9 @@ class RecordingForm(forms.Form):
             formats=tuple(data["formats"]),
             storage=data["storage"],
             storage_class=data["storage_class"],
-            retention_days=data["retention_days"],
+            retention_days=data.get("retention_days"),
+            transitions=self.transitions(),
+            playback_gb=data.get("playback_gb") or Decimal(0),
         )
 
 
@@ -151,8 +197,10 @@ RecordingFormSet = formset_factory(
 )
 
 
-def default_recording(month: date) -> dict[str, Any]:
-    """A new calculator row: a two-hour evening recording on the month's first day."""
+def default_recording(month: date, storage: StoragePlan | None = None) -> dict[str, Any]:
+    """A new calculator row: a two-hour evening recording on the month's first day, its files under `storage`
+    (an app's or room's retention policy), else kept 30 days."""
+    storage = storage or StoragePlan(retention_days=30, transitions=())
     return {
         "start": datetime.combine(month, time(20, 0), tzinfo=BILLING_TZ).astimezone(
             timezone.get_current_timezone()
@@ -163,7 +211,11 @@ def default_recording(month: date) -> dict[str, Any]:
         "formats": ["mp4", "hls"],
         "storage": "vod",
         "storage_class": "STANDARD",
-        "retention_days": 30,
+        "standard_ia_after_days": storage.standard_ia_after_days or "",
+        "archive_after_days": storage.archive_after_days or "",
+        "deep_archive_after_days": storage.deep_archive_after_days or "",
+        "retention_days": "" if storage.retention_days is None else storage.retention_days,
+        "playback_gb": Decimal(0),
     }
 
 
@@ -243,6 +295,9 @@ def _recording_data(item: dict[str, Any]) -> dict[str, Any]:
         "retention_days": 30,
     }
     data = {**defaults, **item}
+    for name in ("retention_days", "standard_ia_after_days", "archive_after_days", "deep_archive_after_days"):
+        if data.get(name) is None:
+            data[name] = ""  # null: the form's empty value (kept forever, or no move)
     if isinstance(data.get("formats"), str):
         data["formats"] = [data["formats"]]
     return data

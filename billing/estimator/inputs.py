@@ -63,7 +63,7 @@ class PlannedRecording:
                 self.retention_days,
             )
         )
-        found.update(_policy_problems(self.storage_class, self.retention_days, self.transitions))
+        found.update(policy_problems(self.storage_class, self.retention_days, self.transitions))
         if not self.playback_gb.is_finite() or self.playback_gb < 0:
             found["playback_gb"] = "must be ≥ 0"
         return found
@@ -102,7 +102,7 @@ def _option_problems(
     return found
 
 
-def _policy_problems(
+def policy_problems(
     storage_class: str, retention_days: int | None, transitions: tuple[tuple[int, str], ...]
 ) -> dict[str, str]:
     """A policy's moves go to colder classes, later each time, all before the deletion (as lifecycle's rules)."""

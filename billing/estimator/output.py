@@ -77,6 +77,10 @@ def as_dict(result: Estimate, *, price_book: dict[str, Any], currency: str = "US
             "cos_fee": _money(result.recording.cos_fee),
         },
         "storage": {"cost": _money(result.storage_cost), "gb": _number(result.storage_gb)},
+        "file_playback": {
+            "cost": _money(result.file_playback_cost),
+            "gb": _number(sum((r.recording.playback_gb for r in result.recordings), Decimal(0))),
+        },
         "recordings": [
             {
                 "label": r.recording.label,
@@ -88,6 +92,7 @@ def as_dict(result: Estimate, *, price_book: dict[str, Any], currency: str = "US
                 "storage": _money(r.storage_cost),
                 "storage_gb": _number(r.storage.gb) if r.storage else 0.0,
                 "storage_note": r.storage.note if r.storage else "stored in the month it starts",
+                "playback": _money(r.playback),
             }
             for r in result.recordings
         ],

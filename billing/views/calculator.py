@@ -20,6 +20,7 @@ from billing.forms import (
     default_recording,
     flag_recordings_outside_month,
 )
+from billing.policy import StoragePlan, storage_plan_named
 from billing.services import NoPriceBookError, PricedEstimate, estimate_plan
 from dashboard.access import Capability, requires
 from dashboard.params import ascii_int
@@ -50,10 +51,10 @@ def _query_dict(values: dict[str, list[str]]) -> QueryDict:
     return data
 
 
-def initial_data(today: date) -> QueryDict:
+def initial_data(today: date, storage: StoragePlan | None = None) -> QueryDict:
     plan = default_plan(today)
     values = _as_data(plan)
-    values.update(_as_data(default_recording(plan["month"]), f"{PREFIX}-0-"))
+    values.update(_as_data(default_recording(plan["month"], storage), f"{PREFIX}-0-"))
     values.update({f"{PREFIX}-TOTAL_FORMS": ["1"], f"{PREFIX}-INITIAL_FORMS": ["0"]})
     return _query_dict(values)
 
@@ -111,7 +112,17 @@ def _charts(priced: PricedEstimate) -> list[str]:
 
 @requires(Capability.VIEW_COSTS)
 def calculator(request: HttpRequest) -> HttpResponse:
-    data = with_row_edits(request.POST) if request.method == "POST" else initial_data(timezone.localdate())
+    data = (
+        with_row_edits(request.POST)
+        if request.method == "POST"
+        # ?app=<id> or ?room=<room key>: the first row's files live under that app's or room's retention policy.
+        else initial_data(
+            timezone.localdate(),
+            storage_plan_named(
+                app_id=ascii_int(request.GET.get("app")), room_key=request.GET.get("room", "")
+            ),
+        )
+    )
     plan_form = PlanForm(data)
     formset = RecordingFormSet(data, prefix=PREFIX)
     priced: PricedEstimate | None = None
