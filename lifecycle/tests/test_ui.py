@@ -37,8 +37,9 @@ def vod(room: Room, *, ended_days_ago: float, gb: int, storage_class: str = "") 
         size_bytes=gb * GB,
     )
     if storage_class:
-        FileLifecycle.objects.create(
-            file=recording, storage_class=storage_class, class_since=now - timedelta(days=ended_days_ago)
+        FileLifecycle.objects.update_or_create(
+            file=recording,
+            defaults={"storage_class": storage_class, "class_since": now - timedelta(days=ended_days_ago)},
         )
     return recording
 
