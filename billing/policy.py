@@ -21,10 +21,6 @@ class StoragePlan:
     archive_after_days: int | None = None
     deep_archive_after_days: int | None = None
 
-    def as_planned(self) -> dict[str, object]:
-        """Keyword arguments of a PlannedRecording."""
-        return {"retention_days": self.retention_days, "transitions": self.transitions}
-
 
 KEPT_FOREVER = StoragePlan(retention_days=None, transitions=())
 

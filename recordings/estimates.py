@@ -10,6 +10,7 @@ from decimal import Decimal
 from billing.actuals import recordings_by_app
 from billing.estimator import PlannedRecording
 from billing.estimator.prices import priced_spec
+from billing.policy import storage_plan
 from billing.services import (
     BudgetStatus,
     EstimateDelta,
@@ -31,11 +32,15 @@ def recording_estimate(*, room: Room, start: datetime, minutes: int) -> Estimate
         for recordings in recordings_by_app(month, ClientApp.objects.all()).values()
         for recording in recordings
     ]
+    # Its files are priced under the retention policy that will govern them (the room's, else its app's).
+    storage = storage_plan(room=room)
     extra = PlannedRecording(
         start=start,
         duration=timedelta(minutes=minutes),
         spec=priced_spec(room.client_app.concurrency_spec),
         push_mbps=Decimal(room.client_app.bitrate_kbps) / 1000,
+        retention_days=storage.retention_days,
+        transitions=storage.transitions,
         label=room.name,
     )
     try:

@@ -82,3 +82,18 @@ def test_the_api_takes_a_policy_and_expected_playback(client, operator, api_toke
     assert priced["storage"] == 1.84 and priced["playback"] == 0.75
     bad = post(client, {**EXAMPLE, "recordings": [{**recording, "playback_gb": -1}]}, api_token(operator))
     assert bad.status_code == 400
+
+
+def test_a_rooms_start_estimate_prices_its_files_under_the_rooms_policy(manager):
+    from billing.tests.factories import at
+    from recordings.estimates import recording_estimate
+
+    room = RoomFactory.create()
+    retention_policy_save(
+        client_app=room.client_app, data={"keep_days": 60, "standard_ia_after_days": 30}, actor=manager
+    )
+    delta = recording_estimate(room=room, start=at(1, 20), minutes=60)
+    assert delta is not None and delta.recording.storage is not None
+    assert (
+        "STANDARD_IA after 30 d" in delta.recording.storage.note and "60 days" in delta.recording.storage.note
+    )
