@@ -67,7 +67,7 @@ class Emulator:
             retry_interval_s=config.callback_retry_seconds,
         )
         self.vod = VodService(config=config, state=self.state)
-        self.cos = CosService(config=config, state=self.state)
+        self.cos = CosService(config=config, state=self.state, faults=self.faults)
         self.css = CssService(
             config=config,
             state=self.state,

@@ -19,8 +19,16 @@ from urllib.parse import parse_qs, quote, unquote
 from xml.sax.saxutils import escape
 
 from emulator.config import EmulatorConfig
-from emulator.cos_storage import CosStorage, StorageError, readable, storage_headers
-from emulator.envelope import new_request_id
+from emulator.cos_storage import (
+    CosStorage,
+    StorageError,
+    cos_action,
+    fault_status,
+    readable,
+    storage_headers,
+)
+from emulator.envelope import ApiError, new_request_id
+from emulator.faults import Faults
 from emulator.replies import CORS, Reply, file_reply
 from emulator.state import CosObject, EmulatorState
 
@@ -59,9 +67,10 @@ def cos_signature(
 
 
 class CosService:
-    def __init__(self, *, config: EmulatorConfig, state: EmulatorState) -> None:
+    def __init__(self, *, config: EmulatorConfig, state: EmulatorState, faults: Faults | None = None) -> None:
         self.config = config
         self.state = state
+        self.faults = faults
         self.root = config.data_dir / "cos" / config.cos_bucket
         self._staged: dict[str, CosObject] = {}
         self._lock = threading.Lock()
@@ -119,6 +128,9 @@ class CosService:
         if refusal is not None:
             return refusal
         key = unquote(path.lstrip("/"))
+        refusal = self._injected_fault(cos_action(method, key, query, headers), path)
+        if refusal is not None:
+            return refusal
         if method == "GET" and not key:
             return self._list(query)
         if not key:
@@ -163,6 +175,16 @@ class CosService:
                 (self.config.data_dir / item.path).unlink(missing_ok=True)
             return Reply(204, {"x-cos-request-id": new_request_id()})
         return self._error(405, "MethodNotAllowed", f"{method} is not supported by the emulator.", path)
+
+    def _injected_fault(self, action: str, path: str) -> Reply | None:
+        """Faults injected for a COS action (`/_emulator/faults`, `inject_fault`), answered as COS would."""
+        if self.faults is None:
+            return None
+        try:
+            self.faults.before(action, documented_rates=False)
+        except ApiError as exc:
+            return self._error(fault_status(exc.code), exc.code, exc.message, path)
+        return None
 
     def _list(self, query: dict[str, list[str]]) -> Reply:
         def one(name: str) -> str:

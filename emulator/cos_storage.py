@@ -45,6 +45,35 @@ RESTORE_SECONDS = {
 MAX_RESTORE_DAYS = 365
 
 
+# The HTTP status COS answers an error code with (COS XML API error codes), for injected faults; any other code
+# is a 400, as most request errors are.
+FAULT_STATUS = {
+    "SlowDown": 503,
+    "ServiceUnavailable": 503,
+    "InternalError": 500,
+    "AccessDenied": 403,
+    "InvalidObjectState": 403,
+    "NoSuchKey": 404,
+    "NoSuchBucket": 404,
+    "RestoreAlreadyInProgress": 409,
+}
+
+
+def fault_status(code: str) -> int:
+    return FAULT_STATUS.get(code, 400)
+
+
+def cos_action(method: str, key: str, query: dict[str, list[str]], headers: dict[str, str]) -> str:
+    """The SDK's name of a COS request (what the console's gateway logs and faults are keyed by)."""
+    if not key:
+        return "ListObjects"
+    if method == "POST" and "restore" in query:
+        return "RestoreObject"
+    if method == "PUT":
+        return "CopyObject" if "x-cos-copy-source" in headers else "PutObject"
+    return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method, method)
+
+
 def readable(item: CosObject, now: float) -> bool:
     if item.storage_class not in ARCHIVES:
         return True

@@ -105,8 +105,11 @@ class Faults:
                 "chaos_rate": self.chaos_rate,
             }
 
-    def before(self, action: str) -> None:
-        """Apply the action's faults before it runs: sleep, throttle, or raise an injected error."""
+    def before(self, action: str, *, documented_rates: bool = True) -> None:
+        """Apply the action's faults before it runs: sleep, throttle, or raise an injected error.
+
+        `documented_rates=False` for COS: its requests per second per bucket are in the thousands, so only a
+        throttle asked for (`throttle_per_s`) limits them."""
         with self._lock:
             fault = self._actions.get(action)
             latency = fault.latency_s if fault else 0.0
@@ -114,7 +117,7 @@ class Faults:
             time.sleep(latency)
         with self._lock:
             per_second = fault.throttle_per_s if fault and fault.throttle_per_s is not None else None
-            if per_second is None and self._enforce:
+            if per_second is None and self._enforce and documented_rates:
                 per_second = DOCUMENTED_RATES.get(action, DEFAULT_RATE)
             if per_second is not None:
                 bucket = self._buckets.get(action)

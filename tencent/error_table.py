@@ -245,15 +245,20 @@ CSS_TABLES: dict[str, dict[str, Rule]] = {
     },
 }
 
-_VOD_BASE = _rules(
-    T,
-    SDK_VOD + ": internal DB/network faults",
-    "InternalError.DBError",
-    "InternalError.GetMediaListError",
-    "InternalError.GetFileInfoError",
-    "FailedOperation.DBError",
-    "FailedOperation.NetWorkError",
-)
+_VOD_BASE = {
+    **_rules(
+        T,
+        SDK_VOD + ": internal DB/network faults",
+        "InternalError.DBError",
+        "InternalError.GetMediaListError",
+        "InternalError.GetFileInfoError",
+        "InternalError.UpdateMediaError",  # SDK: "update media info failed" (internal): a write of its own
+        "FailedOperation.DBError",
+        "FailedOperation.NetWorkError",
+    ),
+    # "时间解析错误": the time sent cannot be parsed; asking again sends the same time.
+    **_rules(P, SDK_VOD + ": INTERNALERROR_TIMEPARSEERROR", "InternalError.TimeParseError"),
+}
 VOD_TABLES: dict[str, dict[str, Rule]] = {
     "SearchMedia": {**_VOD_BASE},
     "DescribeMediaInfos": {**_VOD_BASE},
@@ -295,16 +300,26 @@ VOD_TABLES: dict[str, dict[str, Rule]] = {
         **_VOD_BASE,
         **_rules(
             P,
-            SDK_VOD + ": INVALIDPARAMETERVALUE_EXPIRETIME / INVALIDPARAMETER_EXPIRETIME",
+            SDK_VOD + ": INVALIDPARAMETERVALUE_EXPIRETIME / _EXPIREDTIME / INVALIDPARAMETER_EXPIRETIME",
             "InvalidParameterValue.ExpireTime",
+            "InvalidParameterValue.ExpiredTime",
             "InvalidParameter.ExpireTime",
         ),
         # Setting or clearing the expiry of a file that no longer exists: nothing is left to keep or delete.
         **_rules(G, SDK_VOD + ": RESOURCENOTFOUND_FILENOTEXIST", "ResourceNotFound.FileNotExist"),
     },
-    # ConfirmEvents of a handle older than 30 s answers a parameter error (4000); the event is pulled again.
     "PullEvents": {**_VOD_BASE},
-    "ConfirmEvents": {**_VOD_BASE},
+    # A handle older than 30 s answers a parameter error (4000): confirming it again cannot work, and Tencent
+    # offers the event again to the next pull, so the caller just goes on.
+    "ConfirmEvents": {
+        **_VOD_BASE,
+        **_rules(
+            P,
+            VOD_DOC.format(page=34184) + ": handle no longer valid (older than 30 s)",
+            "InvalidParameterValue",
+            "InvalidParameter",
+        ),
+    },
     "ModifyEventConfig": {**_VOD_BASE},
     "DescribeEventConfig": {**_VOD_BASE},
     "DescribeStorageDetails": {**_VOD_BASE},
@@ -315,6 +330,15 @@ VOD_TABLES: dict[str, dict[str, Rule]] = {
 COS_TABLES: dict[str, dict[str, Rule]] = {
     action: {
         **_rules(T, "COS XML API error codes: SlowDown", "SlowDown"),
+        **_rules(T, "COS error codes: InternalError (500)", "InternalError"),
+        **_rules(
+            P,
+            "COS error codes: AccessDenied / InvalidAccessKeyId / SignatureDoesNotMatch (403)",
+            "AccessDenied",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+        ),
+        **_rules(P, "COS error codes: NoSuchBucket (404)", "NoSuchBucket"),
         **_rules(T, "COS error codes: ServiceUnavailable", "ServiceUnavailable"),
         **_rules(T, "COS error codes: HTTP 5xx", "HTTP500", "HTTP502", "HTTP503", "HTTP504"),
     }

@@ -58,7 +58,8 @@ def map_exception(exc: Exception, *, action: str) -> TencentError:
             message=_text(exc.get_error_msg()),
             request_id="" if request_id == "Unknown" else _text(request_id),
             action=action,
-            retryable=status >= 500 or code in ("SlowDown", "InternalError", "ServiceUnavailable"),
+            # Any 5xx is COS's own passing trouble; below that the action's table decides (SlowDown, …).
+            retryable=True if status >= 500 else None,
         )
     if isinstance(exc, CosClientError):
         return TencentError(code="ClientNetworkError", message=_text(exc), action=action)

@@ -19,8 +19,18 @@ IDEMPOTENT_WRITES = frozenset(
         "StopRecordTask",
         "DeleteRecordTask",
         "DeleteMedia",
+        # Storage lifecycle (VOD). Each asks for an end state, so a repeat after a lost answer cannot do it twice:
+        "ModifyMediaInfo",  # sets an absolute ExpireTime
+        "ModifyMediaStorageClass",  # a target class; repeated during its retrieval: TaskDuplicate, not a second one
+        "RestoreMedia",  # repeated while it runs: TaskDuplicate ("gone": under way); the tier's wait is minutes+
+        "ModifyEventConfig",
+        "PullEvents",  # a pulled, unconfirmed event is offered again after 30 s: nothing is lost by asking again
+        "ConfirmEvents",  # confirming a handle twice confirms it once
         "ListObjects",  # COS
         "DeleteObject",  # COS
+        "HeadObject",  # COS
+        "CopyObject",  # COS: only onto the same key, to change its class (tencent/cos.py)
+        "RestoreObject",  # COS: repeated while it runs: 409 RestoreAlreadyInProgress ("gone": under way)
     }
 )
 
@@ -36,10 +46,15 @@ RATE_LIMITS: dict[str, int] = {
     "CreateRecordTask": 20,
     "DescribeStreamPushInfoList": 40,
     "DescribeConcurrentRecordStreamNum": 200,
+    # VOD API pages 266/46008, 266/48378, 266/34183, 266/34184 ("A maximum of N requests … per second").
+    "ModifyMediaStorageClass": 20,
+    "RestoreMedia": 20,
+    "PullEvents": 100,
+    "ConfirmEvents": 100,
 }
 DEFAULT_RATE = 20
 # COS serves thousands of requests per second per bucket: the console cannot come near it, so it is not limited.
-UNLIMITED_ACTIONS = frozenset({"ListObjects", "DeleteObject"})
+UNLIMITED_ACTIONS = frozenset({"ListObjects", "DeleteObject", "HeadObject", "CopyObject", "RestoreObject"})
 
 
 def is_idempotent(action: str) -> bool:
