@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import django_rq
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
@@ -207,18 +208,25 @@ def restore_check(*, recording_file: RecordingFile, now: datetime | None = None)
     queue pulled soon (at most every RECONCILE_EVERY_S for the whole console, in a worker), since Tencent may
     finish before the documented time and the cron only pulls every 10 minutes."""
     state = restore_state(recording_file=recording_file, now=now)
-    if state.restoring and recording_file.storage == StorageKind.VOD:
-        request_event_pull()
+    if state.restoring and recording_file.storage == StorageKind.VOD and request_event_pull():
+        state = restore_state(
+            recording_file=recording_file, now=now
+        )  # a synchronous queue applied it already
     return state
 
 
-def request_event_pull() -> None:
-    if not cache.add("lifecycle:restore-event-pull", 1, timeout=RECONCILE_EVERY_S):
-        return
+def request_event_pull() -> bool:
+    """Queue one pull of VOD's event queue unless one was queued in the last RECONCILE_EVERY_S seconds
+    (settings.RESTORE_EVENT_PULL_EVERY_S overrides it; 0: every time)."""
+    every = int(getattr(settings, "RESTORE_EVENT_PULL_EVERY_S", RECONCILE_EVERY_S))
+    if every > 0 and not cache.add("lifecycle:restore-event-pull", 1, timeout=every):
+        return False
     try:
         django_rq.get_queue("default").enqueue(RECONCILE_JOB, result_ttl=0, job_timeout=300)
     except Exception:  # Redis down: the 10-minute cron still pulls
         logger.exception("Could not queue a pull of VOD's event queue")
+        return False
+    return True
 
 
 def restore_json(state: RestoreState) -> dict[str, Any]:
