@@ -311,6 +311,7 @@ PRICE_SECTIONS = {
     "vod_storage": "VOD storage (USD per GB-day)",
     "cos_storage_usd_per_gb_month": "COS storage (USD per GB-month)",
     "mps_usd_per_minute": "MPS (USD per minute)",
+    "playback_usd_per_gb": "Playback of recorded files (USD per GB: VOD CDN traffic by area, COS egress by region)",
 }
 
 

@@ -15,11 +15,11 @@ from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
 from billing.models import PriceBook
-from billing.report_storage import StoredFile
+from billing.report_storage import PolicyTerms, StoredFile, as_planned
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
-from lifecycle.models import FileClassChange
-from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
+from lifecycle.models import FileClassChange, RetentionPolicy
+from recordings.models import ClientApp, RecordingFile, RecordingSession, ReviewStatus, Room
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -143,7 +143,13 @@ def stored_files(month: date) -> list[StoredFile]:
     )
     rows = list(
         files.values_list(
-            "pk", "room_id", "storage", "size_bytes", EpochMicros("content_end"), EpochMicros("deleted_at")
+            "pk",
+            "room_id",
+            "storage",
+            "size_bytes",
+            EpochMicros("content_end"),
+            EpochMicros("deleted_at"),
+            "review_status",
         )
     )
     changes: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -153,9 +159,31 @@ def stored_files(month: date) -> list[StoredFile]:
     for file_id, at, storage_class in history.values_list("file_id", EpochMicros("at"), "storage_class"):
         changes[file_id].append((at, storage_class))
     return [
-        StoredFile(room, storage, size, stored_at, deleted_at, tuple(changes.get(pk, ())))
-        for pk, room, storage, size, stored_at, deleted_at in rows
+        StoredFile(
+            room,
+            storage,
+            size,
+            stored_at,
+            deleted_at,
+            tuple(changes.get(pk, ())),
+            rejected=status == ReviewStatus.REJECTED,
+        )
+        for pk, room, storage, size, stored_at, deleted_at, status in rows
     ]
+
+
+def planned_files(files: list[StoredFile], rooms: list[RoomInfo]) -> list[StoredFile]:
+    """The files as the retention policies in effect plan them (the room's own, else its app's; one query)."""
+    by_room: dict[int, PolicyTerms] = {}
+    by_app: dict[int, PolicyTerms] = {}
+    for policy in RetentionPolicy.objects.order_by():
+        terms = PolicyTerms(policy.keep_days, policy.rejected_keep_days, tuple(policy.transitions()))
+        if policy.room_id is not None:
+            by_room[policy.room_id] = terms
+        elif policy.client_app_id is not None:
+            by_app[policy.client_app_id] = terms
+    app_of = {room.pk: room.app_id for room in rooms}
+    return [as_planned(item, by_room.get(item.room_id) or by_app.get(app_of[item.room_id])) for item in files]
 
 
 def app_infos() -> list[AppInfo]:
@@ -187,14 +215,16 @@ def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport
     prices = book.typed
     sessions = session_columns(month)
     files = stored_files(month)
+    rooms = room_infos([*sessions.room_ids, *(item.room_id for item in files)])
     report = month_report(
         month=month,
         sessions=sessions,
         apps=app_infos(),
-        rooms=room_infos([*sessions.room_ids, *(item.room_id for item in files)]),
+        rooms=rooms,
         prices=prices,
         context=deployment_context(),
         now=now,
         files=files,
+        planned_files=planned_files(files, rooms),
     )
     return PricedReport(report, book, prices)

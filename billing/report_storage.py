@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from billing.estimator.classes import BYTES_PER_STORED_GB, STANDARD, ClassCost, Where, minimum_days
@@ -37,6 +37,33 @@ class StoredFile:
     stored_at: int  # when it was stored: its recording's end
     deleted_at: int | None
     changes: tuple[tuple[int, str], ...] = ()  # (when, class entered), oldest first
+    rejected: bool = False  # rejected in review: a policy may keep it a shorter time
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    """What the report's estimate needs of a retention policy (lifecycle.RetentionPolicy's numbers)."""
+
+    keep_days: int | None
+    rejected_keep_days: int | None
+    transitions: tuple[tuple[int, str], ...]  # (days after the recording, class), warmest first
+
+
+def as_planned(stored: StoredFile, policy: PolicyTerms | None) -> StoredFile:
+    """The file as its policy plans it — moved and deleted on the policy's days (kept in STANDARD forever
+    without one): the report's estimate side, beside the actual class history."""
+    if policy is None:
+        return replace(stored, changes=(), deleted_at=None)
+    keep = policy.keep_days
+    if stored.rejected and policy.rejected_keep_days is not None:
+        keep = policy.rejected_keep_days if keep is None else min(keep, policy.rejected_keep_days)
+    changes = tuple(
+        (stored.stored_at + days * DAY_MICROS, storage_class)
+        for days, storage_class in policy.transitions
+        if keep is None or days < keep
+    )
+    deleted = None if keep is None else stored.stored_at + keep * DAY_MICROS
+    return replace(stored, changes=changes, deleted_at=deleted)
 
 
 def _spans(stored: StoredFile) -> list[tuple[str, int, int | None]]:

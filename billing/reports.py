@@ -233,25 +233,33 @@ def month_report(
     context: PlanContext,
     now: datetime,
     files: Sequence[StoredFile] = (),
+    planned_files: Sequence[StoredFile] | None = None,
 ) -> MonthReport:
     """The month's sessions priced twice, as planned and as they ran, each side all its sessions together.
 
-    Storage is the month's stored files by their class history (`billing.report_storage`), the same on both
-    sides: what was stored is known, not planned. `rooms` lists the rooms of the sessions and of the files."""
+    Storage is the month's stored files (`billing.report_storage`): the actual by their class history, the
+    estimate as their retention policies plan them (`planned_files`; the same files as stored when not given).
+    `rooms` lists the rooms of the sessions and of the files."""
     room_index = {room.pk: index for index, room in enumerate(rooms)}
     grouped = Rooms([room_index[pk] for pk in sessions.room_ids], len(rooms))
     first = month.replace(day=1)
     days = month_days(first)
-    stored = month_storage(
-        files,
-        origin=micros(day_bounds(first)[0]),
-        days=len(days),
-        group_of=room_index,
-        prices=prices,
-        context=context,
+    planned_side, ran_side = (
+        month_storage(
+            stored,
+            origin=micros(day_bounds(first)[0]),
+            days=len(days),
+            group_of=room_index,
+            prices=prices,
+            context=context,
+        )
+        for stored in (files if planned_files is None else planned_files, files)
     )
     sides = []
-    for columns in (planned_columns(sessions, grouped), ran_columns(sessions, grouped, micros(now))):
+    for columns, stored in (
+        (planned_columns(sessions, grouped), planned_side),
+        (ran_columns(sessions, grouped, micros(now)), ran_side),
+    ):
         costs = replace(price_month(columns, month=first, where=context, prices=prices), storage=stored)
         sides.append((costs, group_costs(columns, costs)))
     (estimated, planned_by_room), (actual, ran_by_room) = sides

@@ -46,8 +46,8 @@ def vod_file(emulator: RunningEmulator, room: Room, *, days_old: int, gib: int) 
     )
 
 
-def june_storage(now: datetime) -> Decimal:
-    return cost_report(month=JUNE.date(), now=now).report.actual.storage_cost
+def june_storage(now: datetime, side: str = "actual") -> Decimal:
+    return getattr(cost_report(month=JUNE.date(), now=now).report, side).storage_cost
 
 
 def test_the_reports_storage_line_falls_by_the_previews_saving(
@@ -70,6 +70,9 @@ def test_the_reports_storage_line_falls_by_the_previews_saving(
     assert preview.monthly_saving_usd == Decimal("0.36") and preview.early_deletion_usd == 0
     before = june_storage(now=JUNE)  # the month as it will be billed if nothing changes
     assert before == 30 * 30 * Decimal("0.0009")
+    # The report's estimate side prices the files as the policies plan them: already what the job will make.
+    planned = june_storage(now=JUNE, side="estimate")
+    assert planned == 10 * 30 * Decimal("0.0006") + 10 * 30 * Decimal("0.0009")
 
     # Time moves forward to June 1: the daily job runs then (its deletions stamp timezone.now()).
     monkeypatch.setattr("django.utils.timezone.now", lambda: JUNE)
@@ -84,3 +87,4 @@ def test_the_reports_storage_line_falls_by_the_previews_saving(
     after = june_storage(now=datetime(2027, 7, 2, tzinfo=BILLING_TZ))  # the month over
     assert after == 10 * 30 * Decimal("0.0006") + 10 * 30 * Decimal("0.0009")
     assert before - after == preview.monthly_saving_usd  # to the cent, and here exactly
+    assert after == planned
