@@ -8,6 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from django.utils import timezone
+from django.utils.translation import gettext
 from plotly.subplots import make_subplots
 
 from dashboard.timezones import zone_description
@@ -33,15 +34,23 @@ def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.06,
-        subplot_titles=("Bitrate (kbps)", "Frame rate (fps)", "Resolution (height, px)"),
+        subplot_titles=(
+            gettext("Bitrate (kbps)"),
+            gettext("Frame rate (fps)"),
+            gettext("Resolution (height, px)"),
+        ),
     )
     figure.add_trace(
-        go.Scatter(x=times, y=[s.video_bps / 1000 for s in samples], name="video kbps", mode="lines+markers"),
+        go.Scatter(
+            x=times, y=[s.video_bps / 1000 for s in samples], name=gettext("video kbps"), mode="lines+markers"
+        ),
         row=1,
         col=1,
     )
     figure.add_trace(
-        go.Scatter(x=times, y=[s.audio_bps / 1000 for s in samples], name="audio kbps", mode="lines+markers"),
+        go.Scatter(
+            x=times, y=[s.audio_bps / 1000 for s in samples], name=gettext("audio kbps"), mode="lines+markers"
+        ),
         row=1,
         col=1,
     )
@@ -54,7 +63,7 @@ def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly
             y=[_height_of(s.resolution) for s in samples],
             text=[s.resolution.replace("*", "x") for s in samples],
             hovertemplate="%{text}<extra></extra>",
-            name="resolution",
+            name=gettext("resolution"),
             mode="lines+markers",
             line={"shape": "hv"},
         ),
@@ -73,15 +82,15 @@ def health_figure(samples: Sequence[PushSample], anomalies: Sequence[PushAnomaly
                 x=[timezone.localtime(a.occurred_at).isoformat() for a in anomalies],
                 y=[0 for _ in anomalies],
                 text=[f"{a.label} x{a.count}" for a in anomalies],
-                hovertemplate="%{text}<extra>anomaly</extra>",
+                hovertemplate="%{text}<extra>" + gettext("anomaly") + "</extra>",
                 mode="markers",
                 marker={"symbol": "x", "color": "#e5484d", "size": 10},
-                name="push anomaly",
+                name=gettext("push anomaly"),
             ),
             row=1,
             col=1,
         )
-    figure.update_xaxes(title_text=f"Time ({zone_description()})", row=3, col=1)
+    figure.update_xaxes(title_text=gettext("Time (%(zone)s)") % {"zone": zone_description()}, row=3, col=1)
     figure.update_layout(
         height=540,
         margin={"l": 50, "r": 20, "t": 40, "b": 30},

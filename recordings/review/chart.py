@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 
 from dashboard.timezones import zone_description
 
@@ -30,8 +31,8 @@ def reviewed_per_day_figure(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         barmode="stack",
         height=320,
         margin={"l": 40, "r": 10, "t": 10, "b": 50},
-        yaxis_title="verdicts",
-        xaxis_title=f"Day ({zone_description()})",
+        yaxis_title=gettext("verdicts"),
+        xaxis_title=gettext("Day (%(zone)s)") % {"zone": zone_description()},
         xaxis={"type": "category"},  # one bar per reviewed day, without empty hours between them
         legend={"orientation": "h"},
     )
