@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from alerts.models import Channel, ChannelKind
 
@@ -41,16 +42,18 @@ def validate_target(kind: str, target: str) -> str:
     if kind == ChannelKind.EMAIL:
         addresses = recipients_of(target)
         if not addresses:
-            raise ValidationError("Give at least one e-mail address.")
+            raise ValidationError(gettext("Give at least one e-mail address."))
         if len(addresses) > MAX_RECIPIENTS:
-            raise ValidationError(f"At most {MAX_RECIPIENTS} addresses.")
+            raise ValidationError(gettext("At most %(count)s addresses.") % {"count": MAX_RECIPIENTS})
         for address in addresses:
             validate_email(address)
         return ", ".join(addresses)
     if apprise.Apprise.instantiate(target) is None:
         raise ValidationError(
-            "Apprise does not understand this URL: check its scheme (e.g. wecombot://, dingtalk://, "
-            "lark://, slack://, msteams://, json://) and its parts."
+            gettext(
+                "Apprise does not understand this URL: check its scheme (e.g. wecombot://, dingtalk://, "
+                "lark://, slack://, msteams://, json://) and its parts."
+            )
         )
     return target
 

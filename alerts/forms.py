@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alerts.channels import validate_target
 from alerts.models import Channel, ChannelKind, Rule
@@ -21,12 +23,14 @@ class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ["name", "kind", "target"]
-        labels = {"target": "Addresses or URL"}
+        labels = {"target": _("Addresses or URL")}
         help_texts = {
-            "target": "E-mail: addresses separated by commas (sent with the console's mail settings). Apprise: a "
-            "URL such as <code>wecombot://KEY</code>, <code>dingtalk://TOKEN</code>, "
-            "<code>lark://TOKEN</code>, <code>slack://…</code>, <code>msteams://…</code> or "
-            "<code>json://host/path</code>. Tokens are stored but never shown again in full.",
+            "target": _(
+                "E-mail: addresses separated by commas (sent with the console's mail settings). Apprise: a "
+                "URL such as <code>wecombot://KEY</code>, <code>dingtalk://TOKEN</code>, "
+                "<code>lark://TOKEN</code>, <code>slack://…</code>, <code>msteams://…</code> or "
+                "<code>json://host/path</code>. Tokens are stored but never shown again in full."
+            ),
         }
         widgets = {"target": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
 
@@ -50,7 +54,7 @@ class RuleForm(forms.ModelForm):
         queryset=Channel.objects.filter(is_active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Who is told when this rule opens, updates and resolves an alert.",
+        help_text=_("Who is told when this rule opens, updates and resolves an alert."),
     )
 
     class Meta:
@@ -72,7 +76,10 @@ class RuleForm(forms.ModelForm):
                 continue
             field = self.fields[name]
             field.label = threshold.label
-            field.help_text = threshold.help or f"From {threshold.minimum} to {threshold.maximum}."
+            field.help_text = threshold.help or gettext("From %(low)s to %(high)s.") % {
+                "low": threshold.minimum,
+                "high": threshold.maximum,
+            }
             field.validators = [
                 *field.validators,
                 *forms.IntegerField(min_value=threshold.minimum, max_value=threshold.maximum).validators,
@@ -82,18 +89,20 @@ class RuleForm(forms.ModelForm):
 
 class MuteForm(forms.Form):
     until = MomentField(
-        label="Mute until",
+        label=_("Mute until"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="No message about this alert (or its reopening) before then. In the console's time zone.",
+        help_text=_(
+            "No message about this alert (or its reopening) before then. In the console's time zone."
+        ),
     )
 
     def clean_until(self) -> datetime:
         until: datetime = self.cleaned_data["until"]
         now = timezone.now()
         if until <= now:
-            raise ValidationError("Pick a time in the future.")
+            raise ValidationError(gettext("Pick a time in the future."))
         if until > now + MAX_MUTE:
-            raise ValidationError("At most 30 days ahead.")
+            raise ValidationError(gettext("At most 30 days ahead."))
         return until
 
     @staticmethod

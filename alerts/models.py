@@ -13,13 +13,14 @@ import apprise
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local
 
 
 class ChannelKind(models.TextChoices):
-    EMAIL = "email", "E-mail (the console's mail settings)"
-    APPRISE = "apprise", "Apprise URL (WeCom, DingTalk, Feishu/Lark, Slack, Teams, JSON, …)"
+    EMAIL = "email", _("E-mail (the console's mail settings)")
+    APPRISE = "apprise", _("Apprise URL (WeCom, DingTalk, Feishu/Lark, Slack, Teams, JSON, …)")
 
 
 class Channel(models.Model):
@@ -56,15 +57,15 @@ class Channel(models.Model):
 
 
 class RuleKind(models.TextChoices):
-    RECORDING_FAILED = "recording_failed", "A recording failed"
-    LATE_START = "late_start", "A recording started late"
-    STREAM_ANOMALY = "stream_anomaly", "Stream anomaly"
-    NO_FILES = "no_files", "No files after a stop"
-    BUDGET_WARNING = "budget_warning", "Budget at its warning level"
-    BUDGET_EXCEEDED = "budget_exceeded", "Budget at 100 %"
-    RECONCILIATION = "reconciliation", "Reconciliation repaired a session"
-    REVIEW_QUEUE = "review_queue", "Review queue waiting too long"
-    TENCENT_ERRORS = "tencent_errors", "Tencent API error rate"
+    RECORDING_FAILED = "recording_failed", _("A recording failed")
+    LATE_START = "late_start", _("A recording started late")
+    STREAM_ANOMALY = "stream_anomaly", _("Stream anomaly")
+    NO_FILES = "no_files", _("No files after a stop")
+    BUDGET_WARNING = "budget_warning", _("Budget at its warning level")
+    BUDGET_EXCEEDED = "budget_exceeded", _("Budget at 100 %")
+    RECONCILIATION = "reconciliation", _("Reconciliation repaired a session")
+    REVIEW_QUEUE = "review_queue", _("Review queue waiting too long")
+    TENCENT_ERRORS = "tencent_errors", _("Tencent API error rate")
 
 
 class Rule(models.Model):
@@ -75,10 +76,12 @@ class Rule(models.Model):
     threshold = models.PositiveIntegerField(default=0)
     threshold2 = models.PositiveIntegerField(default=0)
     group_window_s = models.PositiveIntegerField(
-        "grouping window (seconds)",
+        _("grouping window (seconds)"),
         default=60,
-        help_text="Wait this long after an alert opens, and between updates, so that what happens together "
-        "goes out as one message.",
+        help_text=_(
+            "Wait this long after an alert opens, and between updates, so that what happens together "
+            "goes out as one message."
+        ),
     )
     channels = models.ManyToManyField(Channel, blank=True, related_name="rules")
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,8 +94,8 @@ class Rule(models.Model):
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -147,16 +150,16 @@ class Alert(models.Model):
 
 
 class NotificationEvent(models.TextChoices):
-    OPENED = "opened", "Opened"
-    UPDATED = "updated", "Updated"
-    RESOLVED = "resolved", "Resolved"
-    TEST = "test", "Test"
+    OPENED = "opened", _("Opened")
+    UPDATED = "updated", _("Updated")
+    RESOLVED = "resolved", _("Resolved")
+    TEST = "test", _("Test")
 
 
 class NotificationState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):

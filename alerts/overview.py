@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from alerts.models import Alert
 from alerts.rules import SPECS
@@ -25,7 +26,7 @@ def overview_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
         return []
     return [
         Panel(
-            title="Open alerts",
+            title=gettext("Open alerts"),
             template="alerts/overview_panel.html",
             context={"alerts": alerts, "now": timezone.now()},
             order=5,

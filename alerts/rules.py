@@ -12,13 +12,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Rule, RuleKind
 from dashboard.access import Capability
 from dashboard.timezones import format_local
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -45,28 +50,28 @@ class Finding:
 
 @dataclass(frozen=True)
 class Threshold:
-    label: str
+    label: StrOrPromise
     default: int
     minimum: int
     maximum: int
-    help: str = ""
+    help: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
 class RuleSpec:
     kind: RuleKind
-    description: str
+    description: StrOrPromise  # formatted with t (threshold) and t2 (threshold2), in the active language
     audience: Capability
     condition: Callable[[Rule, datetime], list[Finding]]
-    resolved: str  # formatted with t (threshold) and t2 (threshold2)
+    resolved: StrOrPromise  # formatted like description
     threshold: Threshold | None = None
     threshold2: Threshold | None = None
 
     def resolved_text(self, rule: Rule) -> str:
-        return self.resolved.format(t=rule.threshold, t2=rule.threshold2)
+        return str(self.resolved).format(t=rule.threshold, t2=rule.threshold2)
 
     def summary(self, rule: Rule) -> str:
-        return self.description.format(t=rule.threshold, t2=rule.threshold2)
+        return str(self.description).format(t=rule.threshold, t2=rule.threshold2)
 
 
 def _plural(n: int, word: str) -> str:
@@ -321,76 +326,86 @@ SPECS: dict[str, RuleSpec] = {
     for spec in (
         RuleSpec(
             RuleKind.RECORDING_FAILED,
-            "A recording failed in the last {t} minutes.",
+            _("A recording failed in the last {t} minutes."),
             OPERATIONS,
             recording_failed,
-            "No recording has failed in the last {t} minutes.",
-            Threshold("Look-back (minutes)", 15, 1, 1440, "Open while a recording failed this recently."),
+            _("No recording has failed in the last {t} minutes."),
+            Threshold(
+                _("Look-back (minutes)"), 15, 1, 1440, _("Open while a recording failed this recently.")
+            ),
         ),
         RuleSpec(
             RuleKind.LATE_START,
-            "A recording is not live {t} s after its planned start.",
+            _("A recording is not live {t} s after its planned start."),
             OPERATIONS,
             late_start,
-            "Every recording due to start is live.",
-            Threshold("Late after (seconds)", 120, 10, 86400),
+            _("Every recording due to start is live."),
+            Threshold(_("Late after (seconds)"), 120, 10, 86400),
         ),
         RuleSpec(
             RuleKind.STREAM_ANOMALY,
-            "CSS reported a push or recording anomaly (321/341) in the last 5 minutes, or a recording's bitrate "
-            "stayed below {t} % of its app's target for {t2} s.",
+            _(
+                # xgettext:no-python-format -- "%" is a percent sign; {t} is filled by str.format
+                "CSS reported a push or recording anomaly (321/341) in the last 5 minutes, or a recording's bitrate "
+                "stayed below {t} % of its app's target for {t2} s."
+            ),
             OPERATIONS,
             stream_anomaly,
-            "No stream anomaly in the last 5 minutes and every bitrate is back above {t} %.",
-            Threshold("Bitrate below (% of the app's target)", 50, 1, 100),
-            Threshold("For at least (seconds)", 60, 10, 3600),
+            _("No stream anomaly in the last 5 minutes and every bitrate is back above {t} %."),
+            # xgettext:no-python-format -- "%" is a percent sign; {t} is filled by str.format
+            Threshold(_("Bitrate below (% of the app's target)"), 50, 1, 100),
+            Threshold(_("For at least (seconds)"), 60, 10, 3600),
         ),
         RuleSpec(
             RuleKind.NO_FILES,
-            "A recording has no file {t} minutes after it stopped.",
+            _("A recording has no file {t} minutes after it stopped."),
             OPERATIONS,
             no_files,
-            "Every stopped recording has its files.",
-            Threshold("No files after (minutes)", 10, 1, 1440),
+            _("Every stopped recording has its files."),
+            Threshold(_("No files after (minutes)"), 10, 1, 1440),
         ),
         RuleSpec(
             RuleKind.BUDGET_WARNING,
-            "An app's spending this month reached its budget's warning level (set per budget).",
+            _("An app's spending this month reached its budget's warning level (set per budget)."),
             Capability.VIEW_COSTS,
             budget_warning,
-            "The spending is below the budget's warning level.",
+            _("The spending is below the budget's warning level."),
         ),
         RuleSpec(
             RuleKind.BUDGET_EXCEEDED,
-            "An app's spending this month reached 100 % of its budget.",
+            # xgettext:no-python-format -- "%" is a percent sign; {t} is filled by str.format
+            _("An app's spending this month reached 100 % of its budget."),
             Capability.VIEW_COSTS,
             budget_exceeded,
-            "The spending is below the budget's limit.",
+            _("The spending is below the budget's limit."),
         ),
         RuleSpec(
             RuleKind.RECONCILIATION,
-            "Reconciliation destroyed a leaked or stuck session in the last {t} minutes.",
+            _("Reconciliation destroyed a leaked or stuck session in the last {t} minutes."),
             OPERATIONS,
             reconciliation,
-            "No session needed repair in the last {t} minutes.",
-            Threshold("Look-back (minutes)", 30, 1, 1440),
+            _("No session needed repair in the last {t} minutes."),
+            Threshold(_("Look-back (minutes)"), 30, 1, 1440),
         ),
         RuleSpec(
             RuleKind.REVIEW_QUEUE,
-            "The review queue's oldest item has waited more than {t} hours.",
+            _("The review queue's oldest item has waited more than {t} hours."),
             Capability.VIEW_REVIEWS,
             review_queue,
-            "The review queue's oldest item has waited less than {t} hours.",
-            Threshold("Older than (hours)", 24, 1, 720),
+            _("The review queue's oldest item has waited less than {t} hours."),
+            Threshold(_("Older than (hours)"), 24, 1, 720),
         ),
         RuleSpec(
             RuleKind.TENCENT_ERRORS,
-            "More than {t} % of the Tencent API calls of the last 5 minutes failed (with at least {t2} calls).",
+            _(
+                # xgettext:no-python-format -- "%" is a percent sign; {t} is filled by str.format
+                "More than {t} % of the Tencent API calls of the last 5 minutes failed (with at least {t2} calls)."
+            ),
             OPERATIONS,
             tencent_errors,
-            "The Tencent API error rate is back below {t} %.",
-            Threshold("Error rate above (%)", 20, 1, 100),
-            Threshold("Minimum calls in 5 minutes", 10, 1, 100000),
+            _("The Tencent API error rate is back below {t} %."),
+            Threshold(_("Error rate above (%)"), 20, 1, 100),
+            Threshold(_("Minimum calls in 5 minutes"), 10, 1, 100000),
         ),
     )
 }

@@ -9,6 +9,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alerts.forms import ChannelForm, MuteForm, RuleForm
@@ -51,15 +52,15 @@ def alert_mute_view(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=pk)
     if "unmute" in request.POST:
         alert_mute(alert=alert, until=None, actor=current_user(request))
-        messages.success(request, f"Unmuted “{alert.title}”.")
+        messages.success(request, _("Unmuted “%(title)s”.") % {"title": alert.title})
         return redirect("alerts:alert_list")
     form = MuteForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"Not muted: {errors}")
+        messages.error(request, _("Not muted: %(errors)s") % {"errors": errors})
         return redirect("alerts:alert_list")
     alert_mute(alert=alert, until=form.cleaned_data["until"], actor=current_user(request))
-    messages.success(request, f"Muted “{alert.title}”.")
+    messages.success(request, _("Muted “%(title)s”.") % {"title": alert.title})
     return redirect("alerts:alert_list")
 
 
@@ -83,7 +84,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             channels=list(form.cleaned_data["channels"]),
             actor=current_user(request),
         )
-        messages.success(request, f"Saved the rule “{saved}”.")
+        messages.success(request, _("Saved the rule “%(rule)s”.") % {"rule": saved})
         return redirect("alerts:rule_list")
     spec = SPECS[rule.kind]
     return render(request, "alerts/rule_form.html", {"form": form, "rule": rule, "spec": spec})
@@ -94,7 +95,10 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     form = ChannelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         channel = channel_create(channel=form.save(commit=False), actor=current_user(request))
-        messages.success(request, f"Added the channel {channel.name}. Send it a test message to check it.")
+        messages.success(
+            request,
+            _("Added the channel %(name)s. Send it a test message to check it.") % {"name": channel.name},
+        )
         return redirect("alerts:channel_list")
     return render(
         request,
@@ -116,9 +120,13 @@ def channel_test_view(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=pk)
     notification = channel_test(channel=channel, actor=current_user(request))
     if notification.state == NotificationState.SENT:
-        messages.success(request, f"Sent a test message to {channel.name}.")
+        messages.success(request, _("Sent a test message to %(name)s.") % {"name": channel.name})
     else:
-        messages.error(request, f"The test message to {channel.name} failed: {notification.error}")
+        messages.error(
+            request,
+            _("The test message to %(name)s failed: %(error)s")
+            % {"name": channel.name, "error": notification.error},
+        )
     return redirect("alerts:channel_list")
 
 
@@ -127,5 +135,5 @@ def channel_test_view(request: HttpRequest, pk: int) -> HttpResponse:
 def channel_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=pk)
     channel_delete(channel=channel, actor=current_user(request))
-    messages.success(request, f"Deleted the channel {channel.name}.")
+    messages.success(request, _("Deleted the channel %(name)s.") % {"name": channel.name})
     return redirect("alerts:channel_list")

@@ -15,33 +15,35 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OPERATOR = "Operators", "Operator"
-    MANAGER = "Managers", "Manager"
-    MODERATOR = "Moderators", "Moderator"
+    OPERATOR = "Operators", _("Operator")
+    MANAGER = "Managers", _("Manager")
+    MODERATOR = "Moderators", _("Moderator")
 
 
 class Capability(models.TextChoices):
-    VIEW_CATALOG = "view_catalog", "See client apps and rooms"
-    MANAGE_CATALOG = "manage_catalog", "Create and edit client apps and rooms"
-    VIEW_RECORDINGS = "view_recordings", "See recordings, schedules, live streams and files"
+    VIEW_CATALOG = "view_catalog", _("See client apps and rooms")
+    MANAGE_CATALOG = "manage_catalog", _("Create and edit client apps and rooms")
+    VIEW_RECORDINGS = "view_recordings", _("See recordings, schedules, live streams and files")
     OPERATE_RECORDINGS = (
         "operate_recordings",
-        "Start, stop and schedule recordings; drop streams; delete files",
+        _("Start, stop and schedule recordings; drop streams; delete files"),
     )
-    VIEW_COSTS = "view_costs", "See cost estimates, reports and budgets"
-    EDIT_PRICES = "edit_prices", "Edit price books and budgets"
-    ESTIMATE = "estimate", "See the estimate of a recording before starting it"
-    REVIEW = "review", "Review recorded material"
-    VIEW_REVIEWS = "view_reviews", "See review verdicts and the moderation queue"
-    VIEW_AUDIT = "view_audit", "Read the audit log and the Tencent API call log"
-    MANAGE_WEBHOOKS = "manage_webhooks", "Manage outgoing webhooks and see their deliveries"
-    VIEW_ALERTS = "view_alerts", "See the alerts that concern one's role"
-    MANAGE_ALERTS = "manage_alerts", "Manage alert channels and rules; mute alerts"
-    MANAGE_RETENTION = "manage_retention", "Set retention policies of client apps and rooms"
-    HOLD_FILES = "hold_files", "Place and lift legal holds on files, recordings and rooms"
+    VIEW_COSTS = "view_costs", _("See cost estimates, reports and budgets")
+    EDIT_PRICES = "edit_prices", _("Edit price books and budgets")
+    ESTIMATE = "estimate", _("See the estimate of a recording before starting it")
+    REVIEW = "review", _("Review recorded material")
+    VIEW_REVIEWS = "view_reviews", _("See review verdicts and the moderation queue")
+    VIEW_AUDIT = "view_audit", _("Read the audit log and the Tencent API call log")
+    MANAGE_WEBHOOKS = "manage_webhooks", _("Manage outgoing webhooks and see their deliveries")
+    VIEW_ALERTS = "view_alerts", _("See the alerts that concern one's role")
+    MANAGE_ALERTS = "manage_alerts", _("Manage alert channels and rules; mute alerts")
+    MANAGE_RETENTION = "manage_retention", _("Set retention policies of client apps and rooms")
+    HOLD_FILES = "hold_files", _("Place and lift legal holds on files, recordings and rooms")
 
 
 OPERATOR, MANAGER, MODERATOR = Role.OPERATOR, Role.MANAGER, Role.MODERATOR
@@ -88,7 +90,7 @@ def current_user(request: HttpRequest) -> User:
     """The logged-in user of a view that `requires` a capability or is `login_required`."""
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Log in first.")
+        raise PermissionDenied(gettext("Log in first."))
     return user
 
 
@@ -108,7 +110,10 @@ def requires(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_capability(request.user, capability):
-                raise PermissionDenied(f"Your role may not: {capability.label.lower()}.")
+                raise PermissionDenied(
+                    gettext("Your role may not: %(capability)s.")
+                    % {"capability": str(capability.label).lower()}
+                )
             return view(request, *args, **kwargs)
 
         wrapper.required_capability = capability  # type: ignore[attr-defined]

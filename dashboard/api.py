@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.models import User
@@ -23,6 +23,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from dashboard.access import Capability, has_capability
@@ -31,40 +33,77 @@ from dashboard.jsonbody import BadJsonBody, loads_object, request_body
 from dashboard.models import ApiToken
 from dashboard.params import QueryError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ApiView = Callable[..., HttpResponse]
 
 
 class ApiError(Exception):
-    """Raised inside an API view to answer with a JSON error and change nothing."""
+    """Raised inside an API view to answer with a JSON error and change nothing.
 
-    def __init__(self, status: int, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+    `message` is for people: pass it translated (gettext, or a lazy string) and it answers in the request's
+    language (Accept-Language; API requests have no session). Clients branch on the status, never on the words.
+    """
+
+    def __init__(
+        self, status: int, message: str, *, fields: dict[str, list[str]] | None = None, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields or {}
+        self.code = code or status_code(status)
+
+
+# An error's `code` is for programs and never translated (the `message` is for people, in their language): the
+# status's meaning unless the raiser names a finer one (invalid_body, invalid_query).
+STATUS_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def status_code(status: int) -> str:
+    return STATUS_CODES.get(status, "error")
 
 
 def json_response(data: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, encoder=DjangoJSONEncoder, safe=False)
 
 
-def error_response(status: int, message: str, fields: dict[str, list[str]] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"error": {"status": status, "message": message}}
+def error_response(
+    status: int, message: StrOrPromise, fields: dict[str, list[str]] | None = None, *, code: str = ""
+) -> JsonResponse:
+    # str(): a lazy message is translated here, in the language LocaleMiddleware activated for this request.
+    body: dict[str, Any] = {
+        "error": {"status": status, "code": code or status_code(status), "message": str(message)}
+    }
     if fields:
-        body["error"]["fields"] = fields
+        body["error"]["fields"] = {name: [str(text) for text in texts] for name, texts in fields.items()}
     return json_response(body, status=status)
 
 
 def form_error(form: forms.Form) -> ApiError:
     fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
-    return ApiError(400, "The request body is invalid.", fields=fields)
+    return ApiError(400, gettext("The request body is invalid."), fields=fields, code=BAD_BODY_CODE)
 
 
-UNAUTHORIZED_MESSAGE = "Send a valid API token as 'Authorization: Bearer <token>'."
+UNAUTHORIZED_MESSAGE = _("Send a valid API token as 'Authorization: Bearer <token>'.")
 
 
 def forbidden_message(capability: Capability) -> str:
-    return f"This token's role may not: {capability.label.lower()}."
+    return gettext("This token's role may not: %(capability)s.") % {
+        "capability": str(capability.label).lower()
+    }
 
 
 def authenticate_token(request: HttpRequest) -> User | None:
@@ -91,7 +130,7 @@ def parse_json_body(request: HttpRequest) -> dict[str, Any]:
         body = request_body(request)
         return loads_object(body) if body else {}
     except BadJsonBody as exc:
-        raise ApiError(400, str(exc)) from exc
+        raise ApiError(400, str(exc), code=BAD_BODY_CODE) from exc
 
 
 @dataclass(frozen=True)
@@ -108,8 +147,9 @@ class ErrorDoc:
     """An error answer an operation can give: when, and an example of its message (and field errors)."""
 
     when: str
-    message: str
+    message: StrOrPromise
     fields: dict[str, list[str]] | None = None
+    code: str = ""  # the status's code (STATUS_CODES) when empty
 
 
 @dataclass
@@ -142,8 +182,9 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
-BAD_BODY_MESSAGE = "The request body is invalid."
-BAD_QUERY_MESSAGE = "Invalid query parameter."
+BAD_BODY_MESSAGE = _("The request body is invalid.")
+BAD_QUERY_MESSAGE = _("Invalid query parameter.")
+BAD_BODY_CODE, BAD_QUERY_CODE = "invalid_body", "invalid_query"
 
 
 def api_operation(
@@ -203,16 +244,16 @@ def api_operation(
             try:
                 body = parse_json_body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
                 if fields := null_character_errors(body):
-                    return error_response(400, BAD_BODY_MESSAGE, fields)
+                    return error_response(400, BAD_BODY_MESSAGE, fields, code=BAD_BODY_CODE)
                 if body_schema is not None and (fields := body_errors(body_schema, body)):
-                    return error_response(400, BAD_BODY_MESSAGE, fields)
+                    return error_response(400, BAD_BODY_MESSAGE, fields, code=BAD_BODY_CODE)
                 if fields := query_errors(request.GET, query_schemas):
-                    return error_response(400, BAD_QUERY_MESSAGE, fields)
+                    return error_response(400, BAD_QUERY_MESSAGE, fields, code=BAD_QUERY_CODE)
                 return view(request, body, **kwargs)
             except ApiError as exc:
-                return error_response(exc.status, exc.message, exc.fields)
+                return error_response(exc.status, exc.message, exc.fields, code=exc.code)
             except QueryError as exc:
-                return error_response(400, BAD_QUERY_MESSAGE, {exc.field: [exc.message]})
+                return error_response(400, BAD_QUERY_MESSAGE, {exc.field: [exc.message]}, code=BAD_QUERY_CODE)
 
         wrapper.api_operation = operation  # type: ignore[attr-defined]  # read by by_method and api_route
         return wrapper
@@ -227,7 +268,9 @@ def by_method(**views: ApiView) -> ApiView:
     def dispatch(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         view = views.get(request.method or "")
         if view is None:
-            response = error_response(405, f"Method {request.method} is not allowed here.")
+            response = error_response(
+                405, gettext("Method %(method)s is not allowed here.") % {"method": request.method}
+            )
             response["Allow"] = ", ".join(sorted(views))
             return response
         return view(request, **kwargs)
@@ -252,7 +295,7 @@ def api_route(view: ApiView, *, name: str) -> URLPattern:
 
 @csrf_exempt
 def api_not_found(request: HttpRequest) -> HttpResponse:
-    return error_response(404, "No API operation has this path (an id must be a whole number).")
+    return error_response(404, gettext("No API operation has this path (an id must be a whole number)."))
 
 
 def _path_params(path: str) -> list[str]:

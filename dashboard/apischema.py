@@ -13,20 +13,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from dashboard.params import ascii_int, parse_moment
 
-NUL_MESSAGE = "Null characters are not allowed."  # Django's own words for the same refusal in a form
+# Django's own words for the same refusal in a form (and its translation). Messages are translated when the
+# response is built, in the language of the request (its Accept-Language, since API requests have no session).
+NUL_MESSAGE = _("Null characters are not allowed.")
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes"}, {"0", "false", "no"}
+# jsonschema's own messages are English only: each validation kind maps to a whole translatable sentence.
+TYPE_MESSAGES = {
+    "string": _("Enter a string."),
+    "integer": _("Enter a whole number."),
+    "number": _("Enter a number."),
+    "boolean": _("Enter true or false."),
+    "array": _("Enter a list."),
+    "object": _("Enter an object."),
+    "null": _("Enter null."),
+}
+# A value that may be one of two types (most often "… or null"): the words of each type, for one sentence.
 TYPE_WORDS = {
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "an object",
-    "null": "null",
+    "string": _("a string"),
+    "integer": _("a whole number"),
+    "number": _("a number"),
+    "boolean": _("true or false"),
+    "array": _("a list"),
+    "object": _("an object"),
+    "null": _("null"),
 }
 # Only the formats whose meaning the console relies on are checked; `uri` and the like are the views' (which
 # also refuse private addresses, …). A date-time is what dashboard/params.py reads: ISO 8601 in the range the
@@ -60,13 +75,13 @@ def null_character_errors(data: Any) -> dict[str, list[str]]:
         if isinstance(value, dict):
             for key, child in value.items():
                 if "\x00" in key:
-                    fields[_key([*path, key.replace("\x00", "")])] = [NUL_MESSAGE]
+                    fields[_key([*path, key.replace("\x00", "")])] = [str(NUL_MESSAGE)]
                 else:
                     stack.append(([*path, key], child))
         elif isinstance(value, list):
             stack.extend(([*path, index], child) for index, child in enumerate(value))
         elif isinstance(value, str) and "\x00" in value:
-            fields[_key(path)] = [NUL_MESSAGE]
+            fields[_key(path)] = [str(NUL_MESSAGE)]
     return dict(sorted(fields.items()))
 
 
@@ -114,13 +129,15 @@ def _query_message(schema: Any, raw: str, error: ValidationError | None) -> str:
     if "integer" in types:
         low, high = schema.get("minimum"), schema.get("maximum")
         if low is not None and high is not None:
-            return f"A whole number from {low} to {high}."
-        return f"A whole number of at least {low}." if low is not None else "A whole number."
+            return gettext("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+        if low is not None:
+            return gettext("A whole number of at least %(low)s.") % {"low": low}
+        return gettext("A whole number.")
     if "boolean" in types:
-        return "Use true or false."
+        return gettext("Use true or false.")
     if "enum" in schema:
-        return f"Select a valid choice. {raw} is not one of the available choices."
-    return _message(error) if error is not None else "Enter a valid value."
+        return _choice_message(raw)
+    return _message(error) if error is not None else gettext("Enter a valid value.")
 
 
 def _types(schema: Any) -> list[str]:
@@ -142,10 +159,12 @@ def _keyed_messages(error: ValidationError) -> list[tuple[str, str]]:
     path = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
-        return [(_key([*path, name]), "This field is required.") for name in missing]
+        return [(_key([*path, name]), gettext("This field is required.")) for name in missing]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
-        return [(_key([*path, name]), "Unknown field.") for name in sorted(set(error.instance) - known)]
+        return [
+            (_key([*path, name]), gettext("Unknown field.")) for name in sorted(set(error.instance) - known)
+        ]
     if path and isinstance(path[-1], int) and not _is_object_schema(error.schema):
         path = path[:-1]  # a list of plain values: the list is the field
     return [(_key(path), _message(error))]
@@ -162,35 +181,49 @@ def _key(path: list[str | int]) -> str:
     return key or "__all__"
 
 
+def _choice_message(value: object) -> str:
+    return gettext("Select a valid choice. %(value)s is not one of the available choices.") % {"value": value}
+
+
+def _type_message(expected: object) -> str:
+    wanted = [str(t) for t in (expected if isinstance(expected, list) else [expected])]
+    if len(wanted) == 1 and wanted[0] in TYPE_MESSAGES:
+        return str(TYPE_MESSAGES[wanted[0]])
+    words = [str(TYPE_WORDS.get(t, t)) for t in wanted]
+    if len(words) == 2:
+        return gettext("Enter %(first)s or %(second)s.") % {"first": words[0], "second": words[1]}
+    return gettext("Enter one of: %(types)s.") % {"types": ", ".join(words)}
+
+
 def _message(error: ValidationError) -> str:
     keyword, expected, value = error.validator, error.validator_value, error.instance
     if keyword == "type":
-        wanted = expected if isinstance(expected, list) else [expected]
-        return f"Enter {' or '.join(TYPE_WORDS.get(str(t), str(t)) for t in wanted)}."
+        return _type_message(expected)
     if keyword in {"enum", "const"}:
-        return f"Select a valid choice. {value} is not one of the available choices."
+        return _choice_message(value)
+    counted = {"expected": expected, "count": len(value) if isinstance(value, str | list | dict) else 0}
     if keyword == "maxLength":
-        return f"At most {expected} characters (this has {len(value)})."
+        return gettext("At most %(expected)s characters (this has %(count)s).") % counted
     if keyword == "minLength":
-        return f"At least {expected} characters (this has {len(value)})."
-    if keyword == "minimum":
-        return f"Ensure this value is greater than or equal to {expected}."
-    if keyword == "maximum":
-        return f"Ensure this value is less than or equal to {expected}."
-    if keyword == "exclusiveMinimum":
-        return f"Ensure this value is greater than {expected}."
-    if keyword == "exclusiveMaximum":
-        return f"Ensure this value is less than {expected}."
+        return gettext("At least %(expected)s characters (this has %(count)s).") % counted
     if keyword == "maxItems":
-        return f"At most {expected} items (this has {len(value)})."
+        return gettext("At most %(expected)s items (this has %(count)s).") % counted
     if keyword == "minItems":
-        return f"At least {expected} items (this has {len(value)})."
+        return gettext("At least %(expected)s items (this has %(count)s).") % counted
+    bounds = {
+        "minimum": _("Ensure this value is greater than or equal to %(expected)s."),
+        "maximum": _("Ensure this value is less than or equal to %(expected)s."),
+        "exclusiveMinimum": _("Ensure this value is greater than %(expected)s."),
+        "exclusiveMaximum": _("Ensure this value is less than %(expected)s."),
+        "pattern": _("Enter a valid value (matching %(expected)s)."),
+    }
+    if keyword in bounds:
+        return str(bounds[keyword]) % {"expected": expected}
     if keyword == "uniqueItems":
-        return "The items must differ."
-    if keyword == "pattern":
-        return f"Enter a valid value (matching {expected})."
+        return gettext("The items must differ.")
     if keyword == "format" and expected == "date-time":
-        return "An ISO 8601 date-time."
+        return gettext("An ISO 8601 date-time.")
     if keyword in {"oneOf", "anyOf"}:
-        return str(error.schema.get("description") or "Enter a valid value.")
-    return "Enter a valid value."
+        # A schema's description is the API contract's (English) text; only the fallback is translated.
+        return str(error.schema.get("description") or gettext("Enter a valid value."))
+    return gettext("Enter a valid value.")

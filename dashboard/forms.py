@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.audit_labels import action_label
 from dashboard.models import AuditEntry
 from dashboard.params import DayField
 from dashboard.timezones import zone_names
@@ -12,27 +13,36 @@ from dashboard.timezones import zone_names
 
 class AuditFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Object or action"})
+        required=False,
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Object or action")}),
     )
-    actor = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False)
-    action = forms.ChoiceField(required=False)
-    object_type = forms.ChoiceField(required=False, label="Object type")
-    since = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.ModelChoiceField(
+        queryset=get_user_model().objects.order_by("username"), required=False, label=_("Actor")
+    )
+    action = forms.ChoiceField(required=False, label=_("Action"))
+    object_type = forms.ChoiceField(required=False, label=_("Object type"))
+    since = DayField(required=False, label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = DayField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
         types = AuditEntry.objects.exclude(object_type="").order_by("object_type")
-        self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [  # type: ignore[attr-defined]
+            ("", _("Any action")),
+            *((a, f"{action_label(a)} ({a})" if action_label(a) != a else a) for a in actions),
+        ]
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
-            ("", "Any object"),
+            ("", _("Any object")),
             *((t, t) for t in types.values_list("object_type", flat=True).distinct()),
         ]
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this token, e.g. 'room backend (prod)'.")
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What uses this token, e.g. 'room backend (prod)'.")
+    )
 
 
 def language_choices() -> list[tuple[str, str]]:

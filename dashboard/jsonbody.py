@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 # No API body or CSS callback nests more than a few levels; 32 leaves room for callback_ext and the like.
 MAX_DEPTH = 32
@@ -27,7 +28,8 @@ def request_body(request: HttpRequest) -> bytes:
         return request.body
     except RequestDataTooBig:
         raise BadJsonBody(
-            f"The body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes accepted."
+            gettext("The body is larger than the %(size)s bytes accepted.")
+            % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         ) from None
 
 
@@ -35,13 +37,15 @@ def loads_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except RecursionError:
-        raise BadJsonBody(f"The body is nested deeper than {MAX_DEPTH} levels.") from None
+        raise BadJsonBody(
+            gettext("The body is nested deeper than %(depth)s levels.") % {"depth": MAX_DEPTH}
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadJsonBody(f"The body is not valid JSON: {exc}") from exc
+        raise BadJsonBody(gettext("The body is not valid JSON: %(reason)s") % {"reason": exc}) from exc
     if not isinstance(data, dict):
-        raise BadJsonBody("The body must be a JSON object.")
+        raise BadJsonBody(gettext("The body must be a JSON object."))
     if _depth_exceeds(data, MAX_DEPTH):
-        raise BadJsonBody(f"The body is nested deeper than {MAX_DEPTH} levels.")
+        raise BadJsonBody(gettext("The body is nested deeper than %(depth)s levels.") % {"depth": MAX_DEPTH})
     return data
 
 

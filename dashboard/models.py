@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from dashboard.audit_labels import action_label
 from dashboard.timezones import format_local
 
 
@@ -22,27 +24,40 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One row per mutation made by a service: who, when, what object, what changed, from which IP."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True, db_index=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    actor_name = models.CharField(
+        _("actor name"), max_length=150, blank=True, help_text=_("Kept when the user is deleted.")
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{format_local(self.at, 'Y-m-d H:i:s')} {self.actor_name or 'system'} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the active language (the code itself when it has no label)."""
+        return action_label(self.action)
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -55,18 +70,24 @@ class ApiToken(models.Model):
 
     PREFIX = "cnr_"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    key_prefix = models.CharField(max_length=12, help_text="First characters, to recognise the token.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(
+        _("key prefix"), max_length=12, help_text=_("First characters, to recognise the token.")
+    )
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
@@ -91,16 +112,29 @@ class Profile(models.Model):
     """A user's own console preferences. A missing row or an empty field means the console's defaults."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="console_profile",
+        verbose_name=_("user"),
     )
     time_zone = models.CharField(
-        max_length=64, blank=True, help_text="IANA name; empty shows times in the console's zone (TIME_ZONE)."
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("IANA name; empty shows times in the console's zone (TIME_ZONE)."),
     )
     # One of settings.LANGUAGES' codes (checked by the profile form, not by choices: a language added or dropped
     # in the settings then needs no migration); empty follows the browser's Accept-Language.
     language = models.CharField(
-        max_length=16, blank=True, help_text="Language code; empty follows the browser's Accept-Language."
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("Language code; empty follows the browser's Accept-Language."),
     )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

@@ -13,11 +13,15 @@ from typing import Any
 from django.urls import get_resolver
 
 from dashboard.api import (
+    BAD_BODY_CODE,
+    BAD_QUERY_CODE,
     OPERATIONS,
+    STATUS_CODES,
     UNAUTHORIZED_MESSAGE,
     ErrorDoc,
     Operation,
     forbidden_message,
+    status_code,
 )
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -28,14 +32,24 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "object",
             "properties": {
                 "status": {"type": "integer", "description": "The HTTP status, repeated."},
-                "message": {"type": "string", "description": "What went wrong, in words."},
+                "code": {
+                    "type": "string",
+                    "description": "What went wrong, for programs: never translated. The status's code "
+                    f"({', '.join(sorted(set(STATUS_CODES.values())))}), or `{BAD_BODY_CODE}` / "
+                    f"`{BAD_QUERY_CODE}` for a 400 about the body or a query parameter.",
+                },
+                "message": {
+                    "type": "string",
+                    "description": "What went wrong, in words, in the language of the request's "
+                    "`Accept-Language` (English or Simplified Chinese, `zh-CN`); English by default.",
+                },
                 "fields": {
                     "type": "object",
                     "description": "Only for 400: the messages of each invalid body field or query parameter.",
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },
             },
-            "required": ["status", "message"],
+            "required": ["status", "code", "message"],
         }
     },
     "required": ["error"],
@@ -56,12 +70,16 @@ BAD_BODY = ErrorDoc(
     "The body is not a JSON object, or some fields are invalid (see `fields`).",
     "The request body is invalid.",
     {"name": ["This field is required."]},
+    BAD_BODY_CODE,
 )
-NOT_AN_OBJECT = ErrorDoc("The body (optional) is not a JSON object.", "The body must be a JSON object.")
+NOT_AN_OBJECT = ErrorDoc(
+    "The body (optional) is not a JSON object.", "The body must be a JSON object.", code=BAD_BODY_CODE
+)
 BAD_QUERY = ErrorDoc(
     "A query parameter is invalid (see `fields`).",
     "Invalid query parameter.",
     {"limit": ["A whole number from 0 to 200."]},
+    BAD_QUERY_CODE,
 )
 DESCRIPTION = """\
 The business-backend API of CNR Console: rooms, recordings, recording files, interaction markers and cost
@@ -72,9 +90,10 @@ tokens under *API tokens* in the console (the secret is shown once) or with
 `python manage.py create_api_token USERNAME`. A token acts with its user's role: an operator may start and stop
 recordings, a manager may also change rooms and estimate costs, a moderator may read.
 
-**Errors.** Every error is JSON of one shape, `{"error": {"status", "message", "fields"?}}`, and a request that
-gets one changed nothing. `fields` lists the messages of each invalid field (400 only). A method a URL does not
-serve answers 405 with an `Allow` header.
+**Errors.** Every error is JSON of one shape, `{"error": {"status", "code", "message", "fields"?}}`, and a
+request that gets one changed nothing. `code` is for programs and always English; `message` and the texts of
+`fields` (the messages of each invalid field, 400 only) are for people and follow the request's `Accept-Language`
+(`zh-CN` answers in Simplified Chinese). A method a URL does not serve answers 405 with an `Allow` header.
 
 **Retries.** Starting a recording with an `idempotency_key`, and posting interaction events with an `id`, are
 safe to retry: a repeat answers with the first result instead of doing it twice.
@@ -106,7 +125,11 @@ def document_webhook(name: str, entry: dict[str, Any]) -> None:
 
 
 def error_example(status: int, doc: ErrorDoc) -> dict[str, Any]:
-    body: dict[str, Any] = {"status": status, "message": doc.message}
+    body: dict[str, Any] = {
+        "status": status,
+        "code": doc.code or status_code(status),
+        "message": str(doc.message),
+    }
     if doc.fields:
         body["fields"] = doc.fields
     return {"error": body}

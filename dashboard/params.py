@@ -16,12 +16,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Every date the console handles is a recording's; these bounds keep ±14 h of zone offset far from the limits of
 # datetime (years 1 and 9999) and of the databases.
 EARLIEST_DAY = date(1970, 1, 1)
 LATEST_DAY = date(9998, 12, 31)
-DAY_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}."
+DAY_RANGE_MESSAGE = _("Enter a date between %(earliest)s and %(latest)s.")
+DAY_RANGE = {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
 # The largest id a database key holds (PostgreSQL bigint, SQLite integer).
 MAX_ID = 2**63 - 1
 _ASCII_INT = re.compile(r"[0-9]{1,19}")
@@ -68,17 +71,19 @@ def query_int(params: Any, name: str, *, default: int, maximum: int, minimum: in
         return default
     value = ascii_int(raw, maximum=maximum)
     if value is None or value < minimum:
-        raise QueryError(name, f"A whole number from {minimum} to {maximum}.")
+        raise QueryError(
+            name, gettext("A whole number from %(low)s to %(high)s.") % {"low": minimum, "high": maximum}
+        )
     return value
 
 
-def query_id(params: Any, name: str, what: str = "An id") -> int | None:
+def query_id(params: Any, name: str, what: str = "") -> int | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
     value = ascii_int(raw)
     if value is None:
-        raise QueryError(name, f"{what}: a whole number.")
+        raise QueryError(name, gettext("%(what)s: a whole number.") % {"what": what or gettext("An id")})
     return value
 
 
@@ -89,8 +94,7 @@ def query_moment(params: Any, name: str) -> datetime | None:
     moment = parse_moment(str(raw))
     if moment is None:
         raise QueryError(
-            name,
-            f"An ISO 8601 date or date-time between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}.",
+            name, gettext("An ISO 8601 date or date-time between %(earliest)s and %(latest)s.") % DAY_RANGE
         )
     return moment
 
@@ -101,7 +105,7 @@ class DayField(forms.DateField):
     def to_python(self, value: Any) -> date | None:
         day = super().to_python(value)
         if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise ValidationError(DAY_RANGE_MESSAGE, code="out_of_range")
+            raise ValidationError(DAY_RANGE_MESSAGE, code="out_of_range", params=DAY_RANGE)
         return day
 
 
@@ -113,5 +117,5 @@ class MomentField(forms.DateTimeField):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         moment = super().to_python(value)
         if moment is not None and not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
-            raise ValidationError(DAY_RANGE_MESSAGE, code="out_of_range")
+            raise ValidationError(DAY_RANGE_MESSAGE, code="out_of_range", params=DAY_RANGE)
         return moment

@@ -63,7 +63,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
         token, new_secret = services.api_token_create(
             user=current_user(request), name=form.cleaned_data["name"]
         )
-        messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
+        messages.success(
+            request,
+            gettext("Token “%(name)s” created. Copy it now: it will not be shown again.")
+            % {"name": token.name},
+        )
         form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=current_user(request))
     return render(
@@ -76,7 +80,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=current_user(request))
     services.api_token_revoke(token=token, actor=current_user(request))
-    messages.success(request, f"Token “{token.name}” revoked.")
+    messages.success(request, gettext("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("token_list")
 
 

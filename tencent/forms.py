@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class CloudSetupForm(forms.Form):
@@ -8,7 +9,9 @@ class CloudSetupForm(forms.Form):
 
     force = forms.BooleanField(
         required=False,
-        label="Also replace what exists but is wrong",
-        help_text="A new record or callback template is created and the push domain's callback rule re-bound; "
-        "nothing existing is edited.",
+        label=_("Also replace what exists but is wrong"),
+        help_text=_(
+            "A new record or callback template is created and the push domain's callback rule re-bound; "
+            "nothing existing is edited."
+        ),
     )

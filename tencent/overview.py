@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, has_capability
 from dashboard.overview import Panel
@@ -19,7 +20,7 @@ def overview_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
     rate = errors / total if total else 0.0
     return [
         Panel(
-            title="Tencent API health",
+            title=gettext("Tencent API health"),
             template="tencent/_health_panel.html",
             context={
                 "total": total,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dashboard.access import Capability, current_user, requires
@@ -20,6 +21,9 @@ def cloud_setup(request: HttpRequest) -> HttpResponse:
             return render(request, "tencent/cloud_setup.html", {"form": form, "report": None}, status=400)
         report = tencent_setup_run(apply=True, force=form.cleaned_data["force"], actor=current_user(request))
         created = [f"{check.name}: {check.created}" for check in report.checks if check.created]
-        messages.success(request, f"Created {'; '.join(created)}." if created else "Nothing was missing.")
+        messages.success(
+            request,
+            _("Created %(what)s.") % {"what": "; ".join(created)} if created else _("Nothing was missing."),
+        )
         return redirect("tencent:cloud_setup")
     return render(request, "tencent/cloud_setup.html", {"form": form, "report": tencent_setup_run()})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
-from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
+from dashboard.api import BAD_BODY_CODE, ApiError, ErrorDoc, Param, api_operation, by_method, json_response
 from dashboard.openapi import document_webhook
 from dashboard.params import query_int
 from recordings.models import ClientApp
@@ -170,12 +171,14 @@ def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
 def find_endpoint(pk: int) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=pk).first()
     if endpoint is None:
-        raise ApiError(404, f"No webhook endpoint #{pk}.")
+        raise ApiError(404, gettext("No webhook endpoint #%(id)s.") % {"id": pk})
     return endpoint
 
 
 def invalid(field: str, message: str) -> ApiError:
-    return ApiError(400, "The request body is invalid.", fields={field: [message]})
+    return ApiError(
+        400, gettext("The request body is invalid."), fields={field: [message]}, code=BAD_BODY_CODE
+    )
 
 
 def parse_input(body: dict[str, Any], current: WebhookEndpoint | None) -> services.EndpointInput:
@@ -380,7 +383,7 @@ def endpoint_deliveries(request: HttpRequest, body: dict[str, Any], id: int) -> 
 def delivery_redeliver(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=id).first()
     if delivery is None:
-        raise ApiError(404, f"No webhook delivery #{id}.")
+        raise ApiError(404, gettext("No webhook delivery #%(id)s.") % {"id": id})
     delivery = services.delivery_redeliver(delivery=delivery, actor=current_user(request))
     return json_response(delivery_json(delivery), status=202)
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from recordings.models import ClientApp
 from webhooks.models import SUBSCRIBABLE, WebhookEndpoint
@@ -9,26 +11,26 @@ from webhooks.services import EndpointInput
 
 class EndpointForm(forms.Form):
     url = forms.CharField(
-        label="URL",
+        label=_("URL"),
         max_length=500,
-        help_text="http:// or https://; loopback, private and link-local addresses are refused.",
+        help_text=_("http:// or https://; loopback, private and link-local addresses are refused."),
         widget=forms.URLInput(attrs={"autocomplete": "off"}),
     )
     events = forms.MultipleChoiceField(
-        label="Events",
-        choices=[(t.value, f"{t.value} — {t.label}") for t in SUBSCRIBABLE],
+        label=_("Events"),
+        choices=[(t.value, format_lazy("{} — {}", t.value, t.label)) for t in SUBSCRIBABLE],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event.",
+        help_text=_("None ticked: every event."),
     )
     client_app = forms.ModelChoiceField(
-        label="Client app",
+        label=_("Client app"),
         queryset=ClientApp.objects.order_by("name"),
         required=False,
-        empty_label="Every client app",
+        empty_label=_("Every client app"),
     )
-    description = forms.CharField(label="Description", max_length=200, required=False)
-    active = forms.BooleanField(label="Active", required=False, initial=True)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     @classmethod
     def for_endpoint(cls, endpoint: WebhookEndpoint, data: object = None) -> EndpointForm:

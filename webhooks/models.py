@@ -10,21 +10,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EventType(models.TextChoices):
-    RECORDING_SCHEDULED = "recording.scheduled", "A recording was scheduled"
-    RECORDING_STARTED = "recording.started", "A recording is recording (its stream is live)"
-    RECORDING_STOPPED = "recording.stopped", "A recording was stopped"
-    RECORDING_COMPLETED = "recording.completed", "A recording completed (with its files)"
-    RECORDING_FAILED = "recording.failed", "A recording failed"
-    FILE_CREATED = "file.created", "A recording file arrived"
-    FILE_DELETED = "file.deleted", "A recording file was deleted"
-    REVIEW_DECIDED = "review.decided", "A moderator decided on a file"
-    BUDGET_THRESHOLD = "budget.threshold", "A budget reached its warning level or 100 %"
-    ATTENTION_RAISED = "attention.raised", "The orchestration raised an attention item"
+    RECORDING_SCHEDULED = "recording.scheduled", _("A recording was scheduled")
+    RECORDING_STARTED = "recording.started", _("A recording is recording (its stream is live)")
+    RECORDING_STOPPED = "recording.stopped", _("A recording was stopped")
+    RECORDING_COMPLETED = "recording.completed", _("A recording completed (with its files)")
+    RECORDING_FAILED = "recording.failed", _("A recording failed")
+    FILE_CREATED = "file.created", _("A recording file arrived")
+    FILE_DELETED = "file.deleted", _("A recording file was deleted")
+    REVIEW_DECIDED = "review.decided", _("A moderator decided on a file")
+    BUDGET_THRESHOLD = "budget.threshold", _("A budget reached its warning level or 100 %")
+    ATTENTION_RAISED = "attention.raised", _("The orchestration raised an attention item")
     # Sent only by the *Send test event* button / POST /webhooks/{id}/test, to that one endpoint.
-    TEST = "webhook.test", "Test event"
+    TEST = "webhook.test", _("Test event")
 
 
 SUBSCRIBABLE = [t for t in EventType if t != EventType.TEST]
@@ -32,14 +33,14 @@ SUBSCRIBABLE = [t for t in EventType if t != EventType.TEST]
 
 class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
-    events = models.JSONField(default=list, blank=True, help_text="Event types to send; empty = all.")
+    events = models.JSONField(default=list, blank=True, help_text=_("Event types to send; empty = all."))
     client_app = models.ForeignKey(
         "recordings.ClientApp",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="webhook_endpoints",
-        help_text="Only events of this client app's recordings (empty = every app).",
+        help_text=_("Only events of this client app's recordings (empty = every app)."),
     )
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
@@ -99,9 +100,9 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
 
 class WebhookDelivery(models.Model):

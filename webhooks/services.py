@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard import audit
 from recordings.models import ClientApp
@@ -41,7 +42,7 @@ class EndpointInput:
 def validate(data: EndpointInput) -> None:
     unknown = sorted(set(data.events) - {t.value for t in EventType if t != EventType.TEST})
     if unknown:
-        raise EndpointInvalid("events", f"Unknown event type: {unknown[0]}.")
+        raise EndpointInvalid("events", gettext("Unknown event type: %(type)s.") % {"type": unknown[0]})
     try:
         check_url(data.url)
     except UnsafeUrl as exc:

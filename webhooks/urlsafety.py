@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import NewConnectionError
@@ -34,13 +35,16 @@ def checked_addresses(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeUrl(f"The host “{host}” does not resolve.") from exc
+        raise UnsafeUrl(gettext("The host “%(host)s” does not resolve.") % {"host": host}) from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allow_private():
         refused = [a for a in addresses if not is_public_ip(a)]
         if refused:
             raise UnsafeUrl(
-                f"The host “{host}” resolves to a loopback, private or link-local address ({refused[0]})."
+                gettext(
+                    "The host “%(host)s” resolves to a loopback, private or link-local address (%(address)s)."
+                )
+                % {"host": host, "address": refused[0]}
             )
     return addresses
 
@@ -49,13 +53,13 @@ def check_url(url: str) -> None:
     """Refuse a URL that is not http(s) or whose host is not public; resolves the host."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"}:
-        raise UnsafeUrl("Only http:// and https:// URLs are allowed.")
+        raise UnsafeUrl(gettext("Only http:// and https:// URLs are allowed."))
     if not parts.hostname:
-        raise UnsafeUrl("The URL has no host.")
+        raise UnsafeUrl(gettext("The URL has no host."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeUrl("The URL's port is invalid.") from exc
+        raise UnsafeUrl(gettext("The URL's port is invalid.")) from exc
     try:
         socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, requires
@@ -44,7 +45,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
         if endpoint is not None:
             # Shown once, on the next page, then dropped from the session.
             request.session[SECRET_SESSION_KEY] = endpoint.secret
-            messages.success(request, "Webhook endpoint added.")
+            messages.success(request, _("Webhook endpoint added."))
             return redirect("webhooks:endpoint_detail", pk=endpoint.pk)
     return render(request, "webhooks/endpoint_form.html", {"form": form, "endpoint": None})
 
@@ -54,7 +55,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     form = EndpointForm.for_endpoint(endpoint, request.POST if request.method == "POST" else None)
     if request.method == "POST" and _save(request, form, endpoint) is not None:
-        messages.success(request, "Webhook endpoint saved.")
+        messages.success(request, _("Webhook endpoint saved."))
         return redirect("webhooks:endpoint_detail", pk=endpoint.pk)
     return render(request, "webhooks/endpoint_form.html", {"form": form, "endpoint": endpoint})
 
@@ -78,7 +79,7 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     request.session[SECRET_SESSION_KEY] = services.endpoint_rotate_secret(
         endpoint=endpoint, actor=current_user(request)
     )
-    messages.success(request, "New secret made; the old one keeps signing alongside it for 24 hours.")
+    messages.success(request, _("New secret made; the old one keeps signing alongside it for 24 hours."))
     return redirect("webhooks:endpoint_detail", pk=pk)
 
 
@@ -87,7 +88,7 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     services.endpoint_send_test(endpoint=endpoint, actor=current_user(request))
-    messages.success(request, "Test event queued; its delivery appears below.")
+    messages.success(request, _("Test event queued; its delivery appears below."))
     return redirect("webhooks:endpoint_detail", pk=pk)
 
 
@@ -96,7 +97,7 @@ def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
 def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     services.endpoint_delete(endpoint=endpoint, actor=current_user(request))
-    messages.success(request, "Webhook endpoint deleted.")
+    messages.success(request, _("Webhook endpoint deleted."))
     return redirect("webhooks:endpoint_list")
 
 
@@ -105,5 +106,7 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def delivery_redeliver(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery.objects.select_related("event", "endpoint"), pk=pk)
     services.delivery_redeliver(delivery=delivery, actor=current_user(request))
-    messages.success(request, f"{delivery.event.type} queued again with the same webhook-id.")
+    messages.success(
+        request, _("%(event)s queued again with the same webhook-id.") % {"event": delivery.event.type}
+    )
     return redirect("webhooks:endpoint_detail", pk=delivery.endpoint_id)

@@ -164,7 +164,7 @@ def test_error_shape_and_token_security_scheme_are_documented(doc):
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert doc["security"] == [{"bearerAuth": []}]
     error = doc["components"]["schemas"]["Error"]
-    assert error["properties"]["error"]["required"] == ["status", "message"]
+    assert error["properties"]["error"]["required"] == ["status", "code", "message"]
     # The toolkit's own answers are documented with its exact words.
     unauthorized = doc["paths"]["/api/v1/rooms"]["get"]["responses"]["401"]["content"]["application/json"]
     assert unauthorized["example"]["error"]["message"].startswith("Send a valid API token")
@@ -210,7 +210,8 @@ def test_the_409_answers_the_api_gives_are_the_documented_ones(doc, operator, ap
     }
     for (path, method), response in conflicts.items():
         assert response.status_code == 409, response.content
-        assert set(response.json()["error"]) == {"status", "message"}
+        assert set(response.json()["error"]) == {"status", "code", "message"}
+        assert response.json()["error"]["code"] == "conflict"
         assert "409" in doc["paths"][path][method]["responses"], path
 
 

@@ -97,7 +97,12 @@ def test_a_body_the_schema_refuses_is_a_400_naming_each_field_and_changes_nothin
 
     assert response.status_code == 400, response.content
     assert response.json() == {
-        "error": {"status": 400, "message": "The request body is invalid.", "fields": fields}
+        "error": {
+            "status": 400,
+            "code": "invalid_body",
+            "message": "The request body is invalid.",
+            "fields": fields,
+        }
     }
     room.refresh_from_db()
     assert (room.name, room.auto_record, Room.objects.count()) == ("Before", True, 1)
@@ -125,7 +130,12 @@ def test_a_query_parameter_its_schema_refuses_is_a_400(api: Client, url: str, fi
     response = api.get(url)
     assert response.status_code == 400, response.content
     assert response.json() == {
-        "error": {"status": 400, "message": "Invalid query parameter.", "fields": fields}
+        "error": {
+            "status": 400,
+            "code": "invalid_query",
+            "message": "Invalid query parameter.",
+            "fields": fields,
+        }
     }
 
 
