@@ -4,6 +4,7 @@ early deletion, and the expected playback of recorded files. List prices, VOD ou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import pytest
 from billing.estimator import Estimate, PlanContext, PlannedRecording, estimate
 from billing.estimator.classes import Span, Where, policy_spans, spans_cost
 from billing.estimator.timeline import DAY_MICROS, micros
-from billing.report_storage import StoredFile, month_storage
+from billing.report_storage import PolicyTerms, StoredFile, as_planned, month_storage
 from billing.tests.factories import LIST_PRICES, at, plan, rec, storage_item
 
 VOD = Where("vod", "outside", "singapore")
@@ -112,3 +113,14 @@ def test_a_report_month_prices_each_day_in_the_class_the_file_was_in():
     # The early deletion falls on Dec 21, beside that day of the COS file.
     assert result.by_day[20] == 3 * 20 * Decimal("0.0006") + Decimal("0.022") / 30
     assert (deleted - micros(at(1))) // DAY_MICROS == 20
+
+
+def test_the_reports_estimate_plans_each_file_by_its_policy():
+    policy = PolicyTerms(keep_days=90, rejected_keep_days=20, transitions=((30, "STANDARD_IA"),))
+    stored = StoredFile(room_id=1, storage="vod", size_bytes=GIB, stored_at=micros(at(1)), deleted_at=None)
+    planned = as_planned(stored, policy)
+    assert planned.changes == ((micros(at(31)), "STANDARD_IA"),)
+    assert planned.deleted_at == micros(at(1)) + 90 * DAY_MICROS
+    rejected = as_planned(replace(stored, rejected=True), policy)
+    assert rejected.changes == () and rejected.deleted_at == micros(at(21))  # the shorter retention first
+    assert as_planned(replace(stored, changes=((micros(at(5)), "ARCHIVE"),)), None).changes == ()
