@@ -3,9 +3,9 @@ pause/resume, and a 14-day calendar."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
 from dashboard.listing import paginate, render_list
-from dashboard.params import ascii_int
+from dashboard.params import DayField, ascii_int
 from dashboard.timezones import format_local
 from recordings.estimates import recording_estimate
 from recordings.models import Schedule
@@ -23,6 +23,7 @@ from recordings.sessions.forms.schedules import ScheduleForm
 from recordings.sessions.services import schedules as services
 
 CALENDAR_DAYS = 14
+CALENDAR_DAY_LIMIT = 25  # entries a day on the 14-day calendar; the day's own page shows them all
 NEXT_IN_LIST = 3
 NEXT_ON_FORM = 10
 
@@ -175,21 +176,32 @@ def schedule_resume(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("recordings:schedule_list")
 
 
-def calendar_days(start: datetime, entries: list[services.CalendarEntry]) -> list[dict[str, object]]:
-    """One row per local day from `start`, with the entries starting that day in time order."""
-    by_day: dict[date, list[services.CalendarEntry]] = defaultdict(list)
-    for entry in sorted(entries, key=lambda e: e.window.start):
-        by_day[timezone.localtime(entry.window.start).date()].append(entry)
-    first = timezone.localtime(start).date()
-    return [
-        {"day": first + timedelta(days=n), "entries": by_day.get(first + timedelta(days=n), [])}
-        for n in range(CALENDAR_DAYS)
-    ]
+class CalendarDayForm(forms.Form):
+    """`?day=YYYY-MM-DD`: that one day in full instead of the next 14 days."""
+
+    day = DayField(required=False)
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 @requires(Capability.VIEW_RECORDINGS)
 def schedule_calendar(request: HttpRequest) -> HttpResponse:
-    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    end = today + timedelta(days=CALENDAR_DAYS)
-    entries = services.calendar_entries(start=today, end=end, now=timezone.now())
-    return render(request, "recordings/schedule_calendar.html", {"days": calendar_days(today, entries)})
+    """The next 14 days with at most CALENDAR_DAY_LIMIT entries a day (each day links to itself in full), or one
+    day in full: 500 schedules make ~3,000 entries in 14 days, half a megabyte of HTML."""
+    form = CalendarDayForm(request.GET)
+    day = form.cleaned_data["day"] if form.is_valid() else None
+    first = day or timezone.localdate()
+    days = 1 if day else CALENDAR_DAYS
+    start, end = local_midnight(first), local_midnight(first + timedelta(days=days))
+    entries = services.calendar_entries(start=start, end=end, now=timezone.now())
+    rows = services.calendar_days(
+        first=first, days=days, entries=entries, limit=None if day else CALENDAR_DAY_LIMIT
+    )
+    return render(
+        request,
+        "recordings/schedule_calendar.html",
+        {"days": rows, "day": day, "form": form},
+        status=200 if form.is_valid() else 400,
+    )
