@@ -257,6 +257,12 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def own_cpu_seconds() -> float:
+    """This process's CPU (the load generator's senders), which shares the machine's cores with the server."""
+    times = os.times()
+    return times.user + times.system
+
+
 def unapplied() -> int:
     from recordings.models import CssCallbackEvent
 
@@ -379,7 +385,10 @@ def main() -> int:
 
         # 1. The fixed offered rate.
         fixed, since = Tally(), timezone.now()
+        cpu_before, own_before = group_cpu_seconds(server.pid), own_cpu_seconds()
         elapsed, skipped = open_loop(Sender(port, source, fixed), args.rate, args.fixed_seconds)
+        server_ms = (group_cpu_seconds(server.pid) - cpu_before) * 1000 / max(fixed.requests, 1)
+        client_ms = (own_cpu_seconds() - own_before) * 1000 / max(fixed.requests, 1)
         wait_applied(120)
         lag50, lag99 = apply_lags(since)
         print(f"1. fixed offered rate {args.rate:.0f} req/s for {args.fixed_seconds:.0f} s ({load()})")
@@ -393,12 +402,16 @@ def main() -> int:
             f"(from each request's due time) -- {verdict(p99, TARGET_P99_MS, at_most=True)}"
         )
         print(f"   apply lag       p50 {lag50:.0f} ms, p99 {lag99:.0f} ms (received -> applied by a worker)")
+        print(
+            f"   CPU per request {server_ms:.2f} ms gunicorn, {client_ms:.2f} ms this load generator (same cores)"
+        )
 
         # 2. The maximum acked rate.
         maximum, since = Tally(), timezone.now()
-        cpu_before = group_cpu_seconds(server.pid)
+        cpu_before, own_before = group_cpu_seconds(server.pid), own_cpu_seconds()
         elapsed = closed_loop(Sender(port, source, maximum), args.senders, seconds=args.seconds)
         cpu_ms = (group_cpu_seconds(server.pid) - cpu_before) * 1000 / max(maximum.requests, 1)
+        client_ms = (own_cpu_seconds() - own_before) * 1000 / max(maximum.requests, 1)
         acked = (maximum.requests - maximum.failures) / elapsed
         during, _ = applied_between(since)
         backlog_left = unapplied()
@@ -413,6 +426,7 @@ def main() -> int:
             f"{os.cpu_count() or 1} CPUs x 1000 / {cpu_ms:.2f} = {(os.cpu_count() or 1) * 1000 / max(cpu_ms, 0.01):.0f}"
             " req/s if gunicorn had the machine to itself"
         )
+        print(f"   load generator  {client_ms:.2f} ms CPU per request in this process, on the same cores")
         print(f"   applied meanwhile {during} events; {backlog_left} waiting at the end of the phase")
         wait_applied(300)
 

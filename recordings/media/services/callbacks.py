@@ -219,8 +219,11 @@ def callbacks_waiting(*, lane: int) -> bool:
 
 
 def callbacks_late_lanes(*, now: datetime) -> list[int]:
-    """The lanes whose oldest waiting event was stored over SWEEP_AFTER ago (one indexed look per lane)."""
+    """The lanes whose oldest waiting event was stored over SWEEP_AFTER ago. Nearly always none is late: one
+    look in the waiting events' index answers that; only then is each lane looked at (one indexed look each)."""
     waiting = CssCallbackEvent.objects.waiting().order_by("id")
+    if not waiting.filter(received_at__lt=now - SWEEP_AFTER).exists():
+        return []
     return [
         lane
         for lane in range(enqueue.LANES)

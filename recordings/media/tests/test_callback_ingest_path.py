@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from rq import Queue
 
-from recordings.media import enqueue
+from recordings.media import enqueue, jobs
 from recordings.media.tests.support import (
     CALLBACK_KEY,
     CALLBACK_URL,
@@ -169,3 +169,20 @@ def test_a_batch_is_applied_under_one_savepoint_not_one_per_event(client: Client
     assert list(changes) == list(range(10))  # applied in arrival order
     savepoints = [sql for sql in statements if sql.startswith("SAVEPOINT")]
     assert len(savepoints) < 10, savepoints
+
+
+def test_a_sweep_that_finds_nothing_late_costs_one_query(
+    client: Client, queue: Queue, django_assert_num_queries: Any
+) -> None:
+    make_room(stream_name="test_stream")
+    post_callback(client, PUSH_START_EXAMPLE)  # waiting, but not for long: its job may be on the way
+
+    with django_assert_num_queries(1):
+        assert jobs.sweep_callbacks() == 0
+
+    CssCallbackEvent.objects.update(
+        received_at=at(1545115790)
+    )  # now it waits too long: its lane is asked for
+    queue.empty()
+    queue.connection.delete(f"cnr:callbacks:lane:{enqueue.lane_of('test_stream')}:queued")
+    assert jobs.sweep_callbacks() == 1 and len(queue.jobs) == 1
