@@ -59,11 +59,12 @@ def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, d
     later = now + timedelta(days=days)
     files = files_under(policy)
     states = {state.file_id: state for state in FileLifecycle.objects.filter(file__in=files)}
+    held = _Held(later)
     for recording_file in files:
         state = states.get(recording_file.pk)
         current = state.storage_class if state else "STANDARD"
         since = (state.class_since if state and state.class_since else None) or recording_file.content_end
-        held_then = _held(recording_file, later)
+        held_then = held.covers(recording_file)
         want = wanted(
             policy=policy,
             recorded_end=recording_file.content_end,
@@ -103,8 +104,27 @@ def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, d
     return preview
 
 
-def _held(recording_file: RecordingFile, at: datetime) -> bool:
-    return LegalHold.objects.covering(recording_file, at).exists()
+class _Held:
+    """The holds active at `at`, read once (LegalHold.objects.covering per file was a query per file: 2,000
+    files made the Storage page 2,000 queries); `covers` is the same rule: on the file, its recording or its room."""
+
+    def __init__(self, at: datetime) -> None:
+        self.files: set[int] = set()
+        self.sessions: set[int] = set()
+        self.rooms: set[int] = set()
+        for file_id, session_id, room_id in LegalHold.objects.active(at).values_list(
+            "file_id", "session_id", "room_id"
+        ):
+            for ids, value in ((self.files, file_id), (self.sessions, session_id), (self.rooms, room_id)):
+                if value is not None:
+                    ids.add(value)
+
+    def covers(self, recording_file: RecordingFile) -> bool:
+        return (
+            recording_file.pk in self.files
+            or recording_file.session_id in self.sessions
+            or recording_file.room_id in self.rooms
+        )
 
 
 def _gb(recording_file: RecordingFile) -> Decimal:

@@ -216,3 +216,14 @@ def test_roles_without_manage_retention_see_policies_read_only(
     assert RetentionPolicy.objects.get(client_app=app, room=None).keep_days == 60
     detail = client.get(reverse("recordings:app_detail", args=[app.pk])).content.decode()
     assert "Retention policy" in detail and "Edit retention" not in detail
+
+
+def test_the_storage_page_reads_holds_once_not_per_file(
+    seeded: dict[str, Any], operator: User, client_as: Login, django_assert_max_num_queries: Any
+) -> None:
+    client = client_as(operator)
+    client.get(reverse("lifecycle:storage"))  # the session and the user are loaded once
+    for number in range(40):
+        vod(seeded["room"], ended_days_ago=number + 0.5, gb=1)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("lifecycle:storage")).status_code == 200
