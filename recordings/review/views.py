@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from dashboard.access import Capability, current_user, has_capability, requires
@@ -50,7 +51,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_next(request: HttpRequest) -> HttpResponse:
     recording = review.review_claim_next(actor=current_user(request))
     if recording is None:
-        messages.info(request, "Nothing is waiting for review.")
+        messages.info(request, gettext("Nothing is waiting for review."))
         return redirect("recordings:review_queue")
     return redirect("recordings:review_file", pk=recording.pk)
 
@@ -171,7 +172,10 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
     except review.ReviewError as exc:
         outcome = ("error", str(exc))
     else:
-        outcome = ("success", f"Claimed until {format_local(claim.expires_at, 'H:i')}.")
+        outcome = (
+            "success",
+            gettext("Claimed until %(until)s.") % {"until": format_local(claim.expires_at, "H:i")},
+        )
     return _answer(request, pk, outcome, target="claim", oob=("feedback",))
 
 
@@ -184,7 +188,10 @@ def review_release(request: HttpRequest, pk: int) -> HttpResponse:
         outcome = ("error", str(exc))
     else:
         # Without JavaScript, releasing goes back to the queue as it always has (no message needed there).
-        outcome = ("success", "Released: another moderator may take the file now." if _htmx(request) else "")
+        outcome = (
+            "success",
+            gettext("Released: another moderator may take the file now.") if _htmx(request) else "",
+        )
     return _answer(
         request,
         pk,
@@ -232,7 +239,12 @@ def review_verdict(request: HttpRequest, pk: int) -> HttpResponse:
             verdict_form=VerdictForm(kept, actor=user),
         )
     # With htmx the undo offer in the message area says what was decided; a plain post gets a message.
-    text = "" if _htmx(request) else f"{saved.get_decision_display()} (revision {saved.revision})."
+    text = (
+        ""
+        if _htmx(request)
+        else gettext("%(decision)s (revision %(revision)d).")
+        % {"decision": saved.get_decision_display(), "revision": saved.revision}
+    )
     return _answer(
         request, pk, ("success", text), target="verdict", oob=("status", "claim", "history", "feedback")
     )
@@ -246,7 +258,7 @@ def review_undo(request: HttpRequest, pk: int) -> HttpResponse:
         return _answer(
             request,
             pk,
-            ("error", "Nothing to undo."),
+            ("error", gettext("Nothing to undo.")),
             status=400,
             target="verdict",
             oob=("status", "claim", "history", "feedback"),
@@ -260,9 +272,10 @@ def review_undo(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         outcome = (
             "success",
-            "Undone: the file is pending again."
+            gettext("Undone: the file is pending again.")
             if restored is None
-            else f"Undone: revision {restored.revision} ({restored.get_decision_display().lower()}) is current again.",
+            else gettext("Undone: revision %(revision)d (%(decision)s) is current again.")
+            % {"revision": restored.revision, "decision": restored.get_decision_display().lower()},
         )
     return _answer(request, pk, outcome, target="verdict", oob=("status", "claim", "history", "feedback"))
 
@@ -304,7 +317,7 @@ def review_checks(request: HttpRequest, pk: int) -> HttpResponse:
     except review.ReviewError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The automatic checks are queued; reload in a minute.")
+        messages.success(request, gettext("The automatic checks are queued; reload in a minute."))
     return redirect("recordings:review_file", pk=pk)
 
 
@@ -316,7 +329,9 @@ def review_recognize(request: HttpRequest, pk: int) -> HttpResponse:
     except review.ReviewError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Recognition started; the transcript appears here when MPS has finished.")
+        messages.success(
+            request, gettext("Recognition started; the transcript appears here when MPS has finished.")
+        )
     return redirect("recordings:review_file", pk=pk)
 
 

@@ -144,7 +144,7 @@ def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
         files_visible_to(request.user, RecordingFile.objects.select_related("room")), pk=pk
     )
     if recording.is_deleted:
-        messages.info(request, "This file was already deleted.")
+        messages.info(request, gettext("This file was already deleted."))
         return redirect("recordings:file_detail", pk=pk)
     if request.method == "POST":
         try:
@@ -152,14 +152,19 @@ def file_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except TencentError as exc:
             messages.error(
                 request,
-                f"The file could not be deleted from {recording.get_storage_display()}: {exc.message}",
+                gettext("The file could not be deleted from %(storage)s: %(error)s")
+                % {"storage": recording.get_storage_display(), "error": exc.message},
             )
         except files.FileAlreadyDeleted:
-            messages.info(request, "This file was already deleted.")
+            messages.info(request, gettext("This file was already deleted."))
         except files.FileHeld as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Deleted {recording} from {recording.get_storage_display()}.")
+            messages.success(
+                request,
+                gettext("Deleted %(file)s from %(storage)s.")
+                % {"file": recording, "storage": recording.get_storage_display()},
+            )
         return redirect("recordings:file_detail", pk=pk)
     return render(request, "recordings/file_delete_confirm.html", {"file": recording})
 
