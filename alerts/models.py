@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboard.timezones import format_local
 
@@ -151,13 +152,13 @@ class Alert(models.Model):
 
 class NotificationEvent(models.TextChoices):
     OPENED = "opened", _("Opened")
-    UPDATED = "updated", _("Updated")
+    UPDATED = "updated", pgettext_lazy("alert notification", "Updated")
     RESOLVED = "resolved", _("Resolved")
     TEST = "test", _("Test")
 
 
 class NotificationState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("alert notification", "Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
