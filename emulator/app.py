@@ -83,7 +83,7 @@ class Emulator:
             "car": self.car.actions(),
             "live": {**self.css.actions(), **UsageService(state=self.state).actions()},
             "vod": self.vod.actions(),
-            "mps": MpsService(config=config).actions(),
+            "mps": MpsService(config=config, state=self.state).actions(),
         }
         # The latest API requests with their outcome, for the admin view and for tests counting calls.
         self.requests: deque[ApiRequest] = deque(maxlen=REQUEST_LOG_SIZE)

@@ -4,6 +4,11 @@
 The result is plausible rather than real: full-text speech recognition (ASR) and on-screen text (OCR) segments
 spread over the media's real duration (probed with ffmpeg when the input is one of the emulator's own VOD files,
 60 s otherwise), with the shapes and time offsets of Tencent's `AiRecognitionResultSet`.
+
+An input MPS could not download fails as the task's error (ErrCode 60000, "source file error"), not at
+ProcessMedia: one of the emulator's VOD files in ARCHIVE / DEEP_ARCHIVE that is not restored is such an input, as
+its URL answers 403 (emulator/vod.py) — the emulator reads its files from disk, which would otherwise let MPS
+process what Tencent would refuse to serve.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from emulator.config import EmulatorConfig
 from emulator.envelope import ApiError
 from emulator.media import probe
 from emulator.params import INT, OBJECT, STR, Action, RequestContext
+from emulator.state import EmulatorState
+from emulator.vod_storage import playable
 
 PROCESSING_SECONDS = 1.0
 DEFAULT_DURATION_S = 60.0
@@ -34,6 +41,7 @@ SPEECH = (
     "That was a great goal in the second half.",
 )
 TASK_ID_PREFIX = "2600000000-WorkflowTask-"
+SOURCE_ERROR = 60000  # MPS task ErrCode: source file error
 ACCEPTED_INPUT_TYPES = {"URL", "COS", "VOD"}
 
 
@@ -46,6 +54,7 @@ class RecognitionTask:
     duration_s: float
     session_context: str = ""
     segments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    error: str = ""  # the input could not be read: the task finishes with ErrCode SOURCE_ERROR
 
 
 def _iso(at: float) -> str:
@@ -95,8 +104,9 @@ def ocr_segments(duration_s: float) -> list[dict[str, Any]]:
 
 
 class MpsService:
-    def __init__(self, *, config: EmulatorConfig) -> None:
+    def __init__(self, *, config: EmulatorConfig, state: EmulatorState | None = None) -> None:
         self.config = config
+        self.state = state
         self._tasks: dict[str, RecognitionTask] = {}
         self._lock = threading.Lock()
 
@@ -151,6 +161,7 @@ class MpsService:
             created_at=time.time(),
             duration_s=self._duration_of(url),
             session_context=str(params.get("SessionContext") or ""),
+            error=self._unreadable(url),
         )
         with self._lock:
             self._tasks[recognition.task_id] = recognition
@@ -163,6 +174,7 @@ class MpsService:
             raise ApiError("InvalidParameterValue.TaskId", "The task does not exist.")
         finished = time.time() >= task.created_at + PROCESSING_SECONDS
         status = "FINISH" if finished else "PROCESSING"
+        failed = finished and bool(task.error)
         return {
             "TaskType": "WorkflowTask",
             "Status": status,
@@ -173,10 +185,10 @@ class MpsService:
             "WorkflowTask": {
                 "TaskId": task.task_id,
                 "Status": status,
-                "ErrCode": 0,
-                "Message": "SUCCESS" if finished else "",
+                "ErrCode": SOURCE_ERROR if failed else 0,
+                "Message": task.error if failed else "SUCCESS" if finished else "",
                 "InputInfo": {"Type": "URL", "UrlInputInfo": {"Url": task.url}},
-                "AiRecognitionResultSet": self._results(task) if finished else [],
+                "AiRecognitionResultSet": self._results(task) if finished and not failed else [],
             },
         }
 
@@ -198,6 +210,20 @@ class MpsService:
             result("AsrFullTextRecognition", "AsrFullTextTask", asr_segments(task.duration_s)),
             result("OcrFullTextRecognition", "OcrFullTextTask", ocr_segments(task.duration_s)),
         ]
+
+    def _unreadable(self, url: str) -> str:
+        """Why MPS could not download `url` (one of our archived, unrestored VOD files), or ""."""
+        parts = urlsplit(url).path.split("/")  # /vod/<app id>/<file id>/<name>
+        if self.state is None or len(parts) < 5 or parts[1] != "vod":
+            return ""
+        with self.state.lock:
+            media = self.state.media.get(parts[3])
+            refused = media is not None and not playable(media, time.time())
+        return (
+            "Source file download failed: 403 Forbidden (the file is archived; restore it first)."
+            if refused
+            else ""
+        )
 
     def _duration_of(self, url: str) -> float:
         """The real duration when the URL is one of our VOD files, else a plausible default."""
