@@ -152,8 +152,8 @@ def compile_catalogs() -> None:
     from django.utils.translation import trans_real
 
     # Catalogs this process already loaded were read from the old .mo files: the next activate() reloads them.
-    trans_real._translations = {}
-    trans_real._default = None
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
 
 
 # --- English left in Chinese pages --------------------------------------------------------------------------
@@ -168,6 +168,8 @@ ALLOWED_RUNS = {
     "Tencent Cloud",  # only ever inside a proper name here: sentences say 腾讯云
     "Swagger UI",
     "Live Recording",
+    # urllib3's message for an unreachable Tencent endpoint, shown as the call log's data.
+    "Max retries exceeded with url",
 }
 ALLOWED_WORDS = {
     "Bearer",
@@ -256,11 +258,16 @@ def visible_texts(html: str) -> list[str]:
     return parser.texts
 
 
+# Names that are data, not prose: IANA zones (Asia/Singapore), keys and identifiers (class-math-7, cnr-live,
+# max-keys, apps/live-room).
+NOT_PROSE = re.compile(r"\b[A-Z][A-Za-z_]+(?:/[A-Za-z_+-]+)+\b|\b[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)+\b")
+
+
 def english_runs(texts: Iterable[str]) -> list[str]:
-    """The English word runs in `texts`, proper names and codes left out."""
+    """The English word runs in `texts`, proper names, codes and identifiers left out."""
     found: list[str] = []
     for text in texts:
-        for match in ENGLISH_RUN.finditer(text):
+        for match in ENGLISH_RUN.finditer(NOT_PROSE.sub(" · ", text)):
             run = match.group(0)
             if run in ALLOWED_RUNS:
                 continue
