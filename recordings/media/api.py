@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, Param, api_operation, by_method, json_response
@@ -181,7 +182,7 @@ def file_list(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     if params.get("room"):
         room = Room.objects.filter(room_key=params["room"]).first()
         if room is None:
-            raise ApiError(404, f"No room has the key “{params['room']}”.")
+            raise ApiError(404, gettext("No room has the key “%(key)s”.") % {"key": params["room"]})
         files = files.filter(room=room)
     session_id = query_id(params, "session", "A recording id")
     if session_id is not None:
@@ -231,7 +232,7 @@ def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRespon
         files_visible_to(request.user, RecordingFile.objects.select_related("room")).filter(pk=id).first()
     )
     if recording is None:
-        raise ApiError(404, f"No recording file has the id {id}.")
+        raise ApiError(404, gettext("No recording file has the id %(id)s.") % {"id": id})
     data = file_json(recording)
     data["signed_url"] = data["signed_url_expires_at"] = None
     state = None if recording.is_deleted else restore.restore_state(recording_file=recording)
@@ -241,7 +242,9 @@ def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRespon
         try:
             signed = file_services.signed_url(recording)
         except TencentError as exc:
-            raise ApiError(502, f"The signed URL could not be made: {exc.message}") from exc
+            raise ApiError(
+                502, gettext("The signed URL could not be made: %(error)s") % {"error": exc.message}
+            ) from exc
         data["signed_url"], data["signed_url_expires_at"] = signed.url, signed.expires_at
     return json_response(data)
 
@@ -274,15 +277,17 @@ def file_read(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRespon
 def file_delete(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     visible = files_visible_to(request.user, RecordingFile.objects.present())
     if not visible.filter(pk=id).exists():
-        raise ApiError(404, f"No recording file has the id {id}.")
+        raise ApiError(404, gettext("No recording file has the id %(id)s.") % {"id": id})
     try:
         file_services.recording_file_delete(file_pk=id, actor=current_user(request))
     except file_services.FileHeld as exc:
         raise ApiError(409, str(exc)) from exc
     except file_services.FileAlreadyDeleted as exc:
-        raise ApiError(404, f"No recording file has the id {id}.") from exc
+        raise ApiError(404, gettext("No recording file has the id %(id)s.") % {"id": id}) from exc
     except TencentError as exc:
-        raise ApiError(502, f"The file could not be deleted: {exc.message}") from exc
+        raise ApiError(
+            502, gettext("The file could not be deleted: %(error)s") % {"error": exc.message}
+        ) from exc
     return json_response({"deleted": id})
 
 
@@ -342,10 +347,14 @@ RESTORE_WRITE_SCHEMA: dict[str, Any] = {
 def file_restore(request: HttpRequest, body: dict[str, Any], id: int) -> HttpResponse:
     recording = files_visible_to(request.user, RecordingFile.objects.present()).filter(pk=id).first()
     if recording is None:
-        raise ApiError(404, f"No recording file has the id {id}.")
+        raise ApiError(404, gettext("No recording file has the id %(id)s.") % {"id": id})
     state = restore.restore_state(recording_file=recording)
     if not state.archived:
-        raise ApiError(409, f"{recording} is {state.storage_class}: it plays without a restore.")
+        raise ApiError(
+            409,
+            gettext("%(file)s is %(storage_class)s: it plays without a restore.")
+            % {"file": recording, "storage_class": state.storage_class},
+        )
     if not (state.playable or state.restoring):
         try:
             restore.file_restore(
@@ -355,9 +364,9 @@ def file_restore(request: HttpRequest, body: dict[str, Any], id: int) -> HttpRes
                 days=int(body.get("days") or 1),
             )
         except ValueError as exc:
-            raise ApiError(400, "The request body is invalid.", fields={"tier": [str(exc)]}) from exc
+            raise ApiError(400, gettext("The request body is invalid."), fields={"tier": [str(exc)]}) from exc
         except TencentError as exc:
-            raise ApiError(502, f"The restore failed: {exc.message}") from exc
+            raise ApiError(502, gettext("The restore failed: %(error)s") % {"error": exc.message}) from exc
         state = restore.restore_state(recording_file=recording)
     return json_response(restore.restore_json(state), status=202)
 
