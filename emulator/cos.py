@@ -157,6 +157,8 @@ class CosService:
                     path,
                 )
             reply = file_reply(file, headers.get("range"))
+            if method == "GET":
+                self.storage.book_read(item, reply.length or len(reply.body), now)
             reply.headers.update(
                 {
                     "ETag": f'"{item.etag}"',

@@ -16,7 +16,8 @@
   archived.
 - Minimum storage durations (COS billing, 436/40099): STANDARD_IA 30 days, ARCHIVE 90, DEEP_ARCHIVE 180. An object
   that leaves its class earlier (deleted, overwritten, copied to another class) is booked in
-  `state.lifecycle["cos_ledger"]` for the remaining days; restores are booked as retrievals.
+  `state.lifecycle["cos_ledger"]` for the remaining days; restores, and reads of STANDARD_IA objects, are booked as
+  retrievals.
 """
 
 from __future__ import annotations
@@ -219,6 +220,15 @@ class CosStorage:
                     "at": now,
                     "until": since + minimum * DAY,
                 }
+            )
+
+    def book_read(self, item: CosObject, size: int, now: float) -> None:
+        """Reading a STANDARD_IA object is billed as a data retrieval per GB (COS billing), like VOD's."""
+        if item.storage_class != "STANDARD_IA":
+            return
+        with self.state.lock:
+            self._ledger().append(
+                {"kind": "retrieval", "class": "STANDARD_IA", "tier": "", "bytes": size, "at": now}
             )
 
     def _ledger(self) -> list[dict[str, Any]]:

@@ -78,3 +78,12 @@ def test_an_archived_cos_object_is_refused_until_restored(emu: RunningEmulator, 
     cos.restore_object(key="rec/x.mp4", days=1, tier="Standard")  # 24 h x 0.0001 = 8.6 s
     assert status_of(url) == 403
     wait_for(lambda: status_of(cos.presigned_get_url(key="rec/x.mp4")) == 200, timeout_s=30)
+
+
+def test_reading_an_infrequent_access_object_is_a_retrieval(emu: RunningEmulator, tmp_path: Path) -> None:
+    add_object(emu, "rec/ia.mp4", b"i" * 80, tmp_path)
+    assert status_of(cos.presigned_get_url(key="rec/ia.mp4")) == 200
+    cos.set_object_storage_class(key="rec/ia.mp4", storage_class="STANDARD_IA")
+    assert status_of(cos.presigned_get_url(key="rec/ia.mp4")) == 200
+    retrievals = [item for item in emu.state.lifecycle["cos_ledger"] if item["kind"] == "retrieval"]
+    assert [(item["class"], item["bytes"]) for item in retrievals] == [("STANDARD_IA", 80)]
