@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Rule, RuleKind
@@ -74,10 +76,6 @@ class RuleSpec:
         return str(self.description).format(t=rule.threshold, t2=rule.threshold2)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def recording_failed(rule: Rule, now: datetime) -> list[Finding]:
     from recordings.models import RecordingSession
     from recordings.sessions.lifecycle import SessionState
@@ -94,11 +92,19 @@ def recording_failed(rule: Rule, now: datetime) -> list[Finding]:
     items = tuple(
         Item(
             f"session:{s.pk}",
-            f"{s} failed at {format_local(s.state_changed_at, 'H:i')}: {s.failure_reason[:200] or 'no reason given'}",
+            gettext("%(recording)s failed at %(time)s: %(reason)s")
+            % {
+                "recording": s,
+                "time": format_local(s.state_changed_at, "H:i"),
+                "reason": s.failure_reason[:200] or gettext("no reason given"),
+            },
         )
         for s in failed
     )
-    return [Finding("recording_failed", f"{_plural(len(items), 'recording')} failed", items)]
+    title = ngettext("%(count)s recording failed", "%(count)s recordings failed", len(items)) % {
+        "count": len(items)
+    }
+    return [Finding("recording_failed", title, items)]
 
 
 def late_start(rule: Rule, now: datetime) -> list[Finding]:
@@ -119,13 +125,18 @@ def late_start(rule: Rule, now: datetime) -> list[Finding]:
     for s in sessions:
         if s.stream_live_at is not None:
             delay = (s.stream_live_at - s.planned_start).total_seconds()
-            items.append(Item(f"session:{s.pk}", f"{s} went live {delay:.0f} s after its planned start"))
+            text = gettext("%(recording)s went live %(delay)s s after its planned start")
+            items.append(Item(f"session:{s.pk}", text % {"recording": s, "delay": f"{delay:.0f}"}))
         else:
             delay = (now - s.planned_start).total_seconds()
-            items.append(Item(f"session:{s.pk}", f"{s} is not live {delay:.0f} s after its planned start"))
+            text = gettext("%(recording)s is not live %(delay)s s after its planned start")
+            items.append(Item(f"session:{s.pk}", text % {"recording": s, "delay": f"{delay:.0f}"}))
     if not items:
         return []
-    return [Finding("late_start", f"{_plural(len(items), 'recording')} started late", tuple(items))]
+    title = ngettext("%(count)s recording started late", "%(count)s recordings started late", len(items)) % {
+        "count": len(items)
+    }
+    return [Finding("late_start", title, tuple(items))]
 
 
 def stream_anomaly(rule: Rule, now: datetime) -> list[Finding]:
@@ -143,11 +154,15 @@ def stream_anomaly(rule: Rule, now: datetime) -> list[Finding]:
         label = PushAnomaly(anomaly_type=row["anomaly_type"]).label
         by_stream.setdefault(row["stream_name"], []).append(f"{label} x{row['n']}")
     for stream, labels in by_stream.items():
-        items.append(Item(f"anomaly:{stream}", f"{stream}: {', '.join(labels)} (CSS callbacks 321/341)"))
+        text = gettext("%(stream)s: %(anomalies)s (CSS callbacks 321/341)")
+        items.append(Item(f"anomaly:{stream}", text % {"stream": stream, "anomalies": ", ".join(labels)}))
     items.extend(_low_bitrate_items(rule, now))
     if not items:
         return []
-    return [Finding("stream_anomaly", f"{_plural(len(items), 'stream')} with anomalies", tuple(items))]
+    title = ngettext("%(count)s stream with anomalies", "%(count)s streams with anomalies", len(items)) % {
+        "count": len(items)
+    }
+    return [Finding("stream_anomaly", title, tuple(items))]
 
 
 def current_push_rates() -> dict[str, int]:
@@ -200,8 +215,17 @@ def _low_bitrate_items(rule: Rule, now: datetime) -> list[Item]:
             items.append(
                 Item(
                     f"bitrate:{session.car_user_id}",
-                    f"{session}: {mean_kbps:.0f} kbps for {rule.threshold2} s, below {rule.threshold} % of "
-                    f"the app's {target_bps // 1000} kbps",
+                    gettext(
+                        "%(recording)s: %(mean)s kbps for %(seconds)s s, below %(percent)s %% of the app's "
+                        "%(target)s kbps"
+                    )
+                    % {
+                        "recording": session,
+                        "mean": f"{mean_kbps:.0f}",
+                        "seconds": rule.threshold2,
+                        "percent": rule.threshold,
+                        "target": target_bps // 1000,
+                    },
                 )
             )
     return items
@@ -224,15 +248,20 @@ def no_files(rule: Rule, now: datetime) -> list[Finding]:
     items = tuple(
         Item(
             f"session:{s.pk}",
-            f"{s} stopped at {format_local(s.ended_at, 'H:i')} and has no file"
+            gettext("%(recording)s stopped at %(time)s and has no file")
+            % {"recording": s, "time": format_local(s.ended_at, "H:i")}
             if s.ended_at
-            else f"{s} has no file",
+            else gettext("%(recording)s has no file") % {"recording": s},
         )
         for s in sessions
     )
     if not items:
         return []
-    title = f"{_plural(len(items), 'recording')} without files {rule.threshold} min after the stop"
+    title = ngettext(
+        "%(count)s recording without files %(minutes)s min after the stop",
+        "%(count)s recordings without files %(minutes)s min after the stop",
+        len(items),
+    ) % {"count": len(items), "minutes": rule.threshold}
     return [Finding("no_files", title, items)]
 
 
@@ -246,17 +275,22 @@ def _budget_findings(now: datetime, *, exceeded: bool) -> list[Finding]:
         if status.level not in wanted or status.budget is None:
             continue
         prefix = "budget_exceeded" if exceeded else "budget_warning"
-        what = "reached its limit" if exceeded else f"reached {status.budget.warning_percent} %"
-        text = (
-            f"{status.app.name}: {status.spent:.2f} of {status.limit} USD spent in "
-            f"{status.month:%B %Y} ({status.percent} %)"
-        )
+        if exceeded:
+            title = gettext("Budget of %(app)s reached its limit") % {"app": status.app.name}
+        else:
+            title = gettext("Budget of %(app)s reached %(percent)s %%") % {
+                "app": status.app.name,
+                "percent": status.budget.warning_percent,
+            }
+        text = gettext("%(app)s: %(spent)s of %(limit)s USD spent in %(month)s (%(percent)s %%)") % {
+            "app": status.app.name,
+            "spent": f"{status.spent:.2f}",
+            "limit": status.limit,
+            "month": date_format(status.month, "YEAR_MONTH_FORMAT"),
+            "percent": status.percent,
+        }
         findings.append(
-            Finding(
-                f"{prefix}:app:{status.app.pk}",
-                f"Budget of {status.app.name} {what}",
-                (Item(f"app:{status.app.pk}", text),),
-            )
+            Finding(f"{prefix}:app:{status.app.pk}", title, (Item(f"app:{status.app.pk}", text),))
         )
     return findings
 
@@ -285,7 +319,9 @@ def reconciliation(rule: Rule, now: datetime) -> list[Finding]:
     )
     if not items:
         return []
-    title = f"Reconciliation repaired {_plural(len(items), 'session')}"
+    title = ngettext(
+        "Reconciliation repaired %(count)s session", "Reconciliation repaired %(count)s sessions", len(items)
+    ) % {"count": len(items)}
     return [Finding("reconciliation", title, items)]
 
 
@@ -296,10 +332,17 @@ def review_queue(rule: Rule, now: datetime) -> list[Finding]:
     if age.oldest is None or age.oldest <= timedelta(hours=rule.threshold):
         return []
     hours = age.oldest.total_seconds() / 3600
-    text = f"{_plural(age.count, 'file')} pending review; the oldest has waited {hours:.0f} h"
-    return [
-        Finding("review_queue", f"Review queue: oldest item waiting {hours:.0f} h", (Item("queue", text),))
-    ]
+    waited = {"count": age.count, "hours": f"{hours:.0f}"}
+    text = (
+        ngettext(
+            "%(count)s file pending review; the oldest has waited %(hours)s h",
+            "%(count)s files pending review; the oldest has waited %(hours)s h",
+            age.count,
+        )
+        % waited
+    )
+    title = gettext("Review queue: oldest item waiting %(hours)s h") % waited
+    return [Finding("review_queue", title, (Item("queue", text),))]
 
 
 def tencent_errors(rule: Rule, now: datetime) -> list[Finding]:
@@ -313,10 +356,15 @@ def tencent_errors(rule: Rule, now: datetime) -> list[Finding]:
     codes = Counter(
         calls.filter(outcome=ApiCall.Outcome.ERROR).values_list("error_code", flat=True)[:1000]
     ).most_common(3)
-    common = ", ".join(f"{code or 'no code'} x{n}" for code, n in codes)
-    percent = errors * 100 / total
-    text = f"{errors} of {total} calls failed in the last 5 minutes ({percent:.0f} %): {common}"
-    return [Finding("tencent_errors", f"Tencent API errors at {percent:.0f} %", (Item("rate", text),))]
+    no_code = gettext("no code")
+    common = ", ".join(f"{code or no_code} x{n}" for code, n in codes)
+    figures = {"errors": errors, "total": total, "percent": f"{errors * 100 / total:.0f}", "codes": common}
+    text = (
+        gettext("%(errors)s of %(total)s calls failed in the last 5 minutes (%(percent)s %%): %(codes)s")
+        % figures
+    )
+    title = gettext("Tencent API errors at %(percent)s %%") % figures
+    return [Finding("tencent_errors", title, (Item("rate", text),))]
 
 
 OPERATIONS = Capability.OPERATE_RECORDINGS

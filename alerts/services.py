@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from alerts import channels as channel_io
 from alerts.models import (
@@ -51,7 +52,13 @@ class Evaluation:
 
 def alerts_evaluate(*, now: datetime | None = None) -> Evaluation:
     """Evaluate every rule against the database, then send what is due. Idempotent: run it as often as wanted."""
-    now = now or timezone.now()
+    # Alert titles and messages are stored and go to shared channels: the console's language (LANGUAGE_CODE),
+    # whoever's request happened to run the evaluation.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _evaluate(now or timezone.now())
+
+
+def _evaluate(now: datetime) -> Evaluation:
     result = Evaluation()
     for rule in rules_ensure():
         try:
@@ -141,21 +148,25 @@ def compose(alert: Alert, event: str, now: datetime) -> tuple[str, str]:
     link = settings.CONSOLE_BASE_URL.rstrip("/") + reverse("alerts:alert_list")
     if event == NotificationEvent.RESOLVED:
         spec = SPECS[alert.rule.kind]
-        body = (
-            f"{spec.resolved_text(alert.rule)}\n"
-            f"Open from {format_local(alert.opened_at)} to {format_local(alert.resolved_at or now)}.\n{link}"
-        )
-        return f"{TITLE_PREFIX}Resolved: {alert.title}"[:300], body
+        span = gettext("Open from %(start)s to %(end)s.") % {
+            "start": format_local(alert.opened_at),
+            "end": format_local(alert.resolved_at or now),
+        }
+        body = f"{spec.resolved_text(alert.rule)}\n{span}\n{link}"
+        title = gettext("Resolved: %(title)s") % {"title": alert.title}
+        return f"{TITLE_PREFIX}{title}"[:300], body
     items = alert.items
     lead = ""
     if event == NotificationEvent.UPDATED:
         told = set(alert.notified_keys)
         items = [item for item in alert.items if item["key"] not in told]
-        lead = f"{len(items)} new since the last message:\n"
+        lead = gettext("%(count)s new since the last message:") % {"count": len(items)} + "\n"
     lines = [f"- {item['text']}" for item in items[:MAX_ITEMS_IN_MESSAGE]]
     if len(items) > MAX_ITEMS_IN_MESSAGE:
-        lines.append(f"- … and {len(items) - MAX_ITEMS_IN_MESSAGE} more")
-    body = f"{lead}" + "\n".join(lines) + f"\nOpen since {format_local(alert.opened_at)}.\n{link}"
+        more = gettext("… and %(count)s more") % {"count": len(items) - MAX_ITEMS_IN_MESSAGE}
+        lines.append(f"- {more}")
+    since = gettext("Open since %(start)s.") % {"start": format_local(alert.opened_at)}
+    body = f"{lead}" + "\n".join(lines) + f"\n{since}\n{link}"
     return f"{TITLE_PREFIX}{alert.title}"[:300], body
 
 
@@ -234,8 +245,13 @@ def channel_delete(*, channel: Channel, actor: User) -> None:
 def channel_test(*, channel: Channel, actor: User) -> Notification:
     """Send a test message now (outside any transaction: the channel may take seconds) and log it."""
     now = timezone.now()
-    title = f"{TITLE_PREFIX}Test message"
-    body = f"{actor.username} tested the channel {channel.name} at {format_local(now)}."
+    with translation.override(settings.LANGUAGE_CODE):  # the channel is the team's, as for every alert
+        title = TITLE_PREFIX + gettext("Test message")
+        body = gettext("%(user)s tested the channel %(channel)s at %(time)s.") % {
+            "user": actor.username,
+            "channel": channel.name,
+            "time": format_local(now),
+        }
     outcome = channel_io.send(channel, title=title, body=body)
     with transaction.atomic():
         notification = Notification.objects.create(

@@ -3,13 +3,16 @@ messages follow the user's language; the thresholds stay numbers inside the tran
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.header import decode_header, make_header
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.models import Alert, RuleKind
 from alerts.services import alerts_evaluate
-from alerts.tests.support import failed_session, rule_of
+from alerts.tests.support import email_channel, failed_session, rule_of
 from recordings.review.tests.support import make_room
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +57,29 @@ def test_channel_form_errors_are_in_chinese(client_as, manager):
     assert response.status_code == 400
     page = response.content.decode()
     assert "请至少填写一个电子邮件地址。" in page and "添加通知渠道" in page
+
+
+def test_alert_messages_are_in_the_consoles_language_whoever_runs_the_evaluation(smtp_inbox, settings):
+    rule = rule_of(RuleKind.RECORDING_FAILED, threshold=15, group_window_s=0)
+    email_channel(rule, to="oncall@example.com")
+    t0 = timezone.now()
+    for i in range(2):
+        failed_session(make_room(), at=t0 + timedelta(seconds=i))
+    settings.LANGUAGE_CODE = "zh-hans"
+    alerts_evaluate(now=t0 + timedelta(seconds=5))
+    alerts_evaluate(now=t0 + timedelta(minutes=16))
+    subjects = [str(make_header(decode_header(subject))) for subject in smtp_inbox.subjects]
+    assert subjects == ["[CNR Console] 2 个录制失败", "[CNR Console] 已恢复：2 个录制失败"]
+    assert "失败：CreateSession: ResourceUnavailable" in smtp_inbox.body(0)
+    assert "最近 15 分钟内没有录制失败。" in smtp_inbox.body(1)
+
+
+def test_a_chinese_request_does_not_turn_an_english_consoles_alerts_chinese(smtp_inbox):
+    rule = rule_of(RuleKind.RECORDING_FAILED, threshold=15, group_window_s=0)
+    email_channel(rule)
+    t0 = timezone.now()
+    failed_session(make_room(), at=t0)
+    with translation.override("zh-hans"):
+        alerts_evaluate(now=t0 + timedelta(seconds=5))
+    assert smtp_inbox.subjects == ["[CNR Console] 1 recording failed"]
+    assert Alert.objects.get().title == "1 recording failed"
