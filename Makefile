@@ -86,8 +86,12 @@ static: install
 services:
 	scripts/ensure-services.sh
 
+## chromium: Debian's Chromium for the browser tests, and its CJK fonts (fonts-noto-cjk) so the Chinese interface
+## renders as characters rather than empty boxes
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk)
 
 ## xvfb: the virtual display the emulator renders WEB client apps on, and the sound server whose null sink carries
 ## a rendered page's sound (Debian's xvfb and pulseaudio, installed when missing)
