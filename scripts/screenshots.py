@@ -5,7 +5,7 @@
 Runs the demo as `make demo` does (collectstatic, migrate, seed_demo, rundemo: SQLite, embedded Redis, the
 emulator, web, workers and cron) in a temporary var dir on free ports; starts a recording of a seeded room
 through the API and, once it is live with a few health samples, photographs the pages in Debian's Chromium as
-the demo users would see them, at 1360 x 900 (one at 390 px, a phone). The recording is then stopped so the
+the demo users would see them, at 1360 x 900 (one at 390 px, a phone; one in Chinese). The recording is then stopped so the
 moderator's review page shows its file, and the demo is stopped with Ctrl-C.
 """
 
@@ -242,6 +242,13 @@ def photograph(base: str, api: Api, logins: dict[str, str], out: Path) -> None:
         phone.goto(f"{base}/")
         camera.shoot(phone, "phone.png", height=1100)
         phone.context.close()
+
+        # The same overview in Chinese: switched in the top bar (saved to the operator's profile).
+        chinese = camera.page_as("operator")
+        chinese.locator("[data-testid=language-switch] button[value=zh-hans]").click()
+        chinese.wait_for_selector("html[lang=zh-hans]")
+        camera.shoot(chinese, "overview-zh.png", height=1100)
+        chinese.context.close()
 
         say("stopping the recording")
         api.post(f"recordings/{pk}/stop")
