@@ -97,3 +97,13 @@ def test_a_rooms_start_estimate_prices_its_files_under_the_rooms_policy(manager)
     assert (
         "STANDARD_IA after 30 d" in delta.recording.storage.note and "60 days" in delta.recording.storage.note
     )
+
+
+def test_the_price_book_page_lists_the_playback_prices(client_as, manager, list_price_book):
+    body = (
+        client_as(manager)
+        .get(reverse("billing:pricebook_detail", args=[list_price_book.pk]))
+        .content.decode()
+    )
+    assert 'data-testid="playback-prices"' in body
+    assert "VOD CDN traffic, outside" in body and "0.0748" in body and "COS egress, singapore" in body
