@@ -172,3 +172,19 @@ def test_the_api_shows_and_starts_a_restore(
     # COS: 48 h x 0.0001 = 17 s; the list shows what the console last learned without a HEAD per file.
     listed = client.get("/api/v1/files?room=live-9").json()["results"][0]
     assert listed["restore"]["state"] == "restoring" and listed["restore"]["ready_at"]
+
+
+def test_a_refused_restore_is_shown_in_the_box(
+    emu: RunningEmulator, client_as: Callable[[User | None], Client], moderator: User
+) -> None:
+    recording = archived_vod_file(emu)
+    emu.inject_fault(
+        "RestoreMedia", code="FailedOperation.InvalidVodUser", message="VOD is not open", count=1
+    )
+    answer = htmx(
+        client_as(moderator), "post", f"/files/{recording.pk}/restore/", {"tier": "Bulk", "days": 1}
+    )
+    text = answer.content.decode()
+    assert answer.status_code == 502 and "Tencent Cloud did not start the restore: VOD is not open" in text
+    assert "Archived — restore to play" in text  # offered again
+    assert not AuditEntry.objects.filter(action="retention.restore").exists()
