@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.access import Capability, requires
 from dashboard.listing import paginate, render_list
@@ -17,21 +18,23 @@ from tencent.models import ApiCall, ApiCallQuerySet
 
 
 class CallFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False)
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *ApiCall.Outcome.choices])
+    action = forms.ChoiceField(required=False, label=_("Action"))
+    outcome = forms.ChoiceField(
+        required=False, label=_("Outcome"), choices=[("", _("Any outcome")), *ApiCall.Outcome.choices]
+    )
     session = forms.IntegerField(
         required=False,
         min_value=1,
-        label="Session id",
-        widget=forms.NumberInput(attrs={"placeholder": "e.g. 42"}),
+        label=_("Session id"),
+        widget=forms.NumberInput(attrs={"placeholder": _("e.g. 42")}),
     )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actions = ApiCall.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", "Any action"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [("", _("Any action")), *((a, a) for a in actions)]  # type: ignore[attr-defined]
 
     def filter(self, calls: ApiCallQuerySet) -> ApiCallQuerySet:
         """`calls` narrowed by the valid filters (an invalid form filters nothing and shows its errors)."""

@@ -23,31 +23,40 @@ class NavItem:
     needs_api_token: bool = False  # shown only to users holding an active API token
 
 
+# Sections are keyed by their English name; people read the translation.
+SECTION_LABELS = {
+    "Operate": _("Operate"),
+    "Review": _("Review"),
+    "Catalog": _("Catalog"),
+    "Costs": _("Costs"),
+    "System": _("System"),
+}
+
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("Overview", "overview", (), "Operate"),
-    NavItem("Alerts", "alerts:alert_list", (Capability.VIEW_ALERTS,), "Operate"),
-    NavItem("Live now", "recordings:live_board", (Capability.VIEW_RECORDINGS,), "Operate"),
-    NavItem("Recordings", "recordings:session_list", (Capability.VIEW_RECORDINGS,), "Operate"),
-    NavItem("Schedules", "recordings:schedule_list", (Capability.VIEW_RECORDINGS,), "Operate"),
-    NavItem("Files", "recordings:file_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(_("Overview"), "overview", (), "Operate"),
+    NavItem(_("Alerts"), "alerts:alert_list", (Capability.VIEW_ALERTS,), "Operate"),
+    NavItem(_("Live now"), "recordings:live_board", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(_("Recordings"), "recordings:session_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(_("Schedules"), "recordings:schedule_list", (Capability.VIEW_RECORDINGS,), "Operate"),
+    NavItem(_("Files"), "recordings:file_list", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem(_("Storage"), "lifecycle:storage", (Capability.VIEW_RECORDINGS,), "Operate"),
     NavItem(
-        "Review queue", "recordings:review_queue", (Capability.REVIEW, Capability.VIEW_REVIEWS), "Review"
+        _("Review queue"), "recordings:review_queue", (Capability.REVIEW, Capability.VIEW_REVIEWS), "Review"
     ),
-    NavItem("Rooms", "recordings:room_list", (Capability.VIEW_CATALOG,), "Catalog"),
-    NavItem("Client apps", "recordings:app_list", (Capability.VIEW_CATALOG,), "Catalog"),
-    NavItem("Cost reports", "billing:report", (Capability.VIEW_COSTS,), "Costs"),
-    NavItem("What-if calculator", "billing:calculator", (Capability.VIEW_COSTS,), "Costs"),
-    NavItem("Capacity", "billing:capacity", (Capability.VIEW_COSTS,), "Costs"),
-    NavItem("Budgets", "billing:budget_list", (Capability.VIEW_COSTS,), "Costs"),
-    NavItem("Price books", "billing:pricebook_list", (Capability.VIEW_COSTS,), "Costs"),
-    NavItem("Cloud setup", "tencent:cloud_setup", (Capability.OPERATE_RECORDINGS,), "System"),
-    NavItem("Webhooks", "webhooks:endpoint_list", (Capability.MANAGE_WEBHOOKS,), "System"),
-    NavItem("Tencent API calls", "call_list", (Capability.VIEW_AUDIT,), "System"),
-    NavItem("CSS callbacks", "recordings:callback_event_list", (Capability.VIEW_AUDIT,), "System"),
-    NavItem("Audit log", "audit_log", (Capability.VIEW_AUDIT,), "System"),
-    NavItem("API tokens", "token_list", (), "System"),
-    NavItem("API reference", "api_docs", (), "System", needs_api_token=True),
+    NavItem(_("Rooms"), "recordings:room_list", (Capability.VIEW_CATALOG,), "Catalog"),
+    NavItem(_("Client apps"), "recordings:app_list", (Capability.VIEW_CATALOG,), "Catalog"),
+    NavItem(_("Cost reports"), "billing:report", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem(_("What-if calculator"), "billing:calculator", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem(_("Capacity"), "billing:capacity", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem(_("Budgets"), "billing:budget_list", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem(_("Price books"), "billing:pricebook_list", (Capability.VIEW_COSTS,), "Costs"),
+    NavItem(_("Cloud setup"), "tencent:cloud_setup", (Capability.OPERATE_RECORDINGS,), "System"),
+    NavItem(_("Webhooks"), "webhooks:endpoint_list", (Capability.MANAGE_WEBHOOKS,), "System"),
+    NavItem(_("Tencent API calls"), "call_list", (Capability.VIEW_AUDIT,), "System"),
+    NavItem(_("CSS callbacks"), "recordings:callback_event_list", (Capability.VIEW_AUDIT,), "System"),
+    NavItem(_("Audit log"), "audit_log", (Capability.VIEW_AUDIT,), "System"),
+    NavItem(_("API tokens"), "token_list", (), "System"),
+    NavItem(_("API reference"), "api_docs", (), "System", needs_api_token=True),
 )
 
 
@@ -65,7 +74,7 @@ def visible_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     current = active_url(request.path, [entry["url"] for entry in entries])
     for entry in entries:
         entry["active"] = entry["url"] == current
-    return [{"name": name, "items": items} for name, items in sections.items()]
+    return [{"name": SECTION_LABELS.get(name, name), "items": items} for name, items in sections.items()]
 
 
 def active_url(path: str, urls: list[str]) -> str | None:
@@ -80,5 +89,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     roles = sorted(role.label for role in roles_of(request.user))
     if request.user.is_superuser:
-        roles = ["Administrator", *roles]
+        roles = [_("Administrator"), *roles]
     return {"nav_sections": visible_navigation(request), "active_roles": roles}

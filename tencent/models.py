@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local
 
@@ -37,8 +38,8 @@ class ApiCall(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        OK = "ok", "OK"
-        ERROR = "error", "Error"
+        OK = "ok", _("OK")
+        ERROR = "error", _("Error")
 
     service = models.CharField(max_length=16, help_text="car, live, vod or cos.")
     action = models.CharField(max_length=64, db_index=True)

@@ -96,3 +96,23 @@ def test_token_messages_and_audit_labels_render_in_chinese(
         assert action_label("something.new") == "something.new"
         choices = dict(AuditFilterForm().fields["action"].choices)  # type: ignore[attr-defined]
         assert choices["api_token.create"] == "已创建 API 令牌 (api_token.create)"
+
+
+def test_navigation_sections_items_and_roles_are_in_chinese(
+    operator: User, client_as: Callable[..., Client]
+) -> None:
+    page = client_as(operator).get("/", headers=ZH).content.decode()
+    for text in (
+        "运营",
+        "概览",
+        "告警",
+        "录制计划",
+        "房间",
+        "客户端应用",
+        "系统",
+        "云端配置",
+        "审计日志",
+        "操作员",
+    ):
+        assert text in page, text
+    assert ">Audit log<" not in page and ">Operate<" not in page
