@@ -97,17 +97,26 @@ def month_storage(
     early: dict[tuple[int, str, str], int] = defaultdict(int)
     day_stored: dict[tuple[int, str, str], int] = defaultdict(int)
     day_early: dict[tuple[int, str, str], int] = defaultdict(int)
+    whole_days: dict[tuple[str, str], list[int]] = {}  # (storage, class) → per day: change in bytes present
     for item in files:
         for storage_class, start, end in _spans(item):
             begin, stop = max(start, origin), limit if end is None else min(end, limit)
             key = (group_of[item.room_id], item.storage, storage_class)
             if stop > begin:
                 stored[key] += item.size_bytes * (stop - begin)
-                day = (begin - origin) // DAY_MICROS
-                while begin < stop:
-                    day_end = min(origin + (day + 1) * DAY_MICROS, stop)
-                    day_stored[(day, item.storage, storage_class)] += item.size_bytes * (day_end - begin)
-                    day, begin = day + 1, day_end
+                # O(1) per span whatever its length: the partial first and last days directly, the whole days
+                # between as a difference array of bytes present (summed once per class below).
+                first, last = (begin - origin) // DAY_MICROS, (stop - origin - 1) // DAY_MICROS
+                if first == last:
+                    day_stored[(first, item.storage, storage_class)] += item.size_bytes * (stop - begin)
+                else:
+                    head = origin + (first + 1) * DAY_MICROS - begin
+                    tail = stop - (origin + last * DAY_MICROS)
+                    day_stored[(first, item.storage, storage_class)] += item.size_bytes * head
+                    day_stored[(last, item.storage, storage_class)] += item.size_bytes * tail
+                    steps = whole_days.setdefault((item.storage, storage_class), [0] * (days + 1))
+                    steps[first + 1] += item.size_bytes
+                    steps[last] -= item.size_bytes
             if end is not None and origin <= end < limit:
                 short = start + minimum_days(prices, storage_class) * DAY_MICROS - end
                 if short > 0:
@@ -122,6 +131,12 @@ def month_storage(
         cost = _priced(stored.get(key, 0), early.get(key, 0), storage, storage_class, prices, context)
         total.add(cost)
         per_group[group] += cost.total
+    for (storage, storage_class), steps in whole_days.items():
+        present = 0
+        for day in range(days):
+            present += steps[day]
+            if present:
+                day_stored[(day, storage, storage_class)] += present * DAY_MICROS
     by_day = [Decimal(0)] * days
     for key in day_stored.keys() | day_early.keys():
         day, storage, storage_class = key
