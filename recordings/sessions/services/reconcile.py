@@ -82,11 +82,15 @@ def is_our_stream(stream_name: str) -> bool:
 
 def release_leaked_streams(now: datetime, online: list[str], counts: Counter[str]) -> None:
     """Online streams named like our UserIds whose session is finished, finalizing or unknown."""
-    for stream_name in online:
-        pk = session_pk_from_user_id(stream_name)
+    named = {stream_name: session_pk_from_user_id(stream_name) for stream_name in online}
+    # One query for every online stream's session (one each cost 1,000 queries a minute at 1,000 live recordings).
+    sessions = RecordingSession.objects.in_bulk([pk for pk in named.values() if pk is not None])
+    for stream_name, pk in named.items():
         if pk is None:
             continue
-        session = RecordingSession.objects.filter(pk=pk, car_user_id=stream_name).first()
+        session = sessions.get(pk)
+        if session is not None and session.car_user_id != stream_name:
+            session = None
         if session is not None and session.state not in (*TERMINAL_STATES, S.FINALIZING):
             continue
         if session is None and not is_our_stream(stream_name):
