@@ -25,6 +25,9 @@ from recordings.models import CallbackEventType, CallbackState, CssCallbackEvent
 from tencent.signing import CallbackRejected, verify_css_callback
 
 logger = logging.getLogger(__name__)
+# The callback log is the fastest-growing table (every CSS callback): its page counts at most this many rows,
+# like the recordings and files lists, and says "more than" beyond.
+LIST_COUNT_CAP = 10_000
 
 
 def _count(**labels: Any) -> None:
@@ -98,7 +101,9 @@ def callback_event_list(request: HttpRequest) -> HttpResponse:
         if data["stream"]:
             events = events.filter(stream_name=data["stream"])
     return render_list(
-        request, "recordings/callback_events.html", {"form": form, "page": paginate(request, events, 50)}
+        request,
+        "recordings/callback_events.html",
+        {"form": form, "page": paginate(request, events, 50, count_cap=LIST_COUNT_CAP)},
     )
 
 
