@@ -8,12 +8,19 @@ off, or TENCENT_SECRET_ID set — is a real console and never shows them, whatev
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.access import Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DEMO_USERS: dict[str, tuple[Role, str]] = {
     "operator": (Role.OPERATOR, "operator-demo-pass"),
@@ -25,12 +32,12 @@ ADMIN = ("admin", "admin-demo-pass")
 
 @dataclass(frozen=True)
 class DemoLogin:
-    label: str
+    label: StrOrPromise
     username: str
     password: str
 
     def line(self) -> str:
-        return f"{self.label:<10} {self.username} / {self.password}"
+        return f"{self.label!s:<10} {self.username} / {self.password}"
 
 
 def demo_mode() -> bool:
@@ -41,7 +48,7 @@ def demo_mode() -> bool:
 def all_demo_logins() -> list[DemoLogin]:
     """Every login `seed_demo` creates, one per role and the administrator, in the order it prints them."""
     logins = [DemoLogin(role.label, name, password) for name, (role, password) in DEMO_USERS.items()]
-    return [*logins, DemoLogin("Admin", *ADMIN)]
+    return [*logins, DemoLogin(_("Admin"), *ADMIN)]
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -56,3 +63,17 @@ def demo_logins() -> list[DemoLogin]:
         .values_list("username", flat=True)
     )
     return [login for login in logins if login.username in present]
+
+
+def terminal_language() -> str:
+    """The language the demo's printed guidance uses: the terminal's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, in
+    gettext's order: zh_CN.UTF-8 gives zh-hans) when the console has it, else LANGUAGE_CODE."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            code = value.split(":")[0].split(".")[0].replace("_", "-").lower()
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:
+                return str(settings.LANGUAGE_CODE)
+    return str(settings.LANGUAGE_CODE)

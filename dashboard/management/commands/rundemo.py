@@ -22,9 +22,11 @@ from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext
 from redis import Redis, RedisError
 
-from dashboard.demo_mode import demo_logins
+from dashboard.demo_mode import demo_logins, terminal_language
 from dashboard.supervision import Supervised
 
 READY_WARNING_SECONDS = 120  # a service not up by then is named once (it may still come up)
@@ -76,6 +78,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, addr: str, no_emulator: bool, job_logs: bool, **options: object) -> None:
+        # The guidance it prints is for the person at the terminal, in the terminal's language.
+        with translation.override(terminal_language()):
+            self.run_demo(addr=addr, no_emulator=no_emulator, job_logs=job_logs)
+
+    def run_demo(self, *, addr: str, no_emulator: bool, job_logs: bool) -> None:
         from dashboard.embedded_redis import start_embedded_redis
 
         var = Path(settings.VAR_DIR)
@@ -85,7 +92,7 @@ class Command(BaseCommand):
         if "REDIS_URL" not in os.environ:
             embedded = start_embedded_redis(var / "redis.db")  # keeps its data in var/ between runs
             env["REDIS_URL"] = f"unix://{embedded.socket_file}?db=0"
-            self.stdout.write(f"Embedded Redis at {embedded.socket_file}")
+            self.stdout.write(gettext("Embedded Redis at %(path)s") % {"path": embedded.socket_file})
         env.setdefault("CONSOLE_BASE_URL", f"http://{addr}")
         env.setdefault("NO_PROXY", "127.0.0.1,localhost")
         # The demo database survives restarts, so the emulator's cloud state (media, record tasks) must too.
@@ -162,8 +169,10 @@ class Command(BaseCommand):
         try:
             for child in children:
                 child.start()
-                self.stdout.write(f"started {child.name} (pid {child.pid})")
-            self.stdout.write(f"CNR Console is starting at http://{addr}/ …")
+                self.stdout.write(
+                    gettext("started %(name)s (pid %(pid)s)") % {"name": child.name, "pid": child.pid}
+                )
+            self.stdout.write(gettext("CNR Console is starting at %(url)s …") % {"url": f"http://{addr}/"})
             by_name = {child.name: child for child in children}
             pending = self.readiness_checks(addr, env["REDIS_URL"], embedded, by_name)
             started = time.monotonic()
@@ -179,7 +188,9 @@ class Command(BaseCommand):
                         self.announce(addr)
                     elif not warned and time.monotonic() - started > READY_WARNING_SECONDS:
                         warned = True
-                        self.stderr.write(f"Still waiting for: {', '.join(pending)}.")
+                        self.stderr.write(
+                            gettext("Still waiting for: %(names)s.") % {"names": ", ".join(pending)}
+                        )
                 time.sleep(0.5)
         finally:
             for child in children:
@@ -189,7 +200,7 @@ class Command(BaseCommand):
                 child.wait(deadline)
             if embedded is not None:
                 embedded.shutdown(save=True)
-            self.stdout.write("Demo stopped.")
+            self.stdout.write(gettext("Demo stopped."))
 
     def readiness_checks(
         self,
@@ -218,18 +229,19 @@ class Command(BaseCommand):
         )
         created = [line.strip() for line in result.stdout.splitlines() if "(created " in line]
         for line in created:
-            self.stdout.write(f"cloud setup: {line}")
+            self.stdout.write(gettext("cloud setup: %(line)s") % {"line": line})
         if result.returncode != 0:
             self.stderr.write(
-                f"cloud setup failed (see Cloud setup in the console):\n{result.stdout}{result.stderr}"
+                gettext("cloud setup failed (see Cloud setup in the console):")
+                + f"\n{result.stdout}{result.stderr}"
             )
 
     def announce(self, addr: str) -> None:
-        lines = [f"CNR Console is ready at http://{addr}/  (Ctrl-C stops it)"]
+        lines = [gettext("CNR Console is ready at %(url)s  (Ctrl-C stops it)") % {"url": f"http://{addr}/"}]
         logins = demo_logins()
         if logins:
-            lines += ["Demo logins:", *(f"  {login.line()}" for login in logins)]
+            lines += [gettext("Demo logins:"), *(f"  {login.line()}" for login in logins)]
         else:
-            lines.append("Log in with your own users (demo logins are shown only in demo mode).")
+            lines.append(gettext("Log in with your own users (demo logins are shown only in demo mode)."))
         self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
         self.stdout.flush()
