@@ -70,6 +70,7 @@ class VerdictForm(forms.Form):
     def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["escalate_to"].queryset = escalation_targets().exclude(pk=actor.pk)  # type: ignore[attr-defined]
+        self.fields["reason"].label_from_instance = lambda reason: reason.display_label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -16,6 +16,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local
@@ -43,6 +44,19 @@ class RejectReasonQuerySet(models.QuerySet["RejectReason"]):
         return self.filter(is_active=True).order_by("position", "label")
 
 
+# The reasons migration 0005 seeds, marked for translation: shown in the page's language while their stored label
+# is still the seeded one (a label edited in the admin is shown as written).
+SEEDED_REASON_LABELS = {
+    "technical": gettext_noop("Technical quality (black, frozen, silent or broken)"),
+    "incomplete": gettext_noop("Incomplete or cut off"),
+    "inappropriate": gettext_noop("Inappropriate or unsafe content"),
+    "copyright": gettext_noop("Third-party copyrighted material"),
+    "privacy": gettext_noop("Personal data or privacy concern"),
+    "off_topic": gettext_noop("Not the expected programme"),
+    "other": gettext_noop("Other (explain in the comment)"),
+}
+
+
 class RejectReason(models.Model):
     """One entry of the configurable list a moderator picks from when rejecting (edited in the admin)."""
 
@@ -57,6 +71,12 @@ class RejectReason(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def display_label(self) -> str:
+        if SEEDED_REASON_LABELS.get(self.code) == self.label:
+            return gettext(self.label)
         return self.label
 
 

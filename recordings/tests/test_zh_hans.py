@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from recordings.catalog.tests.factories import ClientAppFactory, RoomFactory
-from recordings.models import RecordingSession, Room, Schedule, ScheduleKind
+from recordings.models import RecordingSession, RejectReason, Room, Schedule, ScheduleKind
+from recordings.review.tests.support import make_file
 from recordings.sessions.lifecycle import SessionState, Trigger
 from recordings.sessions.services.sessions import session_create
 
@@ -113,3 +114,26 @@ def test_api_messages_follow_accept_language_and_codes_stay_english(
     assert client.get(url, headers=EN).json()["error"]["message"] == "No room has the key “nope”."
     bad = client.get(reverse("recordings:api_rooms"), {"active": "maybe"}, headers=ZH).json()["error"]
     assert bad["message"] == "查询参数无效。" and bad["fields"] == {"active": ["请使用 true 或 false。"]}
+
+
+def test_seeded_reject_reasons_and_schedule_states_are_shown_in_chinese(
+    client_as: Callable[[User | None], Client], moderator: User, operator: User
+) -> None:
+    recording = make_file(room=RoomFactory.create())
+    page = client_as(moderator).get(f"/review/files/{recording.pk}/", headers=ZH).content.decode()
+    assert "技术质量问题（黑屏、卡顿、无声或损坏）" in page and "结论" in page
+    # A label edited in the admin is shown as written.
+    RejectReason.objects.filter(code="technical").update(label="Bad picture")
+    assert (
+        "Bad picture"
+        in client_as(moderator).get(f"/review/files/{recording.pk}/", headers=ZH).content.decode()
+    )
+    Schedule.objects.create(
+        room=RoomFactory.create(),
+        name="早间",
+        kind=ScheduleKind.CRON,
+        cron_expression="0 8 * * *",
+        duration_minutes=30,
+    )
+    schedules = client_as(operator).get("/schedules/", headers=ZH).content.decode()
+    assert "生效中" in schedules and "cron “0 8 * * *”" in schedules
