@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from billing.models import PriceBook
 from billing.report_data import PricedReport, price_report
@@ -55,8 +56,13 @@ def cached_charts(
 ) -> dict[str, str]:
     """The report's charts as HTML, drawn once per cached report and state of Tencent's figures (plotly's
     figure objects validate every property: drawing the four took longer than the rest of a cached view)."""
-    key = "billing:report-charts:{}:{:%Y-%m}:{}:{}".format(
-        connection.settings_dict["NAME"], month, report.computed_at.timestamp(), usage_stamp
+    # Per language too: titles and axis labels are translated when the charts are drawn (issue #18).
+    key = "billing:report-charts:{}:{:%Y-%m}:{}:{}:{}".format(
+        connection.settings_dict["NAME"],
+        month,
+        report.computed_at.timestamp(),
+        usage_stamp,
+        translation.get_language() or "",
     )
     found = cache.get(key)
     if isinstance(found, dict):

@@ -96,3 +96,29 @@ def test_the_javascript_catalog_is_a_script_under_the_csp(client_as: Any, operat
     assert catalog.status_code == 200 and catalog["Content-Type"].startswith("text/javascript")
     assert "django.gettext" in catalog.content.decode()
     assert "script-src 'self'" in catalog["Content-Security-Policy"]
+
+
+def test_cached_charts_are_drawn_per_language(settings: Any) -> None:
+    """Chart titles and axis labels are translated when drawn (gettext at render time): the cost report's chart
+    cache must not hand one language's drawing to the other."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from billing.report_cache import cached_charts
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    report: Any = SimpleNamespace(computed_at=timezone.now())  # only its computed_at is read
+
+    def draw() -> dict[str, str]:
+        return {"title": gettext("Overview")}
+
+    drawn = {}
+    for language in ("en", CHINESE, "en"):
+        with translation.override(language):
+            drawn[language] = cached_charts(
+                month=date(2026, 3, 1), report=report, usage_stamp="x", build=draw
+            )
+    assert drawn == {"en": {"title": "Overview"}, CHINESE: {"title": "概览"}}
