@@ -1,5 +1,7 @@
 """The console's WSGI application for `bench/pages.py` only: each answer carries `X-Bench-Queries`, the number
-of SQL statements the request ran (counted with a connection execute wrapper, so DEBUG stays off).
+of SQL statements the request ran (counted with a connection execute wrapper, so DEBUG stays off), and
+`X-Bench-CPU-ms`, the worker's CPU time for the request (time.process_time: on a machine shared with other work
+the figure that depends least on its load; PostgreSQL's own time is not in it).
 
 Production never loads this module; gunicorn serves `dashboard.wsgi` there.
 """
@@ -7,6 +9,7 @@ Production never loads this module; gunicorn serves `dashboard.wsgi` there.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,10 +31,13 @@ class Counter:
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     counter = Counter()
+    began = time.process_time()
 
     def counted_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
         # Django calls this once the response is complete (views and templates have run).
-        return start_response(status, [*headers, ("X-Bench-Queries", str(counter.count))], *args)
+        cpu_ms = (time.process_time() - began) * 1000
+        extra = [("X-Bench-Queries", str(counter.count)), ("X-Bench-CPU-ms", f"{cpu_ms:.1f}")]
+        return start_response(status, [*headers, *extra], *args)
 
     with connection.execute_wrapper(counter):
         return django_application(environ, counted_start_response)
