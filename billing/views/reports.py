@@ -85,7 +85,11 @@ def usage_lines(report: MonthReport, usage: UsageResult) -> list[UsageLine]:
             Decimal(actual.recording.peak_channels),
             Decimal(cloud.peak_record_channels),
         ),
-        UsageLine("Storage (GB; Tencent: all VOD storage now)", actual.storage_gb, cloud.vod_storage_gb),
+        UsageLine(
+            "Storage (GB: the month's average of the files; Tencent: all VOD storage now)",
+            actual.storage_gb,
+            cloud.vod_storage_gb,
+        ),
     ]
 
 

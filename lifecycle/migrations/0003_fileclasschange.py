@@ -4,6 +4,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def from_current_classes(apps, schema_editor):
+    """Files moved before the history was kept: their one known move (the latest class, since when)."""
+    FileLifecycle = apps.get_model("lifecycle", "FileLifecycle")
+    FileClassChange = apps.get_model("lifecycle", "FileClassChange")
+    FileClassChange.objects.bulk_create(
+        FileClassChange(file_id=state.file_id, storage_class=state.storage_class, at=state.class_since)
+        for state in FileLifecycle.objects.exclude(storage_class="STANDARD").exclude(class_since=None)
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("lifecycle", "0002_file_restore"),
@@ -47,4 +57,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["file", "at"], name="fileclasschange_file_at_idx")],
             },
         ),
+        migrations.RunPython(from_current_classes, migrations.RunPython.noop),
     ]
