@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
 
 from recordings.catalog.tests.factories import RoomFactory
-from recordings.models import RecordingSession
+from recordings.models import RecordingSession, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
 from recordings.sessions.services import reconcile
 
@@ -22,7 +22,7 @@ def sessions(count: int, state: str) -> list[RecordingSession]:
     now = timezone.now()
     made = []
     for _ in range(count):
-        room = RoomFactory()
+        room = cast(Room, RoomFactory())
         session = RecordingSession.objects.create(
             room=room,
             trigger=Trigger.MANUAL,
@@ -44,9 +44,12 @@ def test_the_online_streams_sessions_are_read_in_one_query(
     live = sessions(30, SessionState.RECORDING)
     [finished] = sessions(1, SessionState.COMPLETED)
     destroyed: list[str] = []
-    monkeypatch.setattr(
-        reconcile, "destroy", lambda user_id, *, session_id: destroyed.append(user_id) or "destroyed"
-    )
+
+    def destroy(user_id: str, *, session_id: int | None) -> str:
+        destroyed.append(user_id)
+        return "destroyed"
+
+    monkeypatch.setattr(reconcile, "destroy", destroy)
     monkeypatch.setattr(reconcile, "attention", lambda *args, **kwargs: None)
     online = [s.car_user_id for s in live] + [finished.car_user_id, "someone-elses-stream"]
     # A stream named like one of ours but not the session's own UserId: not that session's.
