@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard import audit
 from dashboard.addresses import is_public_ip
@@ -20,6 +23,9 @@ from dashboard.audit import Actor
 from tencent import car, cos, setup_api, vod
 from tencent.errors import TencentError
 from tencent.setup_api import CallbackTemplate, RecordTemplate
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TEMPLATE_NAME = "cnr-console"
 CALLBACK_TEMPLATE_NAME = "cnr-console-callbacks"
@@ -53,6 +59,29 @@ class Report:
         self.checks.append(Check(name, ok, detail, created))
 
 
+# The checks' names, in the language of whoever reads the report (the page's user; LANGUAGE_CODE for the command).
+NAMES = {
+    "car": _("CAR credentials and concurrency"),
+    "css": _("CSS credentials"),
+    "push_domain": _("push domain"),
+    "play_domain": _("play domain"),
+    "push_key": _("push auth key"),
+    "play_key": _("play auth key"),
+    "record_template": _("record template"),
+    "callbacks": _("callback template and rule"),
+    "vod": _("VOD sub-application"),
+    "vod_events": _("VOD event queue"),
+    "cos": _("COS bucket"),
+}
+
+
+def _records_as_configured(template_id: object) -> str:
+    return gettext("%(id)s records %(formats)s as configured") % {
+        "id": template_id,
+        "formats": ", ".join(expected_formats()),
+    }
+
+
 def callback_url() -> str:
     return settings.CONSOLE_BASE_URL.rstrip("/") + "/callbacks/css/"
 
@@ -75,7 +104,7 @@ def real_account() -> bool:
 
 def template_id_problem() -> str:
     if real_account() and not settings.CSS_RECORD_TEMPLATE_ID:
-        return (
+        return gettext(
             "not set: set CSS_RECORD_TEMPLATE_ID to your record template (`tencent_setup --apply` creates one); "
             "without it Tencent records HLS into the VOD main application, kept forever"
         )
@@ -84,11 +113,11 @@ def template_id_problem() -> str:
 
 # Settings with an emulator-only default (dashboard/settings.py emulator_default): empty on a real account, where
 # a demo value would name someone else's domain, bucket or project.
-REQUIRED_ON_A_REAL_ACCOUNT = {
-    "TENCENT_APPID": "your account's APPID (VOD play URLs and COS bucket names carry it)",
-    "CSS_PUSH_DOMAIN": "the CSS push domain bound to your CAR project",
-    "CSS_PLAY_DOMAIN": "the CSS play domain the live pages play from",
-    "CAR_PROJECT_ID": "the CAR project new client apps start in (cap-…)",
+REQUIRED_ON_A_REAL_ACCOUNT: dict[str, StrOrPromise] = {
+    "TENCENT_APPID": _("your account's APPID (VOD play URLs and COS bucket names carry it)"),
+    "CSS_PUSH_DOMAIN": _("the CSS push domain bound to your CAR project"),
+    "CSS_PLAY_DOMAIN": _("the CSS play domain the live pages play from"),
+    "CAR_PROJECT_ID": _("the CAR project new client apps start in (cap-…)"),
 }
 
 
@@ -98,9 +127,9 @@ def required_setting_problems() -> list[tuple[str, str]]:
         return []
     required = dict(REQUIRED_ON_A_REAL_ACCOUNT)
     if settings.CSS_RECORD_STORAGE == "cos":
-        required["COS_BUCKET"] = "the COS bucket the record template writes into (name-APPID)"
+        required["COS_BUCKET"] = _("the COS bucket the record template writes into (name-APPID)")
     return [
-        (name, f"not set: set {name} to {what}")
+        (name, gettext("not set: set %(setting)s to %(what)s") % {"setting": name, "what": what})
         for name, what in required.items()
         if not getattr(settings, name)
     ]
@@ -111,15 +140,19 @@ def user_ip_problem() -> str:
     if not real_account():
         return ""
     if not value:
-        return (
+        return gettext(
             "not set: set CAR_USER_IP to the public IP of your users (CAR picks the nearest instance by it)"
         )
     try:
         public = is_public_ip(value)
     except ValueError:
-        return f"{value!r} is not an IP address: set CAR_USER_IP to a public IP"
+        return gettext("%(value)s is not an IP address: set CAR_USER_IP to a public IP") % {
+            "value": repr(value)
+        }
     if not public:
-        return f"{value} is not a public address: CAR picks the nearest instance by it; set a public IP"
+        return gettext(
+            "%(value)s is not a public address: CAR picks the nearest instance by it; set a public IP"
+        ) % {"value": value}
     return ""
 
 
@@ -130,22 +163,32 @@ def _record_template_problems(template: RecordTemplate) -> list[str]:
     problems = []
     missing = [fmt for fmt in expected_formats() if fmt not in template.enabled_formats]
     if missing:
-        problems.append(f"does not record {', '.join(missing)}")
+        problems.append(gettext("does not record %(formats)s") % {"formats": ", ".join(missing)})
     to_cos = settings.CSS_RECORD_STORAGE.lower() == "cos"
     if template.cos_store != to_cos:
-        problems.append("records into VOD, not COS" if to_cos else "records into COS, not VOD")
+        problems.append(
+            gettext("records into VOD, not COS") if to_cos else gettext("records into COS, not VOD")
+        )
     for fmt in sorted(template.enabled_formats & set(expected_formats())):
         param = template.formats[fmt]
         if to_cos:
             wanted = (_bucket_name(), settings.COS_REGION, settings.COS_RECORD_PATH)
             found = (param.cos_bucket_name, param.cos_bucket_region, param.cos_bucket_path)
             if found != wanted:
-                problems.append(f"{fmt} goes to COS {'/'.join(found)}, not {'/'.join(wanted)}")
+                problems.append(
+                    gettext("%(format)s goes to COS %(found)s, not %(wanted)s")
+                    % {"format": fmt, "found": "/".join(found), "wanted": "/".join(wanted)}
+                )
         elif param.vod_sub_app_id != settings.VOD_SUBAPP_ID:
             where = (
-                f"sub-application {param.vod_sub_app_id}" if param.vod_sub_app_id else "the main application"
+                gettext("sub-application %(id)s") % {"id": param.vod_sub_app_id}
+                if param.vod_sub_app_id
+                else gettext("the main application")
             )
-            problems.append(f"{fmt} goes to VOD {where}, not VOD_SUBAPP_ID={settings.VOD_SUBAPP_ID}")
+            problems.append(
+                gettext("%(format)s goes to VOD %(where)s, not VOD_SUBAPP_ID=%(id)s")
+                % {"format": fmt, "where": where, "id": settings.VOD_SUBAPP_ID}
+            )
     return problems
 
 
@@ -165,12 +208,13 @@ def _create_record_template() -> int:
 def _callback_template_problems(template: CallbackTemplate) -> list[str]:
     url = callback_url()
     problems = [
-        f"{name} is {template.urls.get(name) or 'empty'}"
+        gettext("%(callback)s is %(url)s")
+        % {"callback": name, "url": template.urls.get(name) or gettext("empty")}
         for name in REQUIRED_CALLBACKS
         if template.urls.get(name) != url
     ]
     if template.callback_key != settings.CSS_CALLBACK_KEY:
-        problems.append("its CallbackKey is not CSS_CALLBACK_KEY")
+        problems.append(gettext("its CallbackKey is not CSS_CALLBACK_KEY"))
     return problems
 
 
@@ -188,7 +232,12 @@ class Doctor:
         try:
             check()
         except TencentError as error:
-            self.report.add(name, False, f"{error.code}: {error.message} (see the Tencent API call log)")
+            self.report.add(
+                name,
+                False,
+                gettext("%(code)s: %(message)s (see the Tencent API call log)")
+                % {"code": error.code, "message": error.message},
+            )
             return False
         return True
 
@@ -200,109 +249,130 @@ class Doctor:
         ):
             if problem:
                 self.report.add(name, False, problem)
-        self._guarded("CAR credentials and concurrency", self.check_car)
-        if self._guarded("CSS credentials", self.check_css_credentials):
-            self._guarded("push auth key", self.check_push_key)
-            self._guarded("play auth key", self.check_play_key)
-            self._guarded("record template", self.check_record_template)
-            self._guarded("callback template and rule", self.check_callbacks)
-        self._guarded("VOD sub-application", self.check_vod)
-        self._guarded("VOD event queue", self.check_vod_events)
-        self._guarded("COS bucket", self.check_cos)
+        self._guarded(str(NAMES["car"]), self.check_car)
+        if self._guarded(str(NAMES["css"]), self.check_css_credentials):
+            self._guarded(str(NAMES["push_key"]), self.check_push_key)
+            self._guarded(str(NAMES["play_key"]), self.check_play_key)
+            self._guarded(str(NAMES["record_template"]), self.check_record_template)
+            self._guarded(str(NAMES["callbacks"]), self.check_callbacks)
+        self._guarded(str(NAMES["vod"]), self.check_vod)
+        self._guarded(str(NAMES["vod_events"]), self.check_vod_events)
+        self._guarded(str(NAMES["cos"]), self.check_cos)
         return self.report
 
     def check_car(self) -> None:
         count = car.describe_concurrent_count(project_id=settings.CAR_PROJECT_ID)
-        name = "CAR credentials and concurrency"
+        name, project = str(NAMES["car"]), settings.CAR_PROJECT_ID
         if count.total <= 0:
-            self.report.add(
-                name,
-                False,
-                f"project {settings.CAR_PROJECT_ID} has no concurrency: assign some in the CAR console",
-            )
+            detail = gettext("project %(project)s has no concurrency: assign some in the CAR console")
+            self.report.add(name, False, detail % {"project": project})
         else:
+            detail = gettext("project %(project)s: %(running)s/%(total)s running")
             self.report.add(
-                name, True, f"project {settings.CAR_PROJECT_ID}: {count.running}/{count.total} running"
+                name, True, detail % {"project": project, "running": count.running, "total": count.total}
             )
 
     def check_css_credentials(self) -> None:
         domains = {domain.name: domain for domain in setup_api.describe_live_domains()}
-        self.report.add("CSS credentials", True, f"{len(domains)} domain(s) on the account")
-        for label, name, kind in (
-            ("push domain", settings.CSS_PUSH_DOMAIN, 0),
-            ("play domain", settings.CSS_PLAY_DOMAIN, 1),
+        self.report.add(
+            str(NAMES["css"]),
+            True,
+            ngettext("%(count)s domain on the account", "%(count)s domains on the account", len(domains))
+            % {"count": len(domains)},
+        )
+        for label, name, kind, setting in (
+            (str(NAMES["push_domain"]), settings.CSS_PUSH_DOMAIN, 0, "CSS_PUSH_DOMAIN"),
+            (str(NAMES["play_domain"]), settings.CSS_PLAY_DOMAIN, 1, "CSS_PLAY_DOMAIN"),
         ):
             domain = domains.get(name)
-            wanted = "push" if kind == 0 else "play"
+            found = {"domain": name, "setting": setting}
             if domain is None:
-                self.report.add(
-                    label, False, f"{name} does not exist: add it as a {wanted} domain in the CSS console"
+                detail = (
+                    gettext("%(domain)s does not exist: add it as a push domain in the CSS console")
+                    if kind == 0
+                    else gettext("%(domain)s does not exist: add it as a play domain in the CSS console")
                 )
+                self.report.add(label, False, detail % found)
             elif domain.type != kind:
-                self.report.add(
-                    label,
-                    False,
-                    f"{name} is not a {wanted} domain: set the right one in CSS_{wanted.upper()}_DOMAIN",
+                detail = (
+                    gettext("%(domain)s is not a push domain: set the right one in %(setting)s")
+                    if kind == 0
+                    else gettext("%(domain)s is not a play domain: set the right one in %(setting)s")
                 )
+                self.report.add(label, False, detail % found)
             elif domain.status != 1:
-                self.report.add(label, False, f"{name} is disabled: enable it in the CSS console")
+                detail = gettext("%(domain)s is disabled: enable it in the CSS console")
+                self.report.add(label, False, detail % found)
             else:
-                self.report.add(label, True, f"{name} exists, enabled")
+                self.report.add(label, True, gettext("%(domain)s exists, enabled") % found)
 
     def _key_check(
         self, name: str, configured: str, enabled: bool, keys: tuple[str, ...], setting: str
     ) -> None:
         if not configured:
             ok = not enabled
-            detail = "off, as configured" if ok else f"the domain requires a key: set {setting}"
+            detail = (
+                gettext("off, as configured") if ok else gettext("the domain requires a key: set %(setting)s")
+            )
         elif not enabled:
-            ok, detail = (
-                False,
-                f"authentication is off on the domain but {setting} is set: turn it on with that key",
+            ok = False
+            detail = gettext(
+                "authentication is off on the domain but %(setting)s is set: turn it on with that key"
             )
         else:
             ok = configured in keys
             detail = (
-                "equals the configured key"
+                gettext("equals the configured key")
                 if ok
-                else f"differs from {setting}: copy the domain's key into it"
+                else gettext("differs from %(setting)s: copy the domain's key into it")
             )
-        self.report.add(name, ok, detail)
+        self.report.add(name, ok, detail % {"setting": setting})  # a mapping: unused keys are fine
 
     def check_push_key(self) -> None:
         key = setup_api.describe_push_auth_key(domain_name=settings.CSS_PUSH_DOMAIN)
         self._key_check(
-            "push auth key", settings.CSS_PUSH_KEY, key.enabled, (key.key, key.backup_key), "CSS_PUSH_KEY"
+            str(NAMES["push_key"]),
+            settings.CSS_PUSH_KEY,
+            key.enabled,
+            (key.key, key.backup_key),
+            "CSS_PUSH_KEY",
         )
 
     def check_play_key(self) -> None:
         key = setup_api.describe_play_auth_key(domain_name=settings.CSS_PLAY_DOMAIN)
         self._key_check(
-            "play auth key", settings.CSS_PLAY_KEY, key.enabled, (key.key, key.backup_key), "CSS_PLAY_KEY"
+            str(NAMES["play_key"]),
+            settings.CSS_PLAY_KEY,
+            key.enabled,
+            (key.key, key.backup_key),
+            "CSS_PLAY_KEY",
         )
 
     def check_record_template(self) -> None:
-        name = "record template"
+        name = str(NAMES["record_template"])
         templates = {template.template_id: template for template in setup_api.describe_record_templates()}
         configured = settings.CSS_RECORD_TEMPLATE_ID
         template = templates.get(configured)
         if template is not None:
             problems = _record_template_problems(template)
             if not problems:
-                self.report.add(
-                    name, True, f"{configured} records {', '.join(expected_formats())} as configured"
-                )
+                self.report.add(name, True, _records_as_configured(configured))
                 return
             if not (self.apply and self.force):
+                detail = gettext(
+                    "%(template)s %(problems)s: fix it in the CSS console, or --apply --force for a new one"
+                )
                 self.report.add(
-                    name,
-                    False,
-                    f"{configured} {'; '.join(problems)}: fix it in the CSS console, or --apply --force for a new one",
+                    name, False, detail % {"template": configured, "problems": "; ".join(problems)}
                 )
                 return
         elif not self.apply:
-            missing = f"{configured} does not exist" if configured else "none configured"
-            self.report.add(name, False, f"{missing}: run `tencent_setup --apply` to create one")
+            detail = (
+                gettext("%(template)s does not exist: run `tencent_setup --apply` to create one")
+                if configured
+                else gettext("none configured: run `tencent_setup --apply` to create one")
+            )
+            self.report.add(name, False, detail % {"template": configured})
             return
         match = next(
             (t for t in templates.values() if t.name == TEMPLATE_NAME and not _record_template_problems(t)),
@@ -312,19 +382,16 @@ class Doctor:
             template_id, created = match.template_id, ""
         else:
             template_id = _create_record_template()
-            created = f"template {template_id}"
+            created = gettext("template %(id)s") % {"id": template_id}
             self._audit("record_template.create", {"template_id": template_id, "formats": expected_formats()})
         if template_id == configured:
-            self.report.add(
-                name, True, f"{template_id} records {', '.join(expected_formats())} as configured", created
-            )
+            self.report.add(name, True, _records_as_configured(template_id), created)
         else:
-            self.report.add(
-                name, False, f"set CSS_RECORD_TEMPLATE_ID={template_id} (now {configured})", created
-            )
+            detail = gettext("set CSS_RECORD_TEMPLATE_ID=%(id)s (now %(configured)s)")
+            self.report.add(name, False, detail % {"id": template_id, "configured": configured}, created)
 
     def check_callbacks(self) -> None:
-        name = "callback template and rule"
+        name = str(NAMES["callbacks"])
         templates = {template.template_id: template for template in setup_api.describe_callback_templates()}
         rules = [
             rule
@@ -333,25 +400,31 @@ class Doctor:
         ]
         bound = templates.get(rules[0].template_id) if rules else None
         if bound is not None and not _callback_template_problems(bound):
+            detail = gettext("template %(id)s → %(url)s, bound to %(domain)s")
             self.report.add(
                 name,
                 True,
-                f"template {bound.template_id} → {callback_url()}, bound to {settings.CSS_PUSH_DOMAIN}",
+                detail % {"id": bound.template_id, "url": callback_url(), "domain": settings.CSS_PUSH_DOMAIN},
             )
             return
         if rules and not (self.apply and self.force):
-            problems = _callback_template_problems(bound) if bound else ["its template does not exist"]
-            self.report.add(
-                name,
-                False,
-                f"the rule of {settings.CSS_PUSH_DOMAIN} uses template {rules[0].template_id}, whose {'; '.join(problems)}: "
-                "fix it in the CSS console, or --apply --force",
+            problems = (
+                _callback_template_problems(bound) if bound else [gettext("its template does not exist")]
             )
+            detail = gettext(
+                "the rule of %(domain)s uses template %(id)s, whose %(problems)s: "
+                "fix it in the CSS console, or --apply --force"
+            )
+            found = {
+                "domain": settings.CSS_PUSH_DOMAIN,
+                "id": rules[0].template_id,
+                "problems": "; ".join(problems),
+            }
+            self.report.add(name, False, detail % found)
             return
         if not self.apply:
-            self.report.add(
-                name, False, f"no callback rule binds {settings.CSS_PUSH_DOMAIN}: run `tencent_setup --apply`"
-            )
+            detail = gettext("no callback rule binds %(domain)s: run `tencent_setup --apply`")
+            self.report.add(name, False, detail % {"domain": settings.CSS_PUSH_DOMAIN})
             return
         created = []
         good = next((t for t in templates.values() if not _callback_template_problems(t)), None)
@@ -360,7 +433,7 @@ class Doctor:
             template_id = setup_api.create_callback_template(
                 name=CALLBACK_TEMPLATE_NAME, url=callback_url(), callback_key=settings.CSS_CALLBACK_KEY
             )
-            created.append(f"template {template_id}")
+            created.append(gettext("template %(id)s") % {"id": template_id})
             self._audit("callback_template.create", {"template_id": template_id, "url": callback_url()})
         for rule in rules:  # only with --force: re-bind
             setup_api.delete_callback_rule(domain_name=rule.domain_name, app_name=rule.app_name)
@@ -368,49 +441,58 @@ class Doctor:
         setup_api.create_callback_rule(
             domain_name=settings.CSS_PUSH_DOMAIN, app_name=settings.CSS_APP_NAME, template_id=template_id
         )
-        created.append(f"rule {settings.CSS_PUSH_DOMAIN} → {template_id}")
+        created.append(
+            gettext("rule %(domain)s → %(id)s") % {"domain": settings.CSS_PUSH_DOMAIN, "id": template_id}
+        )
         self._audit("callback_rule.create", {"domain": settings.CSS_PUSH_DOMAIN, "template_id": template_id})
-        self.report.add(name, True, f"template {template_id} → {callback_url()}", ", ".join(created))
+        detail = gettext("template %(id)s → %(url)s") % {"id": template_id, "url": callback_url()}
+        self.report.add(name, True, detail, ", ".join(created))
 
     def check_vod(self) -> None:
         apps = {app.sub_app_id: app for app in setup_api.describe_sub_app_ids()}
         wanted = settings.VOD_SUBAPP_ID
-        name = "VOD sub-application"
+        name = str(NAMES["vod"])
         if not wanted:
-            self.report.add(
-                name, True, "none configured: the main application (accounts since 2023-12-25 need one)"
-            )
+            detail = gettext("none configured: the main application (accounts since 2023-12-25 need one)")
+            self.report.add(name, True, detail)
         elif wanted not in apps:
-            self.report.add(
-                name, False, f"{wanted} does not exist: create it in the VOD console or fix VOD_SUBAPP_ID"
-            )
+            detail = gettext("%(id)s does not exist: create it in the VOD console or fix VOD_SUBAPP_ID")
+            self.report.add(name, False, detail % {"id": wanted})
         elif apps[wanted].status != "On":
-            self.report.add(name, False, f"{wanted} is {apps[wanted].status}: enable it in the VOD console")
+            detail = gettext("%(id)s is %(status)s: enable it in the VOD console")
+            self.report.add(name, False, detail % {"id": wanted, "status": apps[wanted].status})
         else:
-            self.report.add(name, True, f"{wanted} ({apps[wanted].name}) is on")
+            detail = gettext("%(id)s (%(name)s) is on")
+            self.report.add(name, True, detail % {"id": wanted, "name": apps[wanted].name})
 
     def check_vod_events(self) -> None:
         """The storage lifecycle learns what Tencent deleted at an ExpireTime from VOD's PULL queue (FileDeleted)."""
-        name = "VOD event queue"
+        name = str(NAMES["vod_events"])
         config = vod.describe_event_config()
         if config.get("Mode") == "PULL" and config.get("DeleteMediaCompleteEventSwitch") == "ON":
-            self.report.add(
-                name, True, "PULL mode with FileDeleted: the console follows what Tencent deletes"
-            )
+            detail = gettext("PULL mode with FileDeleted: the console follows what Tencent deletes")
+            self.report.add(name, True, detail)
             return
         pushing_elsewhere = config.get("Mode") == "PUSH" and bool(config.get("NotificationUrl"))
         if not self.apply or (pushing_elsewhere and not self.force):
-            where = f" (events now go to {config['NotificationUrl']})" if pushing_elsewhere else ""
-            flag = "--apply --force" if pushing_elsewhere else "--apply"
-            self.report.add(name, False, f"not PULL with FileDeleted{where}: run tencent_setup {flag}")
+            if pushing_elsewhere:
+                detail = gettext(
+                    "not PULL with FileDeleted (events now go to %(url)s): run tencent_setup --apply --force"
+                ) % {"url": config["NotificationUrl"]}
+            else:
+                detail = gettext("not PULL with FileDeleted: run tencent_setup --apply")
+            self.report.add(name, False, detail)
             return
         vod.enable_event_queue()
         self._audit("vod_events.enable", {"before": config})
-        self.report.add(name, True, "PULL mode with FileDeleted", created="PULL queue")
+        self.report.add(name, True, gettext("PULL mode with FileDeleted"), created=gettext("PULL queue"))
 
     def check_cos(self) -> None:
         cos.list_objects(max_keys=1)
-        self.report.add("COS bucket", True, f"{settings.COS_BUCKET} in {settings.COS_REGION} answers")
+        detail = gettext("%(bucket)s in %(region)s answers")
+        self.report.add(
+            str(NAMES["cos"]), True, detail % {"bucket": settings.COS_BUCKET, "region": settings.COS_REGION}
+        )
 
 
 def tencent_setup_run(*, apply: bool = False, force: bool = False, actor: Actor = None) -> Report:

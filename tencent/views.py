@@ -20,7 +20,11 @@ def cloud_setup(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return render(request, "tencent/cloud_setup.html", {"form": form, "report": None}, status=400)
         report = tencent_setup_run(apply=True, force=form.cleaned_data["force"], actor=current_user(request))
-        created = [f"{check.name}: {check.created}" for check in report.checks if check.created]
+        created = [
+            _("%(check)s: %(created)s") % {"check": check.name, "created": check.created}
+            for check in report.checks
+            if check.created
+        ]
         messages.success(
             request,
             _("Created %(what)s.") % {"what": "; ".join(created)} if created else _("Nothing was missing."),

@@ -26,8 +26,11 @@ def test_cloud_setup_page_and_its_confirmation_are_in_chinese(
     page = client.get("/tencent/setup/", headers=ZH).content.decode()
     assert "<title>云端配置" in page
     assert "未就绪" in page and "创建缺失项" in page and "同时替换已存在但配置有误的项" in page
+    assert "回调模板与回调规则" in page and "没有回调规则绑定 push.emulator.local" in page
+    assert "no callback rule binds" not in page
     done = client.post("/tencent/setup/", {}, follow=True, headers=ZH).content.decode()
-    assert "已创建 " in done and "所有检查均已通过。" in done
+    assert "已创建 回调模板与回调规则：模板 1, 规则 push.emulator.local → 1" in done
+    assert "所有检查均已通过。" in done
 
 
 def test_health_panel_is_titled_and_labelled_in_chinese(operator: User) -> None:
