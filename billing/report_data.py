@@ -138,7 +138,9 @@ def stored_files(month: date) -> list[StoredFile]:
     lo, hi = month_bounds(month)
     files = (
         RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False)
-        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gt=lo))
+        .filter(
+            Q(deleted_at__isnull=True) | Q(deleted_at__gte=lo)
+        )  # deleted at lo: its early charge is this month's
         .order_by()
     )
     rows = list(

@@ -88,3 +88,29 @@ def test_the_reports_storage_line_falls_by_the_previews_saving(
     assert after == 10 * 30 * Decimal("0.0006") + 10 * 30 * Decimal("0.0009")
     assert before - after == preview.monthly_saving_usd  # to the cent, and here exactly
     assert after == planned
+
+
+def test_an_early_deletion_shows_in_the_report_as_the_preview_charged_it(
+    emulator: RunningEmulator, manager: User, settings, monkeypatch
+) -> None:
+    """Kept 60 days, IA after 3: the job moves a file to IA on May 22 and deletes it on June 1, 10 days into
+    IA's 30-day minimum. June's storage falls by the month of IA it no longer uses (10 x 0.0006 x 30 = 0.18) but
+    gains the 20 days Tencent still bills (10 x 0.0006 x 20 = 0.12): the preview's saving less its charge."""
+    settings.TENCENT_REGION = "ap-singapore"
+    room = RoomFactory.create()
+    policy = retention_policy_save(
+        client_app=room.client_app, data={"keep_days": 60, "standard_ia_after_days": 3}, actor=manager
+    )
+    vod_file(emulator, room, days_old=60, gib=10)
+    for moment in (JUNE - timedelta(days=10), JUNE):  # time moves forward: the job's runs on both days
+        if moment == JUNE:
+            preview = retention_preview(policy=policy, now=JUNE)
+            before = june_storage(now=JUNE)
+        monkeypatch.setattr("django.utils.timezone.now", lambda moment=moment: moment)
+        assert retention_apply(now=moment).failed == 0
+        monkeypatch.undo()
+    assert (preview.monthly_saving_usd, preview.early_deletion_usd) == (Decimal("0.18"), Decimal("0.12"))
+    assert before == 10 * 30 * Decimal("0.0006")
+    after = june_storage(now=datetime(2027, 7, 2, tzinfo=BILLING_TZ))
+    assert after == 10 * 20 * Decimal("0.0006")
+    assert before - after == preview.monthly_saving_usd - preview.early_deletion_usd
