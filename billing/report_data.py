@@ -136,11 +136,10 @@ def stored_files(month: date) -> list[StoredFile]:
     """The files stored at some time in the month, with their class history (two queries). A file whose room
     was deleted is left out: a report's rows are rooms."""
     lo, hi = month_bounds(month)
+    # Deleted at the month's first instant still counts: its early-deletion charge is this month's.
     files = (
         RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False)
-        .filter(
-            Q(deleted_at__isnull=True) | Q(deleted_at__gte=lo)
-        )  # deleted at lo: its early charge is this month's
+        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=lo))
         .order_by()
     )
     rows = list(
