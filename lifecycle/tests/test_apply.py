@@ -20,7 +20,7 @@ from lifecycle.services import legal_hold_lift, legal_hold_place, retention_appl
 from recordings.catalog.tests.factories import RoomFactory
 from recordings.media.tests.support import make_file
 from recordings.models import RecordingFile, Room
-from tencent import cos, vod
+from tencent import cos, policy, vod
 from tencent.models import ApiCall
 
 pytestmark = [pytest.mark.django_db, pytest.mark.emulator]
@@ -123,14 +123,18 @@ def test_a_failed_call_is_kept_for_attention_and_retried(emulator: RunningEmulat
     room = RoomFactory.create()
     retention_policy_save(client_app=room.client_app, data=POLICY, actor=manager)
     recording = vod_file(emulator, room, ended_days_ago=1.5)
-    emulator.inject_fault("ModifyMediaStorageClass", code="InternalError", count=1)
+    # A transient code the gateway tries again at once, as often as it may: still failing, the file keeps it.
+    emulator.inject_fault("ModifyMediaStorageClass", code="InternalError")
 
     first = retention_apply()
     assert first.failed == 1
+    attempts = ApiCall.objects.filter(action="ModifyMediaStorageClass").values_list("attempt", flat=True)
+    assert list(attempts.order_by("id")) == list(range(1, policy.max_attempts("ModifyMediaStorageClass") + 1))
     state = FileLifecycle.objects.get(file=recording)
     assert "InternalError" in state.last_error and state.failures == 1
     assert list(FileLifecycle.objects.needing_attention()) == [state]
 
+    emulator.clear_faults()
     second = retention_apply()
     assert (second.moved, second.failed) == (1, 0)
     assert FileLifecycle.objects.get(file=recording).last_error == ""
