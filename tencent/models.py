@@ -41,9 +41,9 @@ class ApiCall(models.Model):
         OK = "ok", _("OK")
         ERROR = "error", _("Error")
 
-    service = models.CharField(max_length=16, help_text="car, live, vod or cos.")
+    service = models.CharField(max_length=16, help_text=_("car, live, vod or cos."))
     action = models.CharField(max_length=64, db_index=True)
-    request = models.JSONField(default=dict, blank=True, help_text="Parameters, with secrets redacted.")
+    request = models.JSONField(default=dict, blank=True, help_text=_("Parameters, with secrets redacted."))
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     duration_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
