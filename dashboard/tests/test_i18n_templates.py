@@ -27,18 +27,11 @@ PENDING_TEMPLATES = {
     "billing/templates/billing/pricebook_form.html",
     "billing/templates/billing/pricebook_list.html",
     "billing/templates/billing/report.html",
-    # recordings/: being translated.
-    "recordings/templates/recordings/catalog/app_detail.html",
-    "recordings/templates/recordings/catalog/room_detail.html",
-    "recordings/templates/recordings/file_detail.html",
-    "recordings/templates/recordings/file_storage.html",
-    "recordings/templates/recordings/overview_attention.html",
-    "recordings/templates/recordings/review/file.html",
 }
 
 
 def _params() -> list[object]:
-    params = []
+    params: list[object] = []
     for path in template_files():
         name = str(path.relative_to(BASE_DIR))
         marks = (
