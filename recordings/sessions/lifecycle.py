@@ -41,7 +41,7 @@ class Step(models.TextChoices):
     CONCURRENCY = "concurrency", _("Concurrency applied")
     CLOUD_SESSION = "cloud_session", _("Cloud session created")
     RECORD_TASK = "record_task", _("Record task created")
-    PUSH = "push", _("Push started")
+    PUSH = "push", pgettext_lazy("recording step", "Push started")
     LIVE = "live", _("Stream seen live")
     STOP_RECORD_TASK = "stop_record_task", _("Record task stopped")
     STOP_PUSH = "stop_push", _("Push stopped")
