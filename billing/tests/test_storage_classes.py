@@ -124,3 +124,20 @@ def test_the_reports_estimate_plans_each_file_by_its_policy():
     rejected = as_planned(replace(stored, rejected=True), policy)
     assert rejected.changes == () and rejected.deleted_at == micros(at(21))  # the shorter retention first
     assert as_planned(replace(stored, changes=((micros(at(5)), "ARCHIVE"),)), None).changes == ()
+
+
+def test_a_class_without_a_price_is_named_not_silently_free():
+    # The list prices have no COS ARCHIVE price: such a file's archived days count 0 and are named.
+    archived = StoredFile(
+        room_id=1,
+        storage="cos",
+        size_bytes=GIB,
+        stored_at=micros(at(1)),
+        deleted_at=None,
+        changes=((micros(at(11)), "ARCHIVE"),),
+    )
+    result = month_storage(
+        [archived], origin=micros(at(1)), days=31, group_of={1: 0}, prices=LIST_PRICES, context=CONTEXT
+    )
+    assert result.unpriced == ("cos:ARCHIVE",)
+    assert result.cost == 10 * Decimal("0.022") / 30  # the ten STANDARD days only
