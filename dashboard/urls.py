@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.i18n import JavaScriptCatalog
 
-from dashboard import calllog_views, views
+from dashboard import calllog_views, jsi18n, views
 from dashboard.api import api_not_found
 from dashboard.demo_mode import demo_logins
 
@@ -28,7 +27,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     # The language switcher (POST) and the JavaScript strings of the active language (base.html loads it).
     path("i18n/setlang/", views.language_switch, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", jsi18n.javascript_catalog, name="javascript-catalog"),
     path("tencent/calls/", calllog_views.call_list, name="call_list"),
     path("api/v1/openapi.json", views.openapi_json, name="openapi_json"),
     path("api/docs/", views.api_docs, name="api_docs"),

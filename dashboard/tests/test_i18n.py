@@ -98,6 +98,21 @@ def test_the_javascript_catalog_is_a_script_under_the_csp(client_as: Any, operat
     assert "script-src 'self'" in catalog["Content-Security-Policy"]
 
 
+def test_the_javascript_catalog_speaks_the_language_and_revalidates_cheaply(
+    client_as: Any, operator: Any
+) -> None:
+    client = client_as(operator)
+    url = reverse("javascript-catalog")
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE=CHINESE)
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    # The player's strings (root locale/djangojs.po), not the admin's (it loads its own catalog).
+    assert "\\u64ad\\u653e\\u4e2d" in chinese.content.decode()  # 播放中, "Playing"
+    assert "Available %s" not in chinese.content.decode()
+    assert english["ETag"] != chinese["ETag"]
+    again = client.get(url, HTTP_ACCEPT_LANGUAGE=CHINESE, HTTP_IF_NONE_MATCH=chinese["ETag"])
+    assert again.status_code == 304
+
+
 def test_cached_charts_are_drawn_per_language(settings: Any) -> None:
     """Chart titles and axis labels are translated when drawn (gettext at render time): the cost report's chart
     cache must not hand one language's drawing to the other."""
