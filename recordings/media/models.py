@@ -147,6 +147,7 @@ class CssCallbackEvent(models.Model):
     objects = CssCallbackEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("CSS callback events")
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["event_type", "-received_at"]),
@@ -213,6 +214,8 @@ class StreamPush(models.Model):
     objects = StreamPushQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("stream push")
+        verbose_name_plural = _("stream pushes")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -329,6 +332,8 @@ class RecordingFile(models.Model):
     objects = RecordingFileQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("recording file")
+        verbose_name_plural = _("recording files")
         ordering = ["-content_start", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -417,6 +422,8 @@ class StreamScreenshot(models.Model):
     size_bytes = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("stream screenshot")
+        verbose_name_plural = _("stream screenshots")
         ordering = ["-taken_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -473,6 +480,7 @@ class PushAnomaly(models.Model):
     objects = PushAnomalyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("push anomaly")
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -521,6 +529,8 @@ class RecordStatusChange(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("record status change")
+        verbose_name_plural = _("record status changes")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -60,14 +60,16 @@ SEEDED_REASON_LABELS = {
 class RejectReason(models.Model):
     """One entry of the configurable list a moderator picks from when rejecting (edited in the admin)."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    label = models.CharField(max_length=120)
-    position = models.PositiveSmallIntegerField(default=100)
-    is_active = models.BooleanField("active", default=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
 
     objects = RejectReasonQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("reject reason")
+        verbose_name_plural = _("reject reasons")
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
@@ -98,6 +100,8 @@ class ReviewClaim(models.Model):
     objects = ReviewClaimQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review claim")
+        verbose_name_plural = _("review claims")
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("claimed_at")),
@@ -153,6 +157,8 @@ class ReviewVerdict(models.Model):
     objects = ReviewVerdictQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review verdict")
+        verbose_name_plural = _("review verdicts")
         ordering = ["file", "-revision"]
         constraints = [
             models.UniqueConstraint(
@@ -203,6 +209,8 @@ class ReviewNote(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("review note")
+        verbose_name_plural = _("review notes")
         ordering = ["position_s", "id"]
         constraints = [
             models.CheckConstraint(
@@ -241,6 +249,7 @@ class QaCheck(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name_plural = _("QA checks")
         verbose_name = _("QA check")
 
     def __str__(self) -> str:
@@ -266,6 +275,7 @@ class QaFlag(models.Model):
     detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name_plural = _("QA flags")
         ordering = ["start_s", "id"]
         constraints = [
             models.CheckConstraint(
@@ -323,6 +333,8 @@ class InteractionEvent(models.Model):
     objects = InteractionEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("interaction event")
+        verbose_name_plural = _("interaction events")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -362,6 +374,10 @@ class Transcript(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
+    class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
+
     def __str__(self) -> str:
         return f"Transcript of file {self.file_id}: {self.state}"
 
@@ -379,6 +395,8 @@ class TranscriptSegment(models.Model):
     text = models.TextField()
 
     class Meta:
+        verbose_name = _("transcript segment")
+        verbose_name_plural = _("transcript segments")
         ordering = ["start_s", "id"]
         constraints = [
             models.CheckConstraint(

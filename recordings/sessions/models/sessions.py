@@ -283,6 +283,8 @@ class RecordTask(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("record task")
+        verbose_name_plural = _("record tasks")
         ordering = ["start_time", "id"]
         constraints = [
             models.CheckConstraint(
@@ -310,6 +312,8 @@ class SessionTransition(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("session transition")
+        verbose_name_plural = _("session transitions")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -351,6 +355,7 @@ class Attention(models.Model):
     objects = AttentionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("attention item")
         ordering = ["-at", "-id"]
         verbose_name_plural = _("attention items")
 
