@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -161,7 +161,9 @@ class CssCallbackEvent(models.Model):
         verbose_name = _("CSS callback event")
 
     def __str__(self) -> str:
-        label = self.type_label
+        # In English whatever the page's language: the audit log stores str(obj) (see sessions/lifecycle.english).
+        with translation.override("en"):
+            label = self.type_label
         return f"{label} {self.stream_name or '-'} at {format_local(self.received_at, 'Y-m-d H:i:s')}"
 
     @property
@@ -493,7 +495,8 @@ class PushAnomaly(models.Model):
         verbose_name_plural = _("push anomalies")
 
     def __str__(self) -> str:
-        return f"{self.stream_name}: {self.label} x{self.count}"
+        with translation.override("en"):  # stored by the audit log: English, as every stored text
+            return f"{self.stream_name}: {self.label} x{self.count}"
 
     @property
     def label(self) -> str:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboard.timezones import format_local
 from recordings.media.models import RecordingFile, RecordingFileQuerySet
+from recordings.sessions.lifecycle import english
 
 CLAIM_TTL = timedelta(minutes=30)
 INTERACTION_KIND_REGEX = r"^[a-z][a-z0-9_]{0,31}$"
@@ -194,7 +195,7 @@ class ReviewVerdict(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} (rev. {self.revision}) of file {self.file_id}"
+        return f"{english(Decision(self.decision).label)} (rev. {self.revision}) of file {self.file_id}"
 
 
 class ReviewNote(models.Model):
@@ -288,7 +289,7 @@ class QaFlag(models.Model):
         verbose_name = _("QA flag")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on file {self.file_id}"
+        return f"{english(FlagKind(self.kind).label)} on file {self.file_id}"
 
 
 class InteractionEventQuerySet(models.QuerySet["InteractionEvent"]):

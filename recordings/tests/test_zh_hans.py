@@ -17,7 +17,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
 from recordings.catalog.tests.factories import ClientAppFactory, RoomFactory
-from recordings.models import RecordingSession, RejectReason, Room, Schedule, ScheduleKind
+from recordings.models import (
+    Attention,
+    AttentionKind,
+    RecordingSession,
+    RejectReason,
+    Room,
+    Schedule,
+    ScheduleKind,
+)
 from recordings.review.tests.support import make_file
 from recordings.sessions.lifecycle import SessionState, Trigger
 from recordings.sessions.services.sessions import session_create
@@ -165,3 +173,15 @@ def test_no_other_catalogue_overrides_a_recordings_translation(path: Path) -> No
             if shown != ours:
                 overridden.append(f"{key!r}: {shown} instead of {ours}")
     assert entries and not overridden
+
+
+def test_stored_history_and_audit_names_stay_english_under_a_chinese_request() -> None:
+    """History rows and the audit log's object names are stored once, in English; the pages show them as stored."""
+    room = RoomFactory.create()
+    with translation.override("zh-hans"):
+        session = completed_session(room)
+        item = Attention.objects.create(
+            kind=AttentionKind.NO_FILE, session=session, subject="s-1", at=timezone.now()
+        )
+        assert str(item) == "No recording file: s-1" and item.get_kind_display() == "没有录制文件"
+    assert session.transitions.get().reason == "Created (manual)."

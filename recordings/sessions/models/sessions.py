@@ -27,6 +27,7 @@ from recordings.sessions.lifecycle import (
     SessionState,
     Step,
     Trigger,
+    english,
 )
 from recordings.sessions.models.schedules import Schedule
 
@@ -360,4 +361,4 @@ class Attention(models.Model):
         verbose_name_plural = _("attention items")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.subject or self.session_id}"
+        return f"{english(AttentionKind(self.kind).label)}: {self.subject or self.session_id}"
