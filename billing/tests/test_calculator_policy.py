@@ -107,3 +107,14 @@ def test_the_price_book_page_lists_the_playback_prices(client_as, manager, list_
     )
     assert 'data-testid="playback-prices"' in body
     assert "VOD CDN traffic, outside" in body and "0.0748" in body and "COS egress, singapore" in body
+
+
+def test_an_added_row_keeps_the_policy_of_the_row_above(client_as, manager):
+    row = {"rec-0-standard_ia_after_days": "30", "rec-0-retention_days": ""}
+    body = (
+        client_as(manager)
+        .post(reverse("billing:calculator"), {**_plan(), **row, "add_row": "1"})
+        .content.decode()
+    )
+    assert re.search(r'name="rec-1-standard_ia_after_days" value="30"', body)
+    assert re.search(r'name="rec-1-retention_days"(?! value)', body)

@@ -26,6 +26,7 @@ from dashboard.access import Capability, requires
 from dashboard.params import ascii_int
 
 PREFIX = "rec"
+POLICY_FIELDS = ("standard_ia_after_days", "archive_after_days", "deep_archive_after_days", "retention_days")
 
 
 def _as_data(values: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
@@ -88,6 +89,9 @@ def with_row_edits(post: QueryDict) -> QueryDict:
         values.update(
             _as_data(default_recording(month or timezone.localdate().replace(day=1)), f"{PREFIX}-{count}-")
         )
+        if count:  # a new row's files live under the same retention policy as the row above
+            for name in POLICY_FIELDS:
+                values[f"{PREFIX}-{count}-{name}"] = values.get(f"{PREFIX}-{count - 1}-{name}", [""])
         count += 1
     values.update({f"{PREFIX}-TOTAL_FORMS": [str(count)], f"{PREFIX}-INITIAL_FORMS": ["0"]})
     return _query_dict(values)
