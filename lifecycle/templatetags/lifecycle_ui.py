@@ -80,7 +80,8 @@ def holds_card(
 
 @register.simple_tag
 def file_hold(file: RecordingFile) -> LegalHold | None:
-    """The active hold protecting the file (on it, its recording or its room), if any."""
+    """The active hold protecting the file (on it, its recording or its room), if any: the file page then shows
+    lifecycle/_held_delete_button.html instead of its Delete… link (the delete itself refuses too)."""
     return LegalHold.objects.covering(file).select_related("placed_by").first()
 
 

@@ -43,14 +43,15 @@ def test_a_failed_move_is_listed_and_retry_clears_it(
         start=timezone.now() - timedelta(days=1.5),
         size_bytes=1000,
     )
-    emulator.inject_fault("ModifyMediaStorageClass", code="InternalError", count=1)
+    # A code the gateway does not retry (a transient one would be retried at once and succeed).
+    emulator.inject_fault("ModifyMediaStorageClass", code="InvalidParameterValue.StorageClass", count=1)
     assert retention_apply().failed == 1
     state = FileLifecycle.objects.get(file=recording)
     row = f'id="lifecycle-failure-{state.pk}"'
     retry_url = reverse("lifecycle:failure_retry", args=[state.pk])
 
     overview = client_as(operator).get(reverse("overview")).content.decode()
-    assert row in overview and "InternalError" in overview and retry_url in overview
+    assert row in overview and "InvalidParameterValue.StorageClass" in overview and retry_url in overview
     assert row in client_as(operator).get(reverse("lifecycle:storage")).content.decode()
     # Moderators see it but may not retry (they do not set retention).
     moderator_view = client_as(moderator).get(reverse("overview")).content.decode()

@@ -91,6 +91,8 @@ def test_a_hold_needs_a_reason_and_a_future_until(
 ) -> None:
     url = reverse("lifecycle:hold_place", args=["file", recording_file.pk])
     client = client_as(moderator)
+    form = client.get(url)
+    assert form.status_code == 200 and 'name="reason"' in form.content.decode()
     response = client.post(url, {"reason": "   "})
     assert response.status_code == 400 and "Give a reason." in response.content.decode()
     past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -116,3 +118,24 @@ def test_roles_without_hold_files_may_not_place_or_lift(
     assert room is not None
     page = client_as(operator).get(reverse("recordings:room_detail", args=[room.pk])).content.decode()
     assert "Place a hold" not in page
+
+
+def test_a_held_file_page_says_so_and_its_delete_button_is_disabled(
+    recording_file: RecordingFile, moderator: User, operator: User, client_as: Login
+) -> None:
+    file_url = reverse("recordings:file_detail", args=[recording_file.pk])
+    delete_url = reverse("recordings:file_delete", args=[recording_file.pk])
+    assert f'href="{delete_url}"' in client_as(operator).get(file_url).content.decode()
+
+    room = recording_file.room
+    assert room is not None
+    client_as(moderator).post(
+        reverse("lifecycle:hold_place", args=["room", room.pk]), {"reason": "Lawsuit 9"}
+    )
+    page = client_as(operator).get(file_url).content.decode()
+    assert "Held: Lawsuit 9 (by maya, until lifted)" in page and "placed on its room" in page
+    assert f'href="{delete_url}"' not in page and "data-held-delete" in page
+    # The delete itself refuses too (the service's veto), whatever the page shows.
+    client_as(operator).post(delete_url)
+    recording_file.refresh_from_db()
+    assert recording_file.deleted_at is None
