@@ -56,6 +56,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # queue): the CSS callbacks' apply jobs (recordings/media/enqueue.py), so a test that posts a callback sees
     # it applied. Tests of the queued path set ASYNC back to True and run a worker themselves.
     settings.RQ_QUEUES["default"]["ASYNC"] = False
+    # Tests read the Chinese catalogs (issue #18): compile each .po whose .mo is missing or older (`make test`
+    # has compiled them all already; this covers a bare pytest run after a .po changed).
+    from dashboard.tests.i18n_support import compile_catalogs
+
+    compile_catalogs()
 
 
 @pytest.fixture(autouse=True)

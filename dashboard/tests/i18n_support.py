@@ -140,15 +140,22 @@ def extracted_messages(area: Area, domains: Iterable[str] = ("django", "djangojs
 
 
 def compile_catalogs() -> None:
-    """Compile each .po whose .mo is missing or older (atomically: parallel test workers may race)."""
+    """Compile each .po whose .mo is missing or older (atomically: parallel test workers may race). A .po that
+    does not compile, or a machine without msgfmt, is left to test_i18n_catalogs.py to report."""
+    if shutil.which("msgfmt") is None:
+        return
     for po in po_files():
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
         handle, partial = tempfile.mkstemp(dir=po.parent, suffix=".mo.partial")
         os.close(handle)
-        subprocess.run(["msgfmt", "-o", partial, str(po)], check=True, capture_output=True)
-        os.replace(partial, mo)
+        done = subprocess.run(["msgfmt", "-o", partial, str(po)], capture_output=True, check=False)
+        if done.returncode == 0:
+            os.chmod(partial, 0o644)  # mkstemp's 0600 would hide it from a server running as another user
+            os.replace(partial, mo)
+        else:
+            os.unlink(partial)
     from django.utils.translation import trans_real
 
     # Catalogs this process already loaded were read from the old .mo files: the next activate() reloads them.
