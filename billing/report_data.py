@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import BigIntegerField, Count, Func, Min, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Exists, Func, Min, OuterRef, Q, QuerySet, Sum
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
 from billing.models import PriceBook
-from billing.report_storage import PolicyTerms, StoredFile, as_planned
+from billing.report_storage import PolicyTerms, StoredFile, WholeMonth, as_planned
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
 from lifecycle.models import FileClassChange, RetentionPolicy
@@ -132,18 +132,38 @@ def session_columns(month: date) -> SessionColumns:
     )
 
 
-def stored_files(month: date) -> list[StoredFile]:
-    """The files stored at some time in the month, with their class history (two queries). A file whose room
-    was deleted is left out: a report's rows are rooms."""
+@dataclass(frozen=True)
+class StoredMonth:
+    files: list[StoredFile]  # row by row: stored part of the month, moved, or under a policy
+    whole_month: list[WholeMonth]  # the rest, summed per room and storage by the database
+
+
+def stored_files(month: date) -> StoredMonth:
+    """The files stored at some time in the month, with their class history (three queries). Most files are
+    simply there all month in STANDARD, never moved and outside any policy: the database sums their bytes per
+    room and storage, and only the others come back row by row (a month of 200,000 stored files read row by
+    row cost seconds). A file whose room was deleted is left out: a report's rows are rooms."""
     lo, hi = month_bounds(month)
     # Deleted at the month's first instant still counts: its early-deletion charge is this month's.
-    files = (
-        RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False)
-        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=lo))
-        .order_by()
+    files = RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False).filter(
+        Q(deleted_at__isnull=True) | Q(deleted_at__gte=lo)
     )
+    under_policy = Q(room_id__in=RetentionPolicy.objects.exclude(room=None).values("room_id")) | Q(
+        room__client_app_id__in=RetentionPolicy.objects.filter(room=None).values("client_app_id")
+    )
+    moved = Exists(FileClassChange.objects.filter(file_id=OuterRef("pk")))
+    plain = Q(content_end__lte=lo, deleted_at__isnull=True) & ~under_policy & ~Q(moved)
+    whole_month = [
+        WholeMonth(room_id, storage, int(size))
+        for room_id, storage, size in files.filter(plain)
+        .order_by()
+        .values("room_id", "storage")
+        .annotate(size=Sum("size_bytes"))
+        .values_list("room_id", "storage", "size")
+    ]
+    detailed = files.exclude(plain).order_by()
     rows = list(
-        files.values_list(
+        detailed.values_list(
             "pk",
             "room_id",
             "storage",
@@ -154,23 +174,26 @@ def stored_files(month: date) -> list[StoredFile]:
         )
     )
     changes: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    history = FileClassChange.objects.filter(file__in=files.values("pk"), at__lt=hi).order_by(
+    history = FileClassChange.objects.filter(file__in=detailed.values("pk"), at__lt=hi).order_by(
         "file_id", "at", "pk"
     )
     for file_id, at, storage_class in history.values_list("file_id", EpochMicros("at"), "storage_class"):
         changes[file_id].append((at, storage_class))
-    return [
-        StoredFile(
-            room,
-            storage,
-            size,
-            stored_at,
-            deleted_at,
-            tuple(changes.get(pk, ())),
-            rejected=status == ReviewStatus.REJECTED,
-        )
-        for pk, room, storage, size, stored_at, deleted_at, status in rows
-    ]
+    return StoredMonth(
+        files=[
+            StoredFile(
+                room,
+                storage,
+                size,
+                stored_at,
+                deleted_at,
+                tuple(changes.get(pk, ())),
+                rejected=status == ReviewStatus.REJECTED,
+            )
+            for pk, room, storage, size, stored_at, deleted_at, status in rows
+        ],
+        whole_month=whole_month,
+    )
 
 
 def planned_files(files: list[StoredFile], rooms: list[RoomInfo]) -> list[StoredFile]:
@@ -215,8 +238,15 @@ def cost_report(*, month: date, now: datetime) -> PricedReport:
 def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport:
     prices = book.typed
     sessions = session_columns(month)
-    files = stored_files(month)
-    rooms = room_infos([*sessions.room_ids, *(item.room_id for item in files)])
+    stored = stored_files(month)
+    files = stored.files
+    rooms = room_infos(
+        [
+            *sessions.room_ids,
+            *(item.room_id for item in files),
+            *(item.room_id for item in stored.whole_month),
+        ]
+    )
     report = month_report(
         month=month,
         sessions=sessions,
@@ -227,5 +257,6 @@ def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport
         now=now,
         files=files,
         planned_files=planned_files(files, rooms),
+        whole_month=stored.whole_month,
     )
     return PricedReport(report, book, prices)

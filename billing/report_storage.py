@@ -41,6 +41,15 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
+class WholeMonth:
+    """The bytes of a room's files stored all month in STANDARD, outside any policy and never moved."""
+
+    room_id: int
+    storage: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class PolicyTerms:
     """What the report's estimate needs of a retention policy (lifecycle.RetentionPolicy's numbers)."""
 
@@ -90,8 +99,10 @@ def month_storage(
     group_of: dict[int, int],  # room pk → the room's index in the report
     prices: Prices,
     context: PlanContext,
+    whole_month: Sequence[WholeMonth] = (),
 ) -> StorageResult:
-    """The month [origin, origin + days) of every file's storage, by room and by day."""
+    """The month [origin, origin + days) of every file's storage, by room and by day. `whole_month` sums the
+    files stored the whole month in STANDARD (summed by the database: most files, priced without a row each)."""
     limit = origin + days * DAY_MICROS
     stored: dict[tuple[int, str, str], int] = defaultdict(int)  # (group, storage, class) → bytes·µs
     early: dict[tuple[int, str, str], int] = defaultdict(int)
@@ -124,6 +135,11 @@ def month_storage(
                     day_early[((end - origin) // DAY_MICROS, item.storage, storage_class)] += (
                         item.size_bytes * short
                     )
+    for whole in whole_month:
+        stored[(group_of[whole.room_id], whole.storage, STANDARD)] += whole.size_bytes * days * DAY_MICROS
+        steps = whole_days.setdefault((whole.storage, STANDARD), [0] * (days + 1))
+        steps[0] += whole.size_bytes
+        steps[days] -= whole.size_bytes
     per_group = [Decimal(0)] * len(group_of)
     total = ClassCost()
     for key in stored.keys() | early.keys():

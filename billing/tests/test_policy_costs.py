@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from billing.estimator.timeline import BILLING_TZ
-from billing.report_data import cost_report
+from billing.report_data import cost_report, stored_files
 from emulator.testing import RunningEmulator
 from emulator.tests.test_contract_vod_cos import add_media
 from lifecycle.models import FileClassChange
@@ -114,3 +114,21 @@ def test_an_early_deletion_shows_in_the_report_as_the_preview_charged_it(
     after = june_storage(now=datetime(2027, 7, 2, tzinfo=BILLING_TZ))
     assert after == 10 * 20 * Decimal("0.0006")
     assert before - after == preview.monthly_saving_usd - preview.early_deletion_usd
+
+
+def test_files_stored_all_month_outside_any_policy_are_summed_by_the_database(settings) -> None:
+    settings.TENCENT_REGION = "ap-singapore"
+    room = RoomFactory.create()
+    for gib in (4, 6):  # stored all June, never moved, no policy: one summed row for the room
+        make_file(room=room, file_id=f"whole-{gib}", start=JUNE - timedelta(days=50), size_bytes=gib * GIB)
+    make_file(room=room, file_id="late", start=JUNE + timedelta(days=20), size_bytes=GIB)  # 10 days of June
+    stored = stored_files(JUNE.date())
+    assert [(w.room_id, w.storage, w.size_bytes) for w in stored.whole_month] == [(room.pk, "vod", 10 * GIB)]
+    assert len(stored.files) == 1
+    june = cost_report(month=JUNE.date(), now=datetime(2027, 7, 2, tzinfo=BILLING_TZ)).report
+    # 10 GiB x 30 days + 1 GiB x (10 days less the minute of recording) at 0.0009
+    late_days = Decimal(10) - Decimal(60) / 86400
+    assert june.actual.storage_cost == june.estimate.storage_cost
+    assert june.actual.storage_cost == pytest.approx(
+        10 * 30 * Decimal("0.0009") + late_days * Decimal("0.0009")
+    )

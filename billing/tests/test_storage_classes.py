@@ -13,7 +13,7 @@ import pytest
 from billing.estimator import Estimate, PlanContext, PlannedRecording, estimate
 from billing.estimator.classes import Span, Where, policy_spans, spans_cost
 from billing.estimator.timeline import DAY_MICROS, micros
-from billing.report_storage import PolicyTerms, StoredFile, as_planned, month_storage
+from billing.report_storage import PolicyTerms, StoredFile, WholeMonth, as_planned, month_storage
 from billing.tests.factories import LIST_PRICES, at, plan, rec, storage_item
 
 VOD = Where("vod", "outside", "singapore")
@@ -141,3 +141,30 @@ def test_a_class_without_a_price_is_named_not_silently_free():
     )
     assert result.unpriced == ("cos:ARCHIVE",)
     assert result.cost == 10 * Decimal("0.022") / 30  # the ten STANDARD days only
+
+
+def test_files_summed_by_the_database_price_as_the_same_files_row_by_row():
+    rows = [
+        StoredFile(
+            room_id=room,
+            storage=storage,
+            size_bytes=size,
+            stored_at=micros(at(1)) - DAY_MICROS,
+            deleted_at=None,
+        )
+        for room, storage, size in ((1, "vod", 3 * GIB), (1, "vod", GIB), (2, "cos", 5 * GIB))
+    ]
+    summed = [WholeMonth(1, "vod", 4 * GIB), WholeMonth(2, "cos", 5 * GIB)]
+    common = {
+        "origin": micros(at(1)),
+        "days": 31,
+        "group_of": {1: 0, 2: 1},
+        "prices": LIST_PRICES,
+        "context": CONTEXT,
+    }
+    one_by_one, together = month_storage(rows, **common), month_storage([], whole_month=summed, **common)
+    assert (together.per_group, together.by_day, together.gb) == (
+        one_by_one.per_group,
+        one_by_one.by_day,
+        one_by_one.gb,
+    )
