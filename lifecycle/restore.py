@@ -18,8 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from dashboard import audit
 from lifecycle.models import FileLifecycle, StorageClass
@@ -32,7 +31,12 @@ from tencent.errors import TencentError
 logger = logging.getLogger(__name__)
 
 MAX_DAYS = 30  # a restored copy is billed per day: a month is plenty to play a file; ask again for more
-TIER_LABELS = {"Expedited": _("Expedited"), "Standard": _("Standard"), "Bulk": _("Bulk")}
+# A context: "Standard" is also a storage class, and short msgids collide across catalogues.
+TIER_LABELS = {
+    "Expedited": pgettext_lazy("restore tier", "Expedited"),
+    "Standard": pgettext_lazy("restore tier", "Standard"),
+    "Bulk": pgettext_lazy("restore tier", "Bulk"),
+}
 # VOD tells of a finished restore only through its event queue, which the cron pulls every 10 minutes. A page
 # waiting for a restore asks for a pull sooner, at most this often for the whole console.
 RECONCILE_EVERY_S = 20

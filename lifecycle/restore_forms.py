@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.restore import MAX_DAYS, RestoreState, RestoreTier
@@ -15,7 +15,7 @@ from recordings.models import RecordingFile
 
 
 class RestoreForm(forms.Form):
-    tier = forms.ChoiceField(label=_("Speed"), widget=forms.RadioSelect)
+    tier = forms.ChoiceField(label=pgettext_lazy("restore tier", "Speed"), widget=forms.RadioSelect)
     days = forms.IntegerField(
         label=_("Keep the restored copy for (days)"),
         min_value=1,
