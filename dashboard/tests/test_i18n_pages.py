@@ -52,7 +52,6 @@ PENDING_PAGES: set[str] = {
     "billing:report",
     "billing:report_usage",
     "lifecycle:app_policy",
-    "lifecycle:app_policy_preview",
     "lifecycle:room_policy",
     "lifecycle:storage",
     "overview",
@@ -64,8 +63,6 @@ PENDING_PAGES: set[str] = {
     "recordings:room_edit",
     "recordings:schedule_edit",
     "recordings:session_detail",
-    "recordings:session_estimate",
-    "recordings:session_start",
     "tencent:cloud_setup",
     "webhooks:endpoint_list",
 }
