@@ -227,3 +227,28 @@ def test_the_storage_page_reads_holds_once_not_per_file(
         vod(seeded["room"], ended_days_ago=number + 0.5, gb=1)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("lifecycle:storage")).status_code == 200
+
+
+def test_the_previews_are_cached_until_a_policy_changes(
+    seeded: dict[str, Any], manager: User, client_as: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lifecycle import summary
+
+    calls: list[int] = []
+    real = summary.retention_preview
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(summary, "retention_preview", counting)
+    client = client_as(manager)
+    assert stat(client.get(reverse("lifecycle:storage")).content.decode(), "deleted-files") == "2"
+    computed = len(calls)
+    assert computed == 2  # the app's policy and the room's override
+    client.get(reverse("lifecycle:storage"))
+    assert len(calls) == computed  # nothing changed: served from the cache
+
+    client.post(reverse("lifecycle:app_policy", args=[seeded["app"].pk]), {"keep_days": "500"})
+    assert stat(client.get(reverse("lifecycle:storage")).content.decode(), "deleted-files") == "0"
+    assert len(calls) == 2 * computed
