@@ -140,6 +140,9 @@ def test_without_javascript_the_restore_redirects_back(
     assert "Restoring — ready about" in client.get(answer["Location"]).content.decode()
     evil = client.post(f"/files/{recording.pk}/restore/", {"next": "https://evil.example/"})
     assert evil["Location"] == f"/files/{recording.pk}/"
+    anonymous = client_as(None).post(f"/files/{recording.pk}/restore/", {"tier": "Bulk", "days": 1})
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert AuditEntry.objects.filter(action="retention.restore").count() == 1
 
 
 def test_the_api_shows_and_starts_a_restore(
