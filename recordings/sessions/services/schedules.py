@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,6 +151,7 @@ class CalendarEntry:
     window: Window
     state: str = "upcoming"
     recording: RecordingSession | None = None
+    title: str = ""  # the schedule's description, set by calendar_days for the entries it shows
 
 
 # Expanded windows are kept this long per range and rule set (an edited rule makes a new key, so this only bounds
@@ -208,11 +209,18 @@ def calendar_days(
     by_day: dict[date, list[CalendarEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.window.start):
         by_day[timezone.localtime(entry.window.start).date()].append(entry)
+    titles: dict[int, str] = {}  # one description per schedule: an hourly one has 24 entries a day
+
+    def titled(entry: CalendarEntry) -> CalendarEntry:
+        if entry.schedule.pk not in titles:
+            titles[entry.schedule.pk] = entry.schedule.describe()
+        return replace(entry, title=titles[entry.schedule.pk])
+
     rows = []
     for n in range(days):
         day = first + timedelta(days=n)
         found = by_day.get(day, [])
-        shown = found if limit is None else found[:limit]
+        shown = [titled(entry) for entry in (found if limit is None else found[:limit])]
         rows.append({"day": day, "entries": shown, "more": len(found) - len(shown)})
     return rows
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from html import escape
 from typing import Any
 
 import pytest
@@ -53,6 +54,8 @@ def test_each_day_shows_the_limit_and_links_to_the_whole_day(
     body = response.content.decode()
     link = f'href="?day={tomorrow["day"].isoformat()}"'
     assert link in body and f"and {tomorrow['more']} more" in body
+    first = tomorrow["entries"][0]
+    assert first.title == first.schedule.describe() and f'title="{escape(first.title)}"' in body
 
     whole = client.get(f"/schedules/calendar/?day={tomorrow['day'].isoformat()}")
     assert whole.status_code == 200
