@@ -38,6 +38,8 @@ class CssCallbackMiddleware:
         with logcontext.bound(request_id=request_id):
             response = css_callback(request)
         response[REQUEST_ID_HEADER] = request_id
+        # What CommonMiddleware would add: without it gunicorn answers HTTP/1.1 with a chunked body.
+        response["Content-Length"] = str(len(response.content))
         return response
 
     @staticmethod

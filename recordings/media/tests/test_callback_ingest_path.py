@@ -80,6 +80,7 @@ def test_a_callback_is_answered_without_the_browser_middleware_and_stored_once(
     assert not first.cookies
     assert "Content-Security-Policy" not in first.headers and "X-Frame-Options" not in first.headers
     assert first.headers["X-Request-ID"] == "css-request-0001"
+    assert first.headers["Content-Length"] == str(len(first.content))
 
 
 @pytest.mark.parametrize(
