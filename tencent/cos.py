@@ -11,6 +11,7 @@ from django.conf import settings
 
 from tencent import timefmt
 from tencent.clients import cos_client
+from tencent.errors import TencentError
 from tencent.gateway import execute
 from tencent.results import CosListing, CosObject, CosObjectHead
 
@@ -125,13 +126,19 @@ def set_object_storage_class(*, key: str, storage_class: str) -> None:
         raise ValueError(f"unknown storage class {storage_class!r}")
     source = {"Bucket": settings.COS_BUCKET, "Key": key, "Region": settings.COS_REGION}
     params = {"Bucket": settings.COS_BUCKET, "Key": key, "StorageClass": storage_class}
-    execute(
-        service=SERVICE,
-        action="CopyObject",
-        params=params,
-        invoke=lambda: cos_client().copy_object(CopySource=source, CopyStatus="Copy", **params),
-        request_id_of=_cos_request_id,
-    )
+    try:
+        execute(
+            service=SERVICE,
+            action="CopyObject",
+            params=params,
+            invoke=lambda: cos_client().copy_object(CopySource=source, CopyStatus="Copy", **params),
+            request_id_of=_cos_request_id,
+        )
+    except TencentError as exc:
+        # COS refuses to copy an object onto itself without a change: after an answer lost on the way (the gateway
+        # asks again, or the daily run does) the object is already in the class, which is what was asked.
+        if not exc.is_code("InvalidRequest") or head_object(key=key).storage_class != storage_class:
+            raise
 
 
 def restore_object(*, key: str, days: int, tier: str) -> None:

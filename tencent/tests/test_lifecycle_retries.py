@@ -139,3 +139,19 @@ def test_cos_lifecycle_calls_retry_transient_codes_only(
         call(emu, tmp_path)
     assert refused.value.kind == Kind.PERMANENT
     assert [(attempt, outcome) for attempt, outcome, _ in attempts(action)] == [(1, "error")]
+
+
+def test_a_class_change_asked_again_after_it_was_made_succeeds(emu: RunningEmulator, tmp_path: Path) -> None:
+    """What a retry after a lost answer meets: Tencent refuses a change to the class a file is already in."""
+    file_id = vod_file(emu)
+    vod.modify_media_storage_class(file_ids=[file_id], storage_class="STANDARD_IA")
+    vod.modify_media_storage_class(file_ids=[file_id], storage_class="STANDARD_IA")
+    assert attempts("ModifyMediaStorageClass")[-1] == (1, "error", "InvalidParameterValue.StorageClass")
+    assert vod.describe_media_infos(file_ids=[file_id])[0].storage_class == "STANDARD_IA"
+    with pytest.raises(TencentError):  # a change Tencent does not allow is still refused
+        vod.modify_media_storage_class(file_ids=[archived_vod_file(emu)], storage_class="STANDARD_IA")
+
+    key = cos_object(emu, tmp_path, "rec/twice.mp4", "STANDARD_IA")
+    cos.set_object_storage_class(key=key, storage_class="STANDARD_IA")
+    assert attempts("CopyObject")[-1] == (1, "error", "InvalidRequest")
+    assert cos.head_object(key=key).storage_class == "STANDARD_IA"
