@@ -116,7 +116,7 @@ class RoomForm(InlineValidationMixin, forms.ModelForm):
             "room_key": forms.TextInput(attrs={"spellcheck": "false", "placeholder": _("e.g. live-1001")}),
             "stream_name": forms.TextInput(attrs={"spellcheck": "false"}),
             "entry_parameters": forms.TextInput(attrs={"spellcheck": "false"}),
-            "tags": forms.TextInput(attrs={"placeholder": "sports, vip"}),
+            "tags": forms.TextInput(attrs={"placeholder": _("sports, vip")}),
         }
         labels = {"client_app": _("Client app")}
         help_texts = {
