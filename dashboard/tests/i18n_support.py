@@ -234,7 +234,11 @@ class _TextParser(HTMLParser):
         self.skipped_marker = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        skipped = any(name == "data-i18n-skip" for name, _ in attrs)
+        # data-i18n-skip: user data or a third party's text; lang="en": content declared English on purpose.
+        skipped = any(
+            name == "data-i18n-skip" or (name == "lang" and (value or "").startswith("en"))
+            for name, value in attrs
+        )
         if tag not in VOID_ELEMENTS:
             self.stack.append(tag if not skipped else "code")
         if not self._skipping():
@@ -258,8 +262,8 @@ class _TextParser(HTMLParser):
 
 
 def visible_texts(html: str) -> list[str]:
-    """Text nodes and read attributes of `html`, outside code, scripts and elements marked data-i18n-skip
-    (user data such as room names, notes or Tencent's own messages)."""
+    """Text nodes and read attributes of `html`, outside code, scripts, elements marked data-i18n-skip (user data
+    such as room names, notes or Tencent's own messages) and elements declared English (lang="en")."""
     parser = _TextParser()
     parser.feed(html)
     parser.close()
