@@ -8,12 +8,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import BigIntegerField, Count, Exists, Func, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
-from billing.estimator.timeline import day_bounds
+from billing.estimator.timeline import DAY_MICROS, day_bounds, micros
 from billing.models import PriceBook
 from billing.report_storage import PolicyTerms, StoredFile, WholeMonth, as_planned
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
@@ -152,14 +168,33 @@ def stored_files(month: date) -> StoredMonth:
         room__client_app_id__in=RetentionPolicy.objects.filter(room=None).values("client_app_id")
     )
     moved = Exists(FileClassChange.objects.filter(file_id=OuterRef("pk")))
-    plain = Q(content_end__lte=lo, deleted_at__isnull=True) & ~under_policy & ~Q(moved)
+    plain = Q(deleted_at__isnull=True) & ~under_policy & ~Q(moved)
+    # Summed per room, storage and the month's day it was stored on (-1: before the month), with the bytes x
+    # microseconds of that first day (numeric: bytes x µs overflows a bigint).
+    origin = micros(lo)
+    first_day = Case(
+        When(content_end__lte=lo, then=Value(-1)),
+        default=(EpochMicros("content_end") - Value(origin)) / Value(DAY_MICROS),
+        output_field=BigIntegerField(),
+    )
+    exact = DecimalField(max_digits=38, decimal_places=0)
+    head = Case(
+        When(content_end__lte=lo, then=Value(0)),
+        default=Cast("size_bytes", exact)
+        * Cast(
+            Value(origin + DAY_MICROS) + F("first_day") * Value(DAY_MICROS) - EpochMicros("content_end"),
+            exact,
+        ),
+        output_field=exact,
+    )
     whole_month = [
-        WholeMonth(room_id, storage, int(size))
-        for room_id, storage, size in files.filter(plain)
+        WholeMonth(room_id, storage, int(size), int(day), int(first))
+        for room_id, storage, day, size, first in files.filter(plain)
         .order_by()
-        .values("room_id", "storage")
-        .annotate(size=Sum("size_bytes"))
-        .values_list("room_id", "storage", "size")
+        .annotate(first_day=first_day)
+        .values("room_id", "storage", "first_day")
+        .annotate(size=Sum("size_bytes"), head=Sum(head))
+        .values_list("room_id", "storage", "first_day", "size", "head")
     ]
     detailed = files.exclude(plain).order_by()
     rows = list(

@@ -42,11 +42,14 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class WholeMonth:
-    """The bytes of a room's files stored all month in STANDARD, outside any policy and never moved."""
+    """The bytes of a room's files in STANDARD to the month's end, outside any policy and never moved: stored
+    before the month (`first_day` -1), or from a day of it (`head`: their bytes x microseconds that day)."""
 
     room_id: int
     storage: str
     size_bytes: int
+    first_day: int = -1
+    head: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,13 @@ def month_storage(
                         item.size_bytes * short
                     )
     for whole in whole_month:
-        stored[(group_of[whole.room_id], whole.storage, STANDARD)] += whole.size_bytes * days * DAY_MICROS
+        full = days - whole.first_day - 1  # the whole days it is stored
+        key = (group_of[whole.room_id], whole.storage, STANDARD)
+        stored[key] += whole.head + whole.size_bytes * full * DAY_MICROS
+        if whole.first_day >= 0:
+            day_stored[(whole.first_day, whole.storage, STANDARD)] += whole.head
         steps = whole_days.setdefault((whole.storage, STANDARD), [0] * (days + 1))
-        steps[0] += whole.size_bytes
+        steps[whole.first_day + 1] += whole.size_bytes
         steps[days] -= whole.size_bytes
     per_group = [Decimal(0)] * len(group_of)
     total = ClassCost()

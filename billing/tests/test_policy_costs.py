@@ -119,12 +119,13 @@ def test_an_early_deletion_shows_in_the_report_as_the_preview_charged_it(
 def test_files_stored_all_month_outside_any_policy_are_summed_by_the_database(settings) -> None:
     settings.TENCENT_REGION = "ap-singapore"
     room = RoomFactory.create()
-    for gib in (4, 6):  # stored all June, never moved, no policy: one summed row for the room
+    # Never moved, no policy: the database sums them per room and the day they were stored on.
+    for gib in (4, 6):  # stored all June
         make_file(room=room, file_id=f"whole-{gib}", start=JUNE - timedelta(days=50), size_bytes=gib * GIB)
     make_file(room=room, file_id="late", start=JUNE + timedelta(days=20), size_bytes=GIB)  # 10 days of June
     stored = stored_files(JUNE.date())
-    assert [(w.room_id, w.storage, w.size_bytes) for w in stored.whole_month] == [(room.pk, "vod", 10 * GIB)]
-    assert len(stored.files) == 1
+    summed = sorted((w.room_id, w.storage, w.size_bytes, w.first_day) for w in stored.whole_month)
+    assert summed == [(room.pk, "vod", GIB, 20), (room.pk, "vod", 10 * GIB, -1)] and stored.files == []
     june = cost_report(month=JUNE.date(), now=datetime(2027, 7, 2, tzinfo=BILLING_TZ)).report
     # 10 GiB x 30 days + 1 GiB x (10 days less the minute of recording) at 0.0009
     late_days = Decimal(10) - Decimal(60) / 86400

@@ -168,3 +168,19 @@ def test_files_summed_by_the_database_price_as_the_same_files_row_by_row():
         one_by_one.by_day,
         one_by_one.gb,
     )
+
+
+def test_a_file_summed_from_its_first_day_prices_as_its_row():
+    row = StoredFile(
+        room_id=1, storage="vod", size_bytes=3 * GIB, stored_at=micros(at(5, 6)), deleted_at=None
+    )
+    summed = WholeMonth(1, "vod", 3 * GIB, first_day=4, head=3 * GIB * 18 * 3600 * 1_000_000)
+    common = {
+        "origin": micros(at(1)),
+        "days": 31,
+        "group_of": {1: 0},
+        "prices": LIST_PRICES,
+        "context": CONTEXT,
+    }
+    one, together = month_storage([row], **common), month_storage([], whole_month=[summed], **common)
+    assert (together.per_group, together.by_day) == (one.per_group, one.by_day)
