@@ -13,7 +13,7 @@ PROD_SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/11
 
 .PHONY: demo test install install-test static lint format typecheck services chromium xvfb \
         bench bench-callbacks bench-orchestration bench-steady bench-costs bench-webhooks bench-pages clean cloud-smoke prod-smoke test-long \
-        messages gettext
+        messages messages-root gettext
 
 ## demo: install, build static assets, migrate the SQLite database under var/, seed, and run everything
 demo: install messages static
@@ -76,6 +76,12 @@ install-test: $(VENV)/.installed-test node_modules/.package-lock.json messages
 ## gettext's msgfmt (Debian's gettext package, installed when missing)
 messages: gettext | $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=var
+
+## messages-root: extract templates/ and static/js/ into the root locale/ (each app extracts in its own directory)
+ROOT_SOURCES_ONLY := $(foreach dir,$(filter-out templates static,$(patsubst %/,%,$(wildcard */))),-i $(dir))
+messages-root: | $(VENV)/.installed
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin makemessages -l zh_Hans --no-location $(ROOT_SOURCES_ONLY)
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin makemessages -l zh_Hans --no-location -d djangojs $(ROOT_SOURCES_ONLY)
 
 gettext:
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
