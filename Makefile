@@ -77,11 +77,15 @@ install-test: $(VENV)/.installed-test node_modules/.package-lock.json messages
 messages: gettext | $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=var
 
-## messages-root: extract templates/ and static/js/ into the root locale/ (each app extracts in its own directory)
-ROOT_SOURCES_ONLY := $(foreach dir,$(filter-out templates static,$(patsubst %/,%,$(wildcard */))),-i $(dir))
+## messages-root: extract templates/ and static/js/ into the root locale/ (each app extracts in its own directory).
+## On a scratch copy: makemessages run at the root would also walk every app (and -i dashboard skips
+## templates/dashboard too).
 messages-root: | $(VENV)/.installed
-	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin makemessages -l zh_Hans --no-location $(ROOT_SOURCES_ONLY)
-	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin makemessages -l zh_Hans --no-location -d djangojs $(ROOT_SOURCES_ONLY)
+	@scratch=$$(mktemp -d) && mkdir -p $$scratch/static && cp -r templates $$scratch/ && cp -r static/js $$scratch/static/ \
+		&& cp -r locale $$scratch/ && cd $$scratch \
+		&& env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages -l zh_Hans --no-location \
+		&& env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages -l zh_Hans --no-location -d djangojs \
+		&& cp locale/zh_Hans/LC_MESSAGES/*.po $(CURDIR)/locale/zh_Hans/LC_MESSAGES/ && rm -rf $$scratch
 
 gettext:
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
