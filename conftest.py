@@ -144,6 +144,9 @@ class CspBypassingBrowser:
 
     def new_context(self, **options: Any) -> Any:
         options.setdefault("bypass_csp", True)
+        # English unless a test asks for another language: the console follows Accept-Language (issue #18),
+        # and headless Chromium's default depends on the machine's locale.
+        options.setdefault("locale", "en-US")
         return self._browser.new_context(**options)
 
     def __getattr__(self, name: str) -> Any:
