@@ -60,6 +60,7 @@ PAGES: list[tuple[str, str]] = [
     (OPERATOR, "/files/?room=room-00042"),
     (MODERATOR, "/files/"),
     (OPERATOR, "/files/storage/"),
+    (OPERATOR, "/storage/"),
     (OPERATOR, "/rooms/"),
     (OPERATOR, "/rooms/?tag=Sports"),
     (OPERATOR, "/rooms/?q=arena"),
