@@ -7,8 +7,9 @@ Computed in the database: what `lifecycle.plan.wanted` decides for a file at the
 date-range conditions on its recording's end (each transition reached, the deletion due), its class, its review
 verdict and whether a hold covers it, so the files are grouped by those outcomes and only the groups' counts, bytes
 and early-deletion byte-seconds come back (one aggregate query, a handful of rows, instead of every file: 20,000
-files took 3.3 s row by row). lifecycle/tests/preview_oracle.py keeps the row-by-row version the tests compare it
-with."""
+files took 3.3 s row by row). The policy's days enter the query as constants (one policy, saved or not: the policy
+form's preview) or as the columns of the policy in effect for each file's room (every saved policy at once: the
+Storage page). lifecycle/tests/preview_oracle.py keeps the row-by-row version the tests compare it with."""
 
 from __future__ import annotations
 
@@ -27,14 +28,16 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncSecond
+from django.db.models.functions import Coalesce, Greatest, Least, TruncSecond
 from django.utils import timezone
 
 from billing.deployment import deployment_context
@@ -101,14 +104,23 @@ def _held(at: datetime) -> Q:
     )
 
 
-def _reached(policy: RetentionPolicy, later: datetime, *, held: bool) -> Case:
-    """The last transition (in `policy.transitions()` order) the file's age has reached at `later`, '' for none;
-    a held file reaches no archive class."""
-    steps = [(days, cls) for days, cls in policy.transitions() if not (held and cls in ARCHIVES)]
-    whens = [
-        When(content_end__lte=later - timedelta(days=days), then=Value(cls)) for days, cls in reversed(steps)
-    ]
-    return Case(*whens, default=Value(""), output_field=CharField())
+class _Days(Func):
+    """An integer of days as an interval (NULL stays NULL: a term the policy leaves empty)."""
+
+    template = "make_interval(days => (%(expressions)s)::integer)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A policy's days as SQL terms: constants for one policy (saved or not), or the columns of the policy in
+    effect for each file's room (the Storage page's every policy in one query). NULL = not set."""
+
+    keep: Any  # a file not rejected
+    keep_rejected: Any
+    standard_ia: Any
+    archive: Any
+    deep_archive: Any
 
 
 def _keeps(policy: RetentionPolicy) -> tuple[int | None, int | None]:
@@ -119,32 +131,82 @@ def _keeps(policy: RetentionPolicy) -> tuple[int | None, int | None]:
     return keep, rejected
 
 
-def _due(policy: RetentionPolicy, later: datetime) -> Q:
-    """Deletion due by `later` (not held). plan.wanted: due when later ≥ ExpireTime = (end + keep) truncated to the
-    second, i.e. end + keep < later truncated to the second + 1 s — a range on content_end."""
-    cutoff = later.replace(microsecond=0) + timedelta(seconds=1)
-    rejected = Q(review_status=ReviewStatus.REJECTED)
-    keep, keep_rejected = _keeps(policy)
-    due = Q(pk__in=[])
-    if keep is not None:
-        due |= ~rejected & Q(content_end__lt=cutoff - timedelta(days=keep))
-    if keep_rejected is not None:
-        due |= rejected & Q(content_end__lt=cutoff - timedelta(days=keep_rejected))
-    return due
+def _given(policy: RetentionPolicy) -> _Terms:
+    def days(value: int | None) -> Value:
+        return Value(value, output_field=IntegerField())
 
-
-def _expire_at(policy: RetentionPolicy) -> Any:
-    """The ExpireTime a deletion happens at: end + days kept, truncated to the second (NULL when kept forever)."""
     keep, keep_rejected = _keeps(policy)
-    whens = []
-    if keep_rejected is not None:
-        whens.append(When(review_status=ReviewStatus.REJECTED, then=Value(timedelta(days=keep_rejected))))
-    if keep is not None:
-        whens.append(When(~Q(review_status=ReviewStatus.REJECTED), then=Value(timedelta(days=keep))))
-    kept = Case(*whens, default=Value(None), output_field=DurationField())
-    return TruncSecond(
-        ExpressionWrapper(F("content_end") + kept, output_field=DateTimeField()), output_field=DateTimeField()
+    return _Terms(
+        keep=days(keep),
+        keep_rejected=days(keep_rejected),
+        standard_ia=days(policy.standard_ia_after_days),
+        archive=days(policy.archive_after_days),
+        deep_archive=days(policy.deep_archive_after_days),
     )
+
+
+def _in_effect() -> _Terms:
+    """The columns of the room's own policy, else of its app's (the `own` and `inherited` relations)."""
+
+    def column(name: str) -> Case:
+        return Case(
+            When(own__id__isnull=False, then=F(f"own__{name}")),
+            default=F(f"inherited__{name}"),
+            output_field=IntegerField(),
+        )
+
+    keep = column("keep_days")
+    # PostgreSQL's LEAST skips NULLs: the shorter of the two, either when the other is empty (plan.wanted's rule).
+    keep_rejected = Least(keep, column("rejected_keep_days"), output_field=IntegerField())
+    return _Terms(
+        keep=keep,
+        keep_rejected=keep_rejected,
+        standard_ia=column("standard_ia_after_days"),
+        archive=column("archive_after_days"),
+        deep_archive=column("deep_archive_after_days"),
+    )
+
+
+def _reached(terms: _Terms, later: datetime, *, held: bool) -> Case:
+    """The coldest class whose transition the file's age has reached at `later`, '' for none (a valid policy's
+    transitions come later for each colder class, so that is plan.wanted's last one reached); a held file reaches
+    no archive class."""
+    at = Value(later, output_field=DateTimeField())
+    steps = [
+        (terms.deep_archive, StorageClass.DEEP_ARCHIVE),
+        (terms.archive, StorageClass.ARCHIVE),
+        (terms.standard_ia, StorageClass.STANDARD_IA),
+    ]
+    whens = [
+        When(
+            content_end__lte=ExpressionWrapper(at - _Days(days), output_field=DateTimeField()),
+            then=Value(str(cls)),
+        )
+        for days, cls in steps
+        if not (held and cls in ARCHIVES)
+    ]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def _kept(terms: _Terms) -> Case:
+    return Case(
+        When(review_status=ReviewStatus.REJECTED, then=terms.keep_rejected),
+        default=terms.keep,
+        output_field=IntegerField(),
+    )
+
+
+def _due(terms: _Terms, later: datetime) -> Q:
+    """Deletion due by `later` (not held). plan.wanted: due when later >= ExpireTime = (end + kept) truncated to the
+    second, i.e. end + kept < later truncated to the second + 1 s: a range on content_end."""
+    cutoff = Value(later.replace(microsecond=0) + timedelta(seconds=1), output_field=DateTimeField())
+    return Q(content_end__lt=ExpressionWrapper(cutoff - _Days(_kept(terms)), output_field=DateTimeField()))
+
+
+def _expire_at(terms: _Terms) -> Any:
+    """The ExpireTime a deletion happens at: end + days kept, truncated to the second (NULL when kept forever)."""
+    end = ExpressionWrapper(F("content_end") + _Days(_kept(terms)), output_field=DateTimeField())
+    return TruncSecond(end, output_field=DateTimeField())
 
 
 def _early_seconds(prices: Prices, leaves_at: Any) -> Any:
@@ -165,31 +227,39 @@ def _early_seconds(prices: Prices, leaves_at: Any) -> Any:
     )
 
 
+GROUP_KEYS = ("storage", "current", "held", "reached", "reached_held", "due")
+
+
 def outcome_groups(
-    *, policy: RetentionPolicy, now: datetime, later: datetime, prices: Prices
+    files: QuerySet[RecordingFile],
+    terms: _Terms,
+    *,
+    now: datetime,
+    later: datetime,
+    prices: Prices,
+    by: tuple[str, ...] = (),
 ) -> QuerySet[Any]:
-    """The governed files grouped by what plan.wanted decides for them at `later`, held or not."""
+    """`files` grouped by what plan.wanted decides for them at `later`, held or not."""
     at_now = Value(now, output_field=DateTimeField())
     return (
-        governed_files(policy)
-        .annotate(
+        files.annotate(
             current=Coalesce(F("lifecycle__storage_class"), Value(str(StorageClass.STANDARD))),
             since=Coalesce(F("lifecycle__class_since"), F("content_end")),
             held=ExpressionWrapper(_held(later), output_field=BooleanField()),
-            reached=_reached(policy, later, held=False),
-            reached_held=_reached(policy, later, held=True),
-            due=ExpressionWrapper(_due(policy, later), output_field=BooleanField()),
+            reached=_reached(terms, later, held=False),
+            reached_held=_reached(terms, later, held=True),
+            due=ExpressionWrapper(_due(terms, later), output_field=BooleanField()),
         )
-        .values("storage", "current", "held", "reached", "reached_held", "due")
+        .values(*by, *GROUP_KEYS)
         .annotate(
             files=Count("id"),
             size=Sum("size_bytes"),
             early_moved=Sum(_early_seconds(prices, at_now)),
             early_deleted=Sum(
-                _early_seconds(prices, Greatest(_expire_at(policy), at_now, output_field=DateTimeField()))
+                _early_seconds(prices, Greatest(_expire_at(terms), at_now, output_field=DateTimeField()))
             ),
         )
-        .order_by("storage", "current", "held", "reached", "reached_held", "due")
+        .order_by(*by, *GROUP_KEYS)
     )
 
 
@@ -227,32 +297,81 @@ class _Pricing:
         return Decimal(byte_seconds) / BYTES_PER_STORED_GB / SECONDS_PER_DAY * price / per_days
 
 
-def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, days: int = 30) -> Preview:
-    now = now or timezone.now()
-    book = price_book_for(now.date())
-    prices = book.typed
-    preview = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
-    pricing = _Pricing(preview, prices)
-    later = now + timedelta(days=days)
-    for group in outcome_groups(policy=policy, now=now, later=later, prices=prices):
-        storage, current, files, size = group["storage"], group["current"], group["files"], int(group["size"])
-        untouched = _target(group["reached"], current)
-        target = _target(group["reached_held"], current) if group["held"] else untouched
-        delete = group["due"] and not group["held"]
-        if group["held"] and (group["due"] or untouched != target):
-            preview.held_files += files
-        pricing.listed(storage, current)  # every class the files are in must have a price
-        if delete:
-            preview.deleted = Change(preview.deleted.files + files, preview.deleted.bytes + size)
-            preview.monthly_saving_usd += pricing.month(storage, current, size)
-            preview.early_deletion_usd += pricing.early(storage, current, group["early_deleted"])
-        elif target != current:
-            change = preview.moved.get(target, Change())
-            preview.moved[target] = Change(change.files + files, change.bytes + size)
-            preview.monthly_saving_usd += pricing.month(storage, current, size) - pricing.month(
-                storage, target, size
-            )
-            preview.early_deletion_usd += pricing.early(storage, current, group["early_moved"])
+def _fold(preview: Preview, pricing: _Pricing, group: dict[str, Any]) -> None:
+    """Add one outcome group to the preview: plan.wanted's decision, priced as the row-by-row version did."""
+    storage, current, files, size = group["storage"], group["current"], group["files"], int(group["size"])
+    untouched = _target(group["reached"], current)
+    target = _target(group["reached_held"], current) if group["held"] else untouched
+    if group["held"] and (group["due"] or untouched != target):
+        preview.held_files += files
+    pricing.listed(storage, current)  # every class the files are in must have a price
+    if group["due"] and not group["held"]:
+        preview.deleted = Change(preview.deleted.files + files, preview.deleted.bytes + size)
+        preview.monthly_saving_usd += pricing.month(storage, current, size)
+        preview.early_deletion_usd += pricing.early(storage, current, group["early_deleted"])
+    elif target != current:
+        change = preview.moved.get(target, Change())
+        preview.moved[target] = Change(change.files + files, change.bytes + size)
+        saved = pricing.month(storage, current, size) - pricing.month(storage, target, size)
+        preview.monthly_saving_usd += saved
+        preview.early_deletion_usd += pricing.early(storage, current, group["early_moved"])
+
+
+def _rounded(preview: Preview) -> Preview:
     preview.monthly_saving_usd = preview.monthly_saving_usd.quantize(Decimal("0.01"))
     preview.early_deletion_usd = preview.early_deletion_usd.quantize(Decimal("0.01"))
     return preview
+
+
+def retention_preview(*, policy: RetentionPolicy, now: datetime | None = None, days: int = 30) -> Preview:
+    """One policy's next `days` (saved or not: the policy form previews an unsaved one)."""
+    now = now or timezone.now()
+    book = price_book_for(now.date())
+    preview = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
+    pricing = _Pricing(preview, book.typed)
+    groups = outcome_groups(
+        governed_files(policy), _given(policy), now=now, later=now + timedelta(days=days), prices=book.typed
+    )
+    for group in groups:
+        _fold(preview, pricing, group)
+    return _rounded(preview)
+
+
+def files_in_effect() -> QuerySet[RecordingFile]:
+    """Present files with the id of the policy in effect for them (`policy_id`: their room's own, else their
+    app's), and that policy's columns reachable as `own__…` / `inherited__…`; files under no policy left out."""
+    app_wide = Q(room__client_app__retention_policies__room__isnull=True)
+    return (
+        RecordingFile.objects.present()
+        .annotate(
+            own=FilteredRelation("room__retention_policies"),
+            inherited=FilteredRelation("room__client_app__retention_policies", condition=app_wide),
+        )
+        .annotate(policy_id=Coalesce(F("own__id"), F("inherited__id")))
+        .filter(policy_id__isnull=False)
+    )
+
+
+def retention_previews(
+    *, policies: list[RetentionPolicy], now: datetime | None = None, days: int = 30
+) -> dict[int, Preview]:
+    """Every saved policy's preview in one aggregate query (the Storage page): as retention_preview per policy."""
+    now = now or timezone.now()
+    book = price_book_for(now.date())
+    previews = {
+        policy.pk: Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
+        for policy in policies
+    }
+    pricings = {pk: _Pricing(preview, book.typed) for pk, preview in previews.items()}
+    groups = outcome_groups(
+        files_in_effect(),
+        _in_effect(),
+        now=now,
+        later=now + timedelta(days=days),
+        prices=book.typed,
+        by=("policy_id",),
+    )
+    for group in groups:
+        if group["policy_id"] in previews:  # a policy saved since `policies` was read waits for the next view
+            _fold(previews[group["policy_id"]], pricings[group["policy_id"]], group)
+    return {pk: _rounded(preview) for pk, preview in previews.items()}

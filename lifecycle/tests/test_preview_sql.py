@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
-from lifecycle.preview import retention_preview
+from lifecycle.preview import retention_preview, retention_previews
 from lifecycle.tests.preview_oracle import reference_preview
 from recordings.catalog.tests.factories import RoomFactory
 from recordings.media.tests.support import make_file, make_session
@@ -108,6 +108,19 @@ def test_the_database_preview_agrees_with_the_row_by_row_reference(dataset: dict
     assert preview.deleted.files and preview.held_files and preview.early_deletion_usd
     assert set(preview.moved) >= {"STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE"}
     assert preview.unpriced  # the test price book has no COS price for some class
+
+
+def test_every_policys_preview_at_once_is_each_policys_preview(dataset: dict[str, Any]) -> None:
+    """The Storage page reads every saved policy's preview in one query; each equals its own preview."""
+    room_wide = RetentionPolicy.objects.create(
+        room=RoomFactory.create(), keep_days=1
+    )  # another app, no files
+    policies = [dataset["app_policy"], dataset["room_policy"], room_wide]
+    with CaptureQueriesContext(connection) as queries:
+        together = retention_previews(policies=policies, now=NOW)
+    assert len(queries) <= 2  # the price book, the aggregate
+    assert together == {policy.pk: retention_preview(policy=policy, now=NOW) for policy in policies}
+    assert together[dataset["app_policy"].pk].deleted.files and together[dataset["room_policy"].pk].moved
 
 
 def test_the_preview_costs_a_fixed_number_of_queries(dataset: dict[str, Any]) -> None:
