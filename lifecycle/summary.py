@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.services import NoPriceBookError, price_book_for
@@ -60,8 +60,10 @@ def add_previews(total: Preview, part: Preview) -> None:
     total.unpriced.extend(label for label in part.unpriced if label not in total.unpriced)
 
 
-def active_holds() -> QuerySet[LegalHold]:
-    return LegalHold.objects.active().select_related("placed_by", "file", "session__room", "room__client_app")
+def active_holds(at: datetime | None = None) -> QuerySet[LegalHold]:
+    return LegalHold.objects.active(at).select_related(
+        "placed_by", "file", "session__room", "room__client_app"
+    )
 
 
 def held_file_count(at: datetime | None = None) -> int:
@@ -77,37 +79,43 @@ def held_file_count(at: datetime | None = None) -> int:
 
 # The previews are one aggregate query over every file under a policy, but that is still a scan of them all
 # (about 1 s at 200,000 files), so the result is kept for PREVIEW_CACHE_SECONDS under a key of what changes it at
-# once — the policies, the holds, the price book: a few index-only reads of small tables. Files arriving, being
-# deleted or moved, a verdict, the clock: the figures follow within PREVIEW_CACHE_SECONDS (they are a forecast
-# over 30 days).
+# once, read for the page anyway: the policies (each save stamps updated_at), the active holds (a hold active at the
+# horizon is active now; placing, lifting or a changed `until` changes the key), the price book. Files arriving,
+# being deleted or moved, a verdict, the clock: the figures follow within PREVIEW_CACHE_SECONDS (they are a
+# forecast over 30 days).
 PREVIEW_CACHE_SECONDS = 300
 
 
-def _cache_key(book: object, days: int) -> str:
+def _cache_key(*, policies: list[RetentionPolicy], holds: list[LegalHold], book: object, days: int) -> str:
     parts = (
         days,
-        RetentionPolicy.objects.aggregate(n=Count("id"), at=Max("updated_at")),
-        LegalHold.objects.aggregate(n=Count("id"), last=Max("id"), lifted=Max("lifted_at")),
+        [(policy.pk, policy.client_app_id, policy.room_id, policy.updated_at) for policy in policies],
+        sorted((hold.pk, hold.until) for hold in holds),
         getattr(book, "pk", None),
         getattr(book, "version", None),
     )
     return "lifecycle:storage-previews:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def policy_previews(*, now: datetime, days: int) -> tuple[Preview | None, list[PolicyRow], str]:
+def policy_previews(
+    *, now: datetime, days: int, holds: list[LegalHold]
+) -> tuple[Preview | None, list[PolicyRow], str]:
     """Every policy's preview and their sum (None and the reason without a price book). One aggregate query over
-    the files under any policy (lifecycle.preview.retention_previews), cached (see PREVIEW_CACHE_SECONDS)."""
-    policies = list(RetentionPolicy.objects.select_related("client_app", "room__client_app"))
+    the files under any policy (lifecycle.preview.retention_previews), cached (see PREVIEW_CACHE_SECONDS);
+    `holds` are the holds active at `now`."""
+    policies = list(RetentionPolicy.objects.select_related("client_app", "room__client_app").order_by("pk"))
     try:
         book = price_book_for(now.date())
     except NoPriceBookError as exc:
         return None, [PolicyRow(policy, None) for policy in policies], str(exc)
-    key = _cache_key(book, days)
+    totals = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
+    if not policies:
+        return totals, [], ""
+    key = _cache_key(policies=policies, holds=holds, book=book, days=days)
     previews = cache.get(key)
     if not isinstance(previews, dict) or set(previews) != {policy.pk for policy in policies}:
         previews = retention_previews(policies=policies, now=now, days=days)
         cache.set(key, previews, PREVIEW_CACHE_SECONDS)
-    totals = Preview(horizon_days=days, price_book=f"{book.name} v{book.version}")
     rows = []
     for policy in policies:
         add_previews(totals, previews[policy.pk])
@@ -117,7 +125,8 @@ def policy_previews(*, now: datetime, days: int) -> tuple[Preview | None, list[P
 
 def storage_summary(*, now: datetime | None = None, days: int = 30) -> StorageSummary:
     now = now or timezone.now()
-    totals, rows, problem = policy_previews(now=now, days=days)
+    holds = list(active_holds(now))
+    totals, rows, problem = policy_previews(now=now, days=days, holds=holds)
     apps = {app.pk: AppPolicies(app, None) for app in ClientApp.objects.order_by("name")}
     for row in rows:
         if row.policy.room_id is not None:
@@ -129,6 +138,6 @@ def storage_summary(*, now: datetime | None = None, days: int = 30) -> StorageSu
         totals=totals,
         problem=problem,
         held_files=held_file_count(now),
-        holds=list(active_holds()),
+        holds=holds,
         apps=list(apps.values()),
     )
