@@ -191,3 +191,11 @@ def test_the_chinese_page_has_no_english_sentence(
         pytest.skip("no HTML page of this URL name was reached (an API, a download or a POST-only route)")
     english = {url: runs for url, runs in pages.items() if runs}
     assert not english, "\n".join(f"{url}: {runs}" for url, runs in english.items())
+
+
+def test_the_crawl_reached_the_whole_console(chinese_pages: dict[str, dict[str, list[str]]]) -> None:
+    """Not a vacuous pass: signed in, the crawl renders most URL names' pages (a failed login would skip all)."""
+    assert {"overview", "recordings:room_detail", "recordings:review_file", "billing:report"} <= set(
+        chinese_pages
+    )
+    assert len(chinese_pages) >= 60, sorted(chinese_pages)
