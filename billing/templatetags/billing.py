@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 
 from billing.estimator.output import cents
+from billing.regions import region_label
 
 register = template.Library()
 
@@ -28,3 +29,9 @@ def qty(amount: Decimal | float | int | None, places: int = 3) -> str:
     if value.is_zero():  # a small negative difference rounds to -0, which reads as a sign error
         value = value.copy_abs()
     return f"{value:,f}"
+
+
+@register.filter
+def region(key: str) -> str:
+    """A price book's region key (singapore, AP1, mainland…) as people read it, in the active language."""
+    return str(region_label(key))
