@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_DAYS = 36_500  # a century: beyond it "forever" is the honest setting
 
@@ -23,14 +29,16 @@ MAX_DAYS = 36_500  # a century: beyond it "forever" is the honest setting
 class StorageClass(models.TextChoices):
     """Tencent's storage classes, warmest first (VOD and COS share the names)."""
 
-    STANDARD = "STANDARD", "Standard"
-    STANDARD_IA = "STANDARD_IA", "Infrequent access"
-    ARCHIVE = "ARCHIVE", "Archive"
-    DEEP_ARCHIVE = "DEEP_ARCHIVE", "Deep archive"
+    # A context: "Standard"/"Archive" alone are other areas' msgids too (catalogs merge, the first one wins).
+    STANDARD = "STANDARD", pgettext_lazy("storage class", "Standard")
+    STANDARD_IA = "STANDARD_IA", pgettext_lazy("storage class", "Infrequent access")
+    ARCHIVE = "ARCHIVE", pgettext_lazy("storage class", "Archive")
+    DEEP_ARCHIVE = "DEEP_ARCHIVE", pgettext_lazy("storage class", "Deep archive")
 
 
-def _days(help_text: str) -> models.PositiveIntegerField:  # type: ignore[type-arg]
+def _days(verbose_name: StrOrPromise, help_text: StrOrPromise) -> models.PositiveIntegerField:  # type: ignore[type-arg]
     return models.PositiveIntegerField(
+        verbose_name,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_DAYS)],
@@ -45,26 +53,45 @@ class RetentionPolicy(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="retention_policies",
+        verbose_name=_("client app"),
     )
     room = models.ForeignKey(
-        "recordings.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="retention_policies"
+        "recordings.Room",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="retention_policies",
+        verbose_name=_("room"),
     )
-    keep_days = _days("Days after the recording ends before the file is deleted; empty = keep forever.")
-    rejected_keep_days = _days("Shorter retention for files rejected in review; empty = as keep_days.")
+    keep_days = _days(
+        _("keep (days)"), _("Days after the recording ends before the file is deleted; empty = keep forever.")
+    )
+    rejected_keep_days = _days(
+        _("keep rejected files (days)"),
+        _("Shorter retention for files rejected in review; empty = as keep_days."),
+    )
     standard_ia_after_days = _days(
-        "Move to infrequent access this many days after the recording; empty = never."
+        _("to infrequent access after (days)"),
+        _("Move to infrequent access this many days after the recording; empty = never."),
     )
-    archive_after_days = _days("Move to archive (playable only after a restore); empty = never.")
-    deep_archive_after_days = _days("Move to deep archive (playable only after a restore); empty = never.")
-    updated_at = models.DateTimeField(auto_now=True)
+    archive_after_days = _days(
+        _("to archive after (days)"), _("Move to archive (playable only after a restore); empty = never.")
+    )
+    deep_archive_after_days = _days(
+        _("to deep archive after (days)"),
+        _("Move to deep archive (playable only after a restore); empty = never."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
         constraints = [
             models.CheckConstraint(
                 condition=Q(client_app__isnull=False, room__isnull=True)
                 | Q(client_app__isnull=True, room__isnull=False),
                 name="retentionpolicy_app_or_room",
-                violation_error_message="A policy belongs to a client app or to one room.",
+                violation_error_message=_("A policy belongs to a client app or to one room."),
             ),
             models.UniqueConstraint(
                 fields=["client_app"], condition=Q(room__isnull=True), name="retentionpolicy_one_per_app"
@@ -83,14 +110,14 @@ class RetentionPolicy(models.Model):
             ("deep_archive_after_days", self.deep_archive_after_days),
         ]
         given = [(name, days) for name, days in steps if days is not None]
-        errors: dict[str, str] = {}
-        for (_, earlier), (name, later) in pairwise(given):
+        errors: dict[str, object] = {}
+        for (__, earlier), (name, later) in pairwise(given):
             if later <= earlier:
-                errors[name] = "Each colder class must come later than the warmer ones."
+                errors[name] = _("Each colder class must come later than the warmer ones.")
         if self.keep_days is not None:
             for name, days in given:
                 if days >= self.keep_days:
-                    errors.setdefault(name, "A move must come before the file is deleted.")
+                    errors.setdefault(name, _("A move must come before the file is deleted."))
         if errors:
             raise ValidationError(errors)
 
@@ -128,6 +155,7 @@ class LegalHold(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="legal_holds",
+        verbose_name=_("file"),
     )
     session = models.ForeignKey(
         "recordings.RecordingSession",
@@ -135,24 +163,41 @@ class LegalHold(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="legal_holds",
+        verbose_name=_("recording"),
     )
     room = models.ForeignKey(
-        "recordings.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="legal_holds"
+        "recordings.Room",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="legal_holds",
+        verbose_name=_("room"),
     )
-    reason = models.TextField()
+    reason = models.TextField(_("reason"))
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("placed by"),
     )
-    placed_at = models.DateTimeField(default=timezone.now)
-    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: until lifted."))
     lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lifted by"),
     )
-    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
 
     objects = LegalHoldQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
         ordering = ["-placed_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -160,7 +205,7 @@ class LegalHold(models.Model):
                 | Q(file__isnull=True, session__isnull=False, room__isnull=True)
                 | Q(file__isnull=True, session__isnull=True, room__isnull=False),
                 name="legalhold_one_target",
-                violation_error_message="A hold is on one file, one recording or one room.",
+                violation_error_message=_("A hold is on one file, one recording or one room."),
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="legalhold_has_reason"),
         ]
@@ -185,28 +230,36 @@ class FileLifecycle(models.Model):
     """What the console last made Tencent do to the file (and the last failure, listed under Needs attention)."""
 
     file = models.OneToOneField(
-        "recordings.RecordingFile", on_delete=models.CASCADE, related_name="lifecycle"
+        "recordings.RecordingFile", on_delete=models.CASCADE, related_name="lifecycle", verbose_name=_("file")
     )
     storage_class = models.CharField(
-        max_length=12, choices=StorageClass.choices, default=StorageClass.STANDARD
+        _("storage class"), max_length=12, choices=StorageClass.choices, default=StorageClass.STANDARD
     )
-    class_since = models.DateTimeField(null=True, blank=True)
+    class_since = models.DateTimeField(_("in the class since"), null=True, blank=True)
     expire_at = models.DateTimeField(
-        null=True, blank=True, help_text="VOD ExpireTime as last set; empty = never."
+        _("expires at"), null=True, blank=True, help_text=_("VOD ExpireTime as last set; empty = never.")
     )
-    expire_synced = models.BooleanField(default=False, help_text="Whether expire_at was set at Tencent.")
-    last_error = models.TextField(blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    failures = models.PositiveIntegerField(default=0)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    expire_synced = models.BooleanField(
+        _("expiry synced"), default=False, help_text=_("Whether expire_at was set at Tencent.")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     # A restore of an archived file asked for by someone who wants to play it: when it was asked, when it is
     # (expected to be, then known to be) readable, and until when the restored copy lasts.
-    restore_requested_at = models.DateTimeField(null=True, blank=True)
-    restore_ready_at = models.DateTimeField(null=True, blank=True)
-    restore_confirmed = models.BooleanField(default=False, help_text="Tencent said the restore is done.")
-    restore_until = models.DateTimeField(null=True, blank=True)
+    restore_requested_at = models.DateTimeField(_("restore requested at"), null=True, blank=True)
+    restore_ready_at = models.DateTimeField(_("restore ready at"), null=True, blank=True)
+    restore_confirmed = models.BooleanField(
+        _("restore confirmed"), default=False, help_text=_("Tencent said the restore is done.")
+    )
+    restore_until = models.DateTimeField(_("restored copy until"), null=True, blank=True)
 
     objects = FileLifecycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("file lifecycle")
+        verbose_name_plural = _("file lifecycles")
 
     def __str__(self) -> str:
         return f"Lifecycle of file {self.file_id}"
@@ -217,12 +270,17 @@ class FileClassChange(models.Model):
     report prices each day in the class it was really in. Before its first row a file is STANDARD."""
 
     file = models.ForeignKey(
-        "recordings.RecordingFile", on_delete=models.CASCADE, related_name="class_changes"
+        "recordings.RecordingFile",
+        on_delete=models.CASCADE,
+        related_name="class_changes",
+        verbose_name=_("file"),
     )
-    storage_class = models.CharField(max_length=12, choices=StorageClass.choices)
-    at = models.DateTimeField()
+    storage_class = models.CharField(_("storage class"), max_length=12, choices=StorageClass.choices)
+    at = models.DateTimeField(_("moved at"))
 
     class Meta:
+        verbose_name = _("storage class change")
+        verbose_name_plural = _("storage class changes")
         ordering = ["file_id", "at", "id"]
         indexes = [models.Index(fields=["file", "at"], name="fileclasschange_file_at_idx")]
 

@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard import audit
 from lifecycle.models import FileClassChange, FileLifecycle, LegalHold, RetentionPolicy
@@ -149,8 +150,17 @@ def hold_veto(recording_file: RecordingFile) -> str:
     hold = LegalHold.objects.covering(recording_file).select_related("placed_by").first()
     if hold is None:
         return ""
-    who = hold.placed_by.get_username() if hold.placed_by else "someone"
-    return f"{recording_file} is under a legal hold placed by {who}: {hold.reason}"
+    # Shown to the person who tried the delete (page message or API answer), in their language.
+    if hold.placed_by is None:
+        return gettext("%(file)s is under a legal hold: %(reason)s") % {
+            "file": recording_file,
+            "reason": hold.reason,
+        }
+    return gettext("%(file)s is under a legal hold placed by %(who)s: %(reason)s") % {
+        "file": recording_file,
+        "who": hold.placed_by.get_username(),
+        "reason": hold.reason,
+    }
 
 
 def _held_files(hold: LegalHold) -> list[RecordingFile]:
