@@ -144,6 +144,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
         "formset": formset,
         "priced": priced,
         "problem": problem,
+        "policy_fields": [*POLICY_FIELDS, "playback_gb"],  # drawn together in one narrow cell
         "charts": _charts(priced) if priced else [],
         "push_days_with_upstream": [d for d in priced.estimate.push.days if d.upstream_gb > 0]
         if priced
