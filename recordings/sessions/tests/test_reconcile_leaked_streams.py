@@ -55,7 +55,8 @@ def test_the_online_streams_sessions_are_read_in_one_query(
     # A stream named like one of ours but not the session's own UserId: not that session's.
     impostor = f"zz-r{live[0].pk}"
 
-    with django_assert_max_num_queries(3):  # the sessions, then the finished one's release and room check
+    # The sessions' states, then the finished one (loaded, released) and the impostor's room check.
+    with django_assert_max_num_queries(4):
         reconcile.release_leaked_streams(timezone.now(), [*online, impostor], Counter())
 
     assert destroyed == [finished.car_user_id]
