@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dashboard.access import Capability, current_user
 from dashboard.api import ApiError, ErrorDoc, api_operation, by_method, json_response
@@ -87,20 +88,20 @@ def _save(request: HttpRequest, body: dict[str, Any], **owner: Any) -> Retention
         return retention_policy_save(data=body, actor=current_user(request), **owner)
     except ValidationError as exc:
         fields = {name: [str(message) for message in messages] for name, messages in exc.message_dict.items()}
-        raise ApiError(400, "The request body is invalid.", fields=fields) from exc
+        raise ApiError(400, gettext("The request body is invalid."), fields=fields) from exc
 
 
 def _app(id: int) -> ClientApp:
     app = ClientApp.objects.filter(pk=id).first()
     if app is None:
-        raise ApiError(404, f"No client app has the id {id}.")
+        raise ApiError(404, gettext("No client app has the id %(id)s.") % {"id": id})
     return app
 
 
 def _room(room_key: str) -> Room:
     room = Room.objects.select_related("client_app").filter(room_key=room_key).first()
     if room is None:
-        raise ApiError(404, f"No room has the key “{room_key}”.")
+        raise ApiError(404, gettext("No room has the key “%(key)s”.") % {"key": room_key})
     return room
 
 
@@ -180,7 +181,7 @@ def room_retention_write(request: HttpRequest, body: dict[str, Any], room_key: s
 def _file(request: HttpRequest, id: int) -> RecordingFile:
     recording = files_visible_to(request.user, RecordingFile.objects.present()).filter(pk=id).first()
     if recording is None:
-        raise ApiError(404, f"No recording file has the id {id}.")
+        raise ApiError(404, gettext("No recording file has the id %(id)s.") % {"id": id})
     return recording
 
 
@@ -233,11 +234,15 @@ def file_hold_place(request: HttpRequest, body: dict[str, Any], id: int) -> Http
         until = parse_moment(str(body["until"]))
         if until is None or until <= timezone.now():
             raise ApiError(
-                400, "The request body is invalid.", fields={"until": ["Give a time in the future."]}
+                400,
+                gettext("The request body is invalid."),
+                fields={"until": [gettext("Give a time in the future.")]},
             )
     reason = str(body.get("reason") or "").strip()
     if not reason:
-        raise ApiError(400, "The request body is invalid.", fields={"reason": ["Give a reason."]})
+        raise ApiError(
+            400, gettext("The request body is invalid."), fields={"reason": [gettext("Give a reason.")]}
+        )
     hold = legal_hold_place(file=recording, reason=reason, until=until, actor=current_user(request))
     return json_response(hold_json(hold), status=201)
 
@@ -265,7 +270,7 @@ def file_hold_lift(request: HttpRequest, body: dict[str, Any], id: int) -> HttpR
     recording = _file(request, id)
     holds = list(LegalHold.objects.active().filter(file=recording))
     if not holds:
-        raise ApiError(404, f"No legal hold is active on the file {id}.")
+        raise ApiError(404, gettext("No legal hold is active on the file %(id)s.") % {"id": id})
     for hold in holds:
         legal_hold_lift(hold=hold, actor=current_user(request))
     return json_response({"lifted": len(holds)})

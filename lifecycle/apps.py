@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
-    verbose_name = "Storage lifecycle"
+    verbose_name = _("Storage lifecycle")
 
     def ready(self) -> None:
         from django.db.models.signals import post_save

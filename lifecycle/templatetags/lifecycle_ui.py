@@ -12,7 +12,7 @@ from django.db.models import Model
 
 from dashboard.access import Capability, has_capability
 from lifecycle.forms import LegalHoldForm
-from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
+from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy, StorageClass
 from recordings.models import ClientApp, RecordingFile, RecordingSession, Room
 
 register = template.Library()
@@ -23,6 +23,15 @@ ATTENTION_ROWS = 10
 def gb(size: int | None) -> str:
     """Bytes as GB with two decimals (the unit of Tencent's storage prices)."""
     return f"{(Decimal(size or 0) / Decimal(1024**3)).quantize(Decimal('0.01')):,}"
+
+
+@register.filter
+def class_label(storage_class: str) -> str:
+    """A storage class code (STANDARD_IA) as its name in the reader's language (低频存储); an unknown code as is."""
+    try:
+        return str(StorageClass(storage_class).label)
+    except ValueError:
+        return storage_class
 
 
 def _user(context: template.Context) -> Any:

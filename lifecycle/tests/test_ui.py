@@ -88,7 +88,7 @@ def test_the_storage_page_counts_what_the_next_30_days_do(
     assert stat(html, "deleted-gb") == "3.00"
     assert stat(html, "held-files") == "1"
     assert re.search(
-        r'data-class="STANDARD_IA"><td>STANDARD_IA</td><td class="num">1</td><td class="num">2.00<', html
+        r'data-class="STANDARD_IA"><td>Infrequent access</td><td class="num">1</td><td class="num">2.00<', html
     )
     assert stat(html, "monthly-saving").startswith("$")
     # Policies per app, with links to their forms; the override is listed under its app.
@@ -164,7 +164,7 @@ def test_saving_a_policy_is_audited(seeded: dict[str, Any], operator: User, clie
     entry = AuditEntry.objects.get(action="retention.policy_save", object_id=str(policy.pk))
     assert entry.actor == operator and entry.changes["keep_days"] == [None, 365]
     detail = client_as(operator).get(response["Location"]).content.decode()
-    assert "delete after 365 days" in detail and "ARCHIVE after 90 d" in detail
+    assert "delete after 365 days" in detail and "Archive after 90 d" in detail
 
 
 def test_a_room_overrides_then_inherits_again(
