@@ -16,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 
 from lifecycle.models import FileLifecycle, LegalHold, RetentionPolicy
 from lifecycle.preview import retention_preview, retention_previews
+from lifecycle.summary import storage_summary
 from lifecycle.tests.preview_oracle import reference_preview
 from recordings.catalog.tests.factories import RoomFactory
 from recordings.media.tests.support import make_file, make_session
-from recordings.models import ReviewStatus, Room
+from recordings.models import RecordingFile, ReviewStatus, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,22 @@ def test_every_policys_preview_at_once_is_each_policys_preview(dataset: dict[str
     assert len(queries) <= 2  # the price book, the aggregate
     assert together == {policy.pk: retention_preview(policy=policy, now=NOW) for policy in policies}
     assert together[dataset["app_policy"].pk].deleted.files and together[dataset["room_policy"].pk].moved
+
+
+def test_the_storage_pages_cached_figures_follow_a_hold_at_once(
+    dataset: dict[str, Any], moderator: User
+) -> None:
+    before = storage_summary(now=NOW).totals
+    assert (
+        before is not None and storage_summary(now=NOW).totals == before
+    )  # the second read is the cached one
+    governed = RecordingFile.objects.filter(room__client_app=dataset["app"]).exclude(room=dataset["own"])
+    in_unheld_room = governed.exclude(room__legal_holds__isnull=False).first()  # its room not held yet
+    assert in_unheld_room is not None
+    LegalHold.objects.create(room_id=in_unheld_room.room_id, reason="new dispute", placed_by=moderator)
+    after = storage_summary(now=NOW).totals
+    assert after is not None and after.held_files > before.held_files
+    assert after.deleted.files < before.deleted.files
 
 
 def test_the_preview_costs_a_fixed_number_of_queries(dataset: dict[str, Any]) -> None:
