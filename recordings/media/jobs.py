@@ -16,8 +16,6 @@ QUEUE = "media"
 # Files land about 5 minutes after a segment ends and callbacks are retried for 12 minutes; looking back a few
 # hours on every run catches anything lost on the way, at the cost of one SearchMedia page per ten streams.
 DEFAULT_LOOKBACK_HOURS = 6.0
-# How often the cron's sweep looks for callback events waiting too long (recordings/cron.py).
-SWEEP_SECONDS = 15
 
 
 def sync_recording_files(hours: float = DEFAULT_LOOKBACK_HOURS) -> str:
