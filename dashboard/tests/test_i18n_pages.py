@@ -51,10 +51,7 @@ PENDING_PAGES: set[str] = {
     "billing:report",
     "billing:report_usage",
     "overview",
-    "recordings:app_detail",
     "recordings:schedule_edit",
-    "recordings:session_estimate",
-    "recordings:session_start",
     "tencent:cloud_setup",
 }
 
