@@ -102,7 +102,9 @@ def app_policy(request: HttpRequest, pk: int, preview: bool = False) -> HttpResp
 
 def _room_unsaved(room: Room, app_policy: RetentionPolicy | None) -> Any:
     def unsaved(form: RoomPolicyForm) -> RetentionPolicy:
-        if form.cleaned_data["mode"] == OVERRIDE:
+        # A GET of the preview URL previews the saved state (the form is unbound: no cleaned_data).
+        mode = form.cleaned_data["mode"] if form.is_bound else form.initial["mode"]
+        if mode == OVERRIDE:
             return form.instance
         # Inheriting: the app's days applied to this room's files (none: kept forever, nothing happens).
         values = {name: getattr(app_policy, name) if app_policy else None for name in POLICY_FIELDS}

@@ -140,3 +140,16 @@ def test_no_other_catalogue_overrides_a_lifecycle_translation() -> None:
             if shown != ours:
                 overridden.append(f"{key!r}: {shown} instead of {ours}")
     assert len(entries) > 100 and not overridden, overridden
+
+
+def test_a_get_of_the_preview_urls_previews_the_saved_state(client_as: Login, manager: User) -> None:
+    """The crawl of every page in Chinese GETs the preview URLs too: a 200 page, never a 500."""
+    room = RoomFactory.create(name="演播室")
+    client = client_as(manager)
+    for url in (
+        reverse("lifecycle:room_policy_preview", args=[room.pk]),
+        reverse("lifecycle:app_policy_preview", args=[room.client_app.pk]),
+    ):
+        page = client.get(url, headers=ZH)
+        assert page.status_code == 200, url
+        assert "预览：未来 30 天" in page.content.decode()
