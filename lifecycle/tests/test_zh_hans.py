@@ -12,14 +12,17 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
-from lifecycle.models import LegalHold
+from billing.models import PriceBook
+from dashboard.tests.i18n_support import english_runs, visible_texts
+from lifecycle.models import FileLifecycle, LegalHold
 from lifecycle.services import hold_veto
 from lifecycle.tests.test_ui import Login, vod
 from lifecycle.tests.test_ui import seeded as seeded  # the Storage page's data (a fixture)
 from recordings.catalog.tests.factories import RoomFactory
+from recordings.models import ClientApp, Room
 
 pytestmark = pytest.mark.django_db
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -29,6 +32,10 @@ EN = {"Accept-Language": "en-US,en;q=0.9"}
 def test_the_storage_page_speaks_chinese_with_class_names(
     client_as: Login, operator: User, seeded: dict[str, Any]
 ) -> None:
+    # A failed move, listed with its class and a Retry (Tencent's own error text stays as it came).
+    FileLifecycle.objects.filter(storage_class="STANDARD_IA").update(
+        last_error="InternalError: try again", failed_at=timezone.now(), failures=1
+    )
     client = client_as(operator)
     page = client.get(reverse("lifecycle:storage"), headers=ZH).content.decode()
     for text in (
@@ -43,9 +50,19 @@ def test_the_storage_page_speaks_chinese_with_class_names(
         "60 天后删除",
         "覆盖",  # the room's own policy
         "无：文件永久保留",  # the app without a policy
+        "失败的存储生命周期操作",
+        "当前为低频存储",
+        ">重试</button>",
+        "<th>对象</th>",  # the holds table
+        "房间 <a",
     ):
         assert text in page, text
     assert "Storage lifecycle" not in page and "Infrequent access" not in page
+    # No English sentence left but data: room and app names (typed in English here) and the price book's name
+    # (the seeded list prices are named in English; billing's data).
+    names = {room.name for room in Room.objects.all()} | {app.name for app in ClientApp.objects.all()}
+    names |= {book.name for book in PriceBook.objects.all()}
+    assert [run for run in english_runs(visible_texts(page)) if run not in names] == []
 
     english = client.get(reverse("lifecycle:storage"), headers=EN).content.decode()
     assert "Storage lifecycle: the next 30 days" in english
@@ -69,6 +86,17 @@ def test_a_policy_form_speaks_chinese_with_its_errors(client_as: Login, manager:
         "保存",
     ):
         assert label in form, label
+
+    # The preview of an unsaved policy: a file moving to infrequent access, by its Chinese name.
+    vod(room, ended_days_ago=40, gb=1)
+    previewed = client.post(
+        reverse("lifecycle:app_policy_preview", args=[room.client_app.pk]),
+        {"keep_days": "365", "standard_ia_after_days": "30"},
+        headers=ZH,
+    ).content.decode()
+    assert 'data-class="STANDARD_IA"><td>低频存储</td>' in previewed and "尚未保存。" in previewed
+    data = {room.client_app.name, *(book.name for book in PriceBook.objects.all())}
+    assert [run for run in english_runs(visible_texts(previewed)) if run not in data] == []
 
     # Each colder class must come later: the model's rule, worded in Chinese on the form (a 400, nothing saved).
     refused = client.post(url, {"standard_ia_after_days": "30", "archive_after_days": "10"}, headers=ZH)
