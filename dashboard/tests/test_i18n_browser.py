@@ -60,7 +60,10 @@ def test_an_operator_switches_to_chinese_and_records_in_chinese(
     # The page's scripts read the Chinese catalog (/jsi18n/) loaded before them.
     assert page.evaluate("gettext('Playing')") == "播放中"
 
-    page.goto(f"{live_server.url}/rooms/")
+    page.locator("#sidebar nav").get_by_role(
+        "link", name="房间", exact=True
+    ).click()  # the sidebar, in Chinese
+    page.wait_for_url(f"{live_server.url}/rooms/")
     expect(page.locator(".topbar-title")).to_have_text("房间")
     page.get_by_role("link", name="晚间直播间").first.click()
     page.wait_for_url(f"{live_server.url}/rooms/{room.pk}/")
