@@ -24,18 +24,20 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Greatest
 
 from billing.deployment import deployment_context
 from billing.estimator import Prices
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import DAY_MICROS, day_bounds, micros
 from billing.models import PriceBook
-from billing.report_storage import PolicyTerms, StoredFile, WholeMonth, as_planned
+from billing.report_storage import PolicyTerms, StorageSums, StoredFile, WholeMonth, as_planned
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
 from lifecycle.models import FileClassChange, RetentionPolicy
 from recordings.models import ClientApp, RecordingFile, RecordingSession, ReviewStatus, Room
+
+EXACT = DecimalField(max_digits=38, decimal_places=0)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -154,11 +156,10 @@ class StoredMonth:
     whole_month: list[WholeMonth]  # the rest, summed per room and storage by the database
 
 
-def stored_files(month: date) -> StoredMonth:
-    """The files stored at some time in the month, with their class history (three queries). Most files are
-    simply there all month in STANDARD, never moved and outside any policy: the database sums their bytes per
-    room and storage, and only the others come back row by row (a month of 200,000 stored files read row by
-    row cost seconds). A file whose room was deleted is left out: a report's rows are rooms."""
+def _month_files(month: date) -> tuple[QuerySet[RecordingFile], Q]:
+    """The files stored at some time in the month, and the condition of the plain ones: never moved, outside
+    any policy, not deleted (stored in STANDARD to the month's end). A file whose room was deleted is left out:
+    a report's rows are rooms."""
     lo, hi = month_bounds(month)
     # Deleted at the month's first instant still counts: its early-deletion charge is this month's.
     files = RecordingFile.objects.filter(content_end__lt=hi, room__isnull=False).filter(
@@ -168,35 +169,85 @@ def stored_files(month: date) -> StoredMonth:
         room__client_app_id__in=RetentionPolicy.objects.filter(room=None).values("client_app_id")
     )
     moved = Exists(FileClassChange.objects.filter(file_id=OuterRef("pk")))
-    plain = Q(deleted_at__isnull=True) & ~under_policy & ~Q(moved)
-    # Summed per room, storage and the month's day it was stored on (-1: before the month), with the bytes x
-    # microseconds of that first day (numeric: bytes x µs overflows a bigint).
+    return files.order_by(), Q(deleted_at__isnull=True) & ~under_policy & ~Q(moved)
+
+
+def _first_day(lo: datetime) -> Case:
+    """The month's day a file was stored on (-1: before the month)."""
     origin = micros(lo)
-    first_day = Case(
+    return Case(
         When(content_end__lte=lo, then=Value(-1)),
         default=(EpochMicros("content_end") - Value(origin)) / Value(DAY_MICROS),
         output_field=BigIntegerField(),
     )
-    exact = DecimalField(max_digits=38, decimal_places=0)
-    head = Case(
+
+
+def _head(lo: datetime) -> Case:
+    """The bytes x microseconds of a file's first day in the month (0 when stored before it); numeric: bytes x
+    µs overflows a bigint. Reads the `first_day` annotation."""
+    origin = micros(lo)
+    return Case(
         When(content_end__lte=lo, then=Value(0)),
-        default=Cast("size_bytes", exact)
+        default=Cast("size_bytes", EXACT)
         * Cast(
             Value(origin + DAY_MICROS) + F("first_day") * Value(DAY_MICROS) - EpochMicros("content_end"),
-            exact,
+            EXACT,
         ),
-        output_field=exact,
+        output_field=EXACT,
     )
+
+
+def stored_files(month: date) -> StoredMonth:
+    """The files stored at some time in the month, with their class history (three queries). Most files are
+    simply there all month in STANDARD, never moved and outside any policy: the database sums their bytes per
+    room, storage and first day, and only the others come back row by row (`detailed_files`). The report reads
+    the plain files summed further (`storage_sums`)."""
+    files, plain = _month_files(month)
+    lo = month_bounds(month)[0]
     whole_month = [
         WholeMonth(room_id, storage, int(size), int(day), int(first))
         for room_id, storage, day, size, first in files.filter(plain)
-        .order_by()
-        .annotate(first_day=first_day)
+        .annotate(first_day=_first_day(lo))
         .values("room_id", "storage", "first_day")
-        .annotate(size=Sum("size_bytes"), head=Sum(head))
+        .annotate(size=Sum("size_bytes"), head=Sum(_head(lo)))
         .values_list("room_id", "storage", "first_day", "size", "head")
     ]
-    detailed = files.exclude(plain).order_by()
+    return StoredMonth(files=detailed_files(month), whole_month=whole_month)
+
+
+def storage_sums(month: date) -> StorageSums:
+    """The plain files (never moved, no policy, not deleted) summed by the database in two grouped queries:
+    bytes x microseconds to the month's end per room and storage, and bytes and first-day bytes x µs per
+    storage and first day. Grouping by room and day at once made 25,000 groups of a month's 180,000 files,
+    sorted on disk, and as many rows to convert (0.7 s of the cold report)."""
+    files, plain = _month_files(month)
+    lo, hi = month_bounds(month)
+    stored_from = Greatest(EpochMicros("content_end"), Value(micros(lo)))
+    by_room = (
+        files.filter(plain)
+        .values("room_id", "storage")
+        .annotate(total=Sum(Cast("size_bytes", EXACT) * Cast(Value(micros(hi)) - stored_from, EXACT)))
+        .values_list("room_id", "storage", "total")
+    )
+    by_day = (
+        files.filter(plain)
+        .annotate(first_day=_first_day(lo))
+        .values("storage", "first_day")
+        .annotate(size=Sum("size_bytes"), head=Sum(_head(lo)))
+        .values_list("storage", "first_day", "size", "head")
+    )
+    return StorageSums(
+        by_room=[(room_id, storage, int(total)) for room_id, storage, total in by_room],
+        by_day=[(storage, int(day), int(size), int(head)) for storage, day, size, head in by_day],
+    )
+
+
+def detailed_files(month: date) -> list[StoredFile]:
+    """The month's stored files other than the plain ones — deleted, moved, or under a policy — row by row with
+    their class history (two queries)."""
+    files, plain = _month_files(month)
+    hi = month_bounds(month)[1]
+    detailed = files.exclude(plain)
     rows = list(
         detailed.values_list(
             "pk",
@@ -214,21 +265,18 @@ def stored_files(month: date) -> StoredMonth:
     )
     for file_id, at, storage_class in history.values_list("file_id", EpochMicros("at"), "storage_class"):
         changes[file_id].append((at, storage_class))
-    return StoredMonth(
-        files=[
-            StoredFile(
-                room,
-                storage,
-                size,
-                stored_at,
-                deleted_at,
-                tuple(changes.get(pk, ())),
-                rejected=status == ReviewStatus.REJECTED,
-            )
-            for pk, room, storage, size, stored_at, deleted_at, status in rows
-        ],
-        whole_month=whole_month,
-    )
+    return [
+        StoredFile(
+            room,
+            storage,
+            size,
+            stored_at,
+            deleted_at,
+            tuple(changes.get(pk, ())),
+            rejected=status == ReviewStatus.REJECTED,
+        )
+        for pk, room, storage, size, stored_at, deleted_at, status in rows
+    ]
 
 
 def planned_files(files: list[StoredFile], rooms: list[RoomInfo]) -> list[StoredFile]:
@@ -273,13 +321,13 @@ def cost_report(*, month: date, now: datetime) -> PricedReport:
 def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport:
     prices = book.typed
     sessions = session_columns(month)
-    stored = stored_files(month)
-    files = stored.files
+    files = detailed_files(month)
+    sums = storage_sums(month)
     rooms = room_infos(
         [
             *sessions.room_ids,
             *(item.room_id for item in files),
-            *(item.room_id for item in stored.whole_month),
+            *(room_id for room_id, _storage, _total in sums.by_room),
         ]
     )
     report = month_report(
@@ -292,6 +340,6 @@ def price_report(*, month: date, book: PriceBook, now: datetime) -> PricedReport
         now=now,
         files=files,
         planned_files=planned_files(files, rooms),
-        whole_month=stored.whole_month,
+        storage_sums=sums,
     )
     return PricedReport(report, book, prices)

@@ -18,7 +18,7 @@ from billing.actuals import ACTUAL_RETENTION_DAYS, actual_end
 from billing.estimator import MonthCosts, PlanContext, Prices, price_month
 from billing.estimator.columns import Columns, StorageOption
 from billing.estimator.timeline import day_bounds, micros, month_days
-from billing.report_storage import StoredFile, WholeMonth, month_storage
+from billing.report_storage import NO_SUMS, StorageSums, StoredFile, WholeMonth, month_storage
 
 MICROS_PER_HOUR = Decimal(3_600_000_000)
 CANCELLED = "cancelled"
@@ -235,12 +235,14 @@ def month_report(
     files: Sequence[StoredFile] = (),
     planned_files: Sequence[StoredFile] | None = None,
     whole_month: Sequence[WholeMonth] = (),
+    storage_sums: StorageSums = NO_SUMS,
 ) -> MonthReport:
     """The month's sessions priced twice, as planned and as they ran, each side all its sessions together.
 
     Storage is the month's stored files (`billing.report_storage`): the actual by their class history, the
     estimate as their retention policies plan them (`planned_files`; the same files as stored when not given);
-    `whole_month` (the same on both sides) sums the files stored all month in STANDARD outside any policy.
+    `whole_month` (the same on both sides) sums the files stored all month in STANDARD outside any policy;
+    `storage_sums` sums them further (per room, and per day apart from the rooms).
     `rooms` lists the rooms of the sessions and of the files."""
     room_index = {room.pk: index for index, room in enumerate(rooms)}
     grouped = Rooms([room_index[pk] for pk in sessions.room_ids], len(rooms))
@@ -255,6 +257,7 @@ def month_report(
             prices=prices,
             context=context,
             whole_month=whole_month,
+            sums=storage_sums,
         )
         for stored in (files if planned_files is None else planned_files, files)
     )
