@@ -94,6 +94,39 @@ def database_writes(database_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def job_cpu(redis: Any) -> dict[str, tuple[float, int]]:
+    """CPU seconds and runs per job function so far, from bench/steady_worker.py's Redis hashes."""
+    from bench.steady_worker import CPU_KEY, RUNS_KEY
+
+    cpu, runs = redis.hgetall(CPU_KEY), redis.hgetall(RUNS_KEY)
+    return {name.decode(): (float(cpu[name]), int(runs.get(name, 0))) for name in cpu}
+
+
+def print_job_cpu(
+    before: dict[str, tuple[float, int]], after: dict[str, tuple[float, int]], span: float
+) -> None:
+    rows = []
+    for name, (cpu, runs) in after.items():
+        cpu0, runs0 = before.get(name, (0.0, 0))
+        if runs > runs0:
+            rows.append((cpu - cpu0, runs - runs0, name))
+    if not rows:
+        return
+    print(
+        "RQ jobs in the span (the worker thread's CPU over RQ's perform_job: the job and RQ's own work around it; "
+        "the workers' idle loops, wake-up threads and the cron process are in the total only):"
+    )
+    for cpu, runs, name in sorted(rows, reverse=True):
+        print(
+            f"  {name:<55} {runs:>5} runs {cpu:7.2f} CPU-s  {cpu * 1000 / runs:8.1f} ms/run  "
+            f"{cpu / span:6.2%} of a core"
+        )
+    total = sum(cpu for cpu, _runs, _name in rows)
+    print(
+        f"  {'all jobs':<55} {sum(r for _c, r, _n in rows):>5} runs {total:7.2f} CPU-s  {total / span:6.2%}"
+    )
+
+
 def recreate_database(database_url: str) -> None:
     import psycopg
 
@@ -154,8 +187,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (every queue)")
     parser.add_argument(
         "--worker-class",
-        default="dashboard.observability.rq_worker.SimpleWorker",
-        help="RQ worker class (README Scaling out: no fork per job)",
+        default="bench.steady_worker.MeasuringWorker",
+        help="RQ worker class (README Scaling out's SimpleWorker: no fork per job; the default adds up each job "
+        "function's CPU for the per-job table)",
     )
     parser.add_argument("--start-timeout", type=float, default=900.0)
     parser.add_argument(
@@ -277,6 +311,8 @@ def main() -> int:
         time.sleep(min(60.0, args.seconds / 10))  # let the start's own work (callbacks, first passes) settle
 
         roots = [process.pid for process in processes]
+        redis = django_rq.get_connection("orchestration")
+        jobs_before = job_cpu(redis)
         load_before = load_average()
         cpu_before, writes_before, t0 = (
             console_cpu(roots),
@@ -286,6 +322,7 @@ def main() -> int:
         time.sleep(args.seconds)
         cpu_after, writes_after, t1 = console_cpu(roots), database_writes(args.database_url), time.monotonic()
         load_after = load_average()
+        jobs_after = job_cpu(redis)
         still_live = sessions.filter(state=SessionState.RECORDING).count()
 
         span = t1 - t0
@@ -314,6 +351,7 @@ def main() -> int:
             f"{writes / max(live, 1) / minutes:.3f} per live recording per minute"
         )
         print(f"load average before {load_before}, after {load_after}")
+        print_job_cpu(jobs_before, jobs_after, span)
         result = 0 if share <= TARGET_CORE_SHARE and still_live == live == n else 1
     print(f"process logs: {log_path}")
     if not args.keep_database:
