@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import gettext, ngettext
 
 from billing.capacity import Booking, booked_peaks
 from billing.estimator.sweep import DayPeaks
@@ -95,7 +96,22 @@ def booked_ranges(ranges: Sequence[Sequence[date]], *, now: datetime) -> BookedR
 @dataclass(frozen=True)
 class Owned:
     count: int | None
-    note: str  # where the number comes from, or why Tencent could not say
+    note: str  # where the number comes from, or why Tencent could not say (English: cached, and in logs)
+    projects: int = 0  # how many CAR projects were summed
+    error: str = ""  # Tencent's "code: message" when CAR could not be asked
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language (the cache holds the English one)."""
+        error = getattr(self, "error", "")  # an answer cached before the field existed has none
+        if error or self.count is None:
+            return gettext("CAR is unreachable (%(error)s)") % {"error": error}
+        projects = getattr(self, "projects", 0)
+        return ngettext(
+            "CAR DescribeConcurrentCount, %(count)s project",
+            "CAR DescribeConcurrentCount, %(count)s projects",
+            projects,
+        ) % {"count": projects}
 
 
 def owned_concurrency() -> Owned:
@@ -109,11 +125,14 @@ def owned_concurrency() -> Owned:
     try:
         total = sum(car.describe_concurrent_count(project_id=project).total for project in projects)
         result = Owned(
-            total, f"CAR DescribeConcurrentCount, {len(projects)} project{'s' if len(projects) != 1 else ''}"
+            total,
+            f"CAR DescribeConcurrentCount, {len(projects)} project{'s' if len(projects) != 1 else ''}",
+            projects=len(projects),
         )
         timeout = OWNED_CACHE_SECONDS
     except TencentError as exc:
-        result = Owned(None, f"CAR is unreachable ({exc.code}: {exc.message})")
+        error = f"{exc.code}: {exc.message}"
+        result = Owned(None, f"CAR is unreachable ({error})", error=error)
         timeout = OWNED_FAILURE_CACHE_SECONDS
     cache.set(key, result, timeout)
     return result

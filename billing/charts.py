@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.utils.html import format_html, json_script
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 COMPONENT_COLOURS = {
     "CAR packs": "#3e63dd",
@@ -22,7 +24,24 @@ COMPONENT_COLOURS = {
 }
 
 
-BILLING_DAY_AXIS = "Billing day (UTC+8)"  # Tencent bills by UTC+8 days, whatever zone the console shows
+# The components stay keyed by their English names (the report's data and the colours use them); a chart shows
+# each in the request's language. Charts are built per request (the report's chart cache is per language).
+COMPONENT_LABELS = {
+    "CAR packs": _("CAR packs"),
+    "Push (upstream)": pgettext_lazy("billing component", "Push (upstream)"),
+    "Playback": pgettext_lazy("billing component", "Playback"),
+    "Recording": pgettext_lazy("billing component", "Recording"),
+    "Storage": pgettext_lazy("billing component", "Storage"),
+    "Total": pgettext_lazy("billing", "Total"),
+}
+BILLING_DAY_AXIS = _("Billing day (UTC+8)")  # Tencent bills by UTC+8 days, whatever zone the console shows
+
+
+def component_label(name: str) -> str:
+    """A cost component's name in the active language (a name no list knows shows as written)."""
+    return str(COMPONENT_LABELS.get(name, name))
+
+
 NICE_FRACTIONS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
 
@@ -59,7 +78,7 @@ class PushDayRow:
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
+        title={"text": str(title), "font": {"size": 14}},
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
         height=300,
         # At the figure's foot, below the x-axis title (the billing-day axis names its zone) at any width.
@@ -74,7 +93,7 @@ def components_chart(rows: Sequence[tuple[str, Decimal]]) -> go.Figure:
     names = [name for name, _ in rows]
     fig = go.Figure(
         go.Bar(
-            x=names,
+            x=[component_label(name) for name in names],
             y=[float(cost) for _, cost in rows],
             marker_color=[COMPONENT_COLOURS.get(name, "#889") for name in names],
             text=[f"${float(cost):,.2f}" for _, cost in rows],
@@ -82,7 +101,7 @@ def components_chart(rows: Sequence[tuple[str, Decimal]]) -> go.Figure:
         )
     )
     fig.update_yaxes(title_text="USD")
-    return _layout(fig, "Cost by component")
+    return _layout(fig, gettext("Cost by component"))
 
 
 def push_days_chart(rows: Sequence[PushDayRow], min_peak_mbps: Decimal) -> go.Figure:
@@ -90,25 +109,28 @@ def push_days_chart(rows: Sequence[PushDayRow], min_peak_mbps: Decimal) -> go.Fi
     days = [row.day.isoformat() for row in rows]
     fig = go.Figure()
     fig.add_bar(
-        x=days, y=[float(r.downstream_gb) for r in rows], name="Downstream GB", marker_color="#f76b15"
+        x=days,
+        y=[float(r.downstream_gb) for r in rows],
+        name=gettext("Downstream GB"),
+        marker_color="#f76b15",
     )
     fig.add_bar(
         x=days,
         y=[float(r.upstream_gb) for r in rows],
-        name="Upstream GB",
+        name=gettext("Upstream GB"),
         marker_color=["#e5484d" if r.billed else "#fbb4b6" for r in rows],
     )
     fig.add_scatter(
         x=days,
         y=[float(r.peak_mbps) for r in rows],
-        name="Peak upstream Mbps",
+        name=gettext("Peak upstream Mbps"),
         yaxis="y2",
         mode="lines+markers",
     )
     fig.add_scatter(
         x=days,
         y=[float(min_peak_mbps)] * len(rows),
-        name=f"{min_peak_mbps:g} Mbps threshold",
+        name=gettext("%(mbps)s Mbps threshold") % {"mbps": f"{min_peak_mbps:g}"},
         yaxis="y2",
         mode="lines",
         line={"dash": "dash", "color": "#888"},
@@ -118,11 +140,11 @@ def push_days_chart(rows: Sequence[PushDayRow], min_peak_mbps: Decimal) -> go.Fi
     gb_axis, mbps_axis = aligned_ticks(top_gb, top_mbps)
     fig.update_layout(
         barmode="group",
-        xaxis={"title": {"text": BILLING_DAY_AXIS}},
+        xaxis={"title": {"text": str(BILLING_DAY_AXIS)}},
         yaxis={"title": {"text": "GB"}, **gb_axis},
         yaxis2={"title": {"text": "Mbps"}, "overlaying": "y", "side": "right", **mbps_axis},
     )
-    return _layout(fig, "Push rule by day (dark red = upstream billed)")
+    return _layout(fig, gettext("Push rule by day (dark red = upstream billed)"))
 
 
 def figure_html(fig: go.Figure) -> str:
@@ -159,12 +181,15 @@ def cost_over_month_chart(rows: Sequence[tuple[date, dict[str, Decimal]]]) -> go
     fig = go.Figure()
     for name, colour in COMPONENT_COLOURS.items():
         fig.add_bar(
-            x=days, y=[float(costs.get(name, 0)) for _, costs in rows], name=name, marker_color=colour
+            x=days,
+            y=[float(costs.get(name, 0)) for _, costs in rows],
+            name=component_label(name),
+            marker_color=colour,
         )
     fig.update_layout(
-        barmode="stack", xaxis={"title": {"text": BILLING_DAY_AXIS}}, yaxis={"title": {"text": "USD"}}
+        barmode="stack", xaxis={"title": {"text": str(BILLING_DAY_AXIS)}}, yaxis={"title": {"text": "USD"}}
     )
-    return _layout(fig, "Cost by component, day by day (UTC+8)")
+    return _layout(fig, gettext("Cost by component, day by day (UTC+8)"))
 
 
 def _reference_line(fig: go.Figure, days: list[str], value: float, name: str, yaxis: str) -> None:
@@ -187,35 +212,44 @@ def push_rule_chart(rows: Sequence[PushRuleRow], min_peak_mbps: Decimal, max_rat
     fig.add_bar(
         x=days,
         y=[float(r.peak_mbps) for r in rows],
-        name="Peak upstream Mbps",
+        name=gettext("Peak upstream Mbps"),
         marker_color=["#e5484d" if r.billed else "#fbb4b6" for r in rows],
     )
     if any(r.cloud_peak_mbps is not None for r in rows):
         fig.add_scatter(
             x=days,
             y=[None if r.cloud_peak_mbps is None else float(r.cloud_peak_mbps) for r in rows],
-            name="Tencent peak upstream Mbps",
+            name=gettext("Tencent peak upstream Mbps"),
             mode="markers",
             marker={"color": "#111", "symbol": "x"},
         )
-    _reference_line(fig, days, float(min_peak_mbps), f"{min_peak_mbps:g} Mbps line", "y")
+    _reference_line(
+        fig, days, float(min_peak_mbps), gettext("%(mbps)s Mbps line") % {"mbps": f"{min_peak_mbps:g}"}, "y"
+    )
     fig.add_scatter(
         x=days,
         y=[None if r.ratio is None else float(r.ratio) for r in rows],
-        name="Down : up ratio",
+        name=gettext("Down : up ratio"),
         mode="lines+markers",
         line={"color": "#f76b15"},
         yaxis="y2",
     )
-    _reference_line(fig, days, float(max_ratio), f"{max_ratio:g} : 1 line", "y2")
+    _reference_line(
+        fig, days, float(max_ratio), gettext("%(ratio)s : 1 line") % {"ratio": f"{max_ratio:g}"}, "y2"
+    )
     fig.update_layout(
         # The shared day axis is drawn under the lower (ratio) half: anchored to the upper one, its ticks and
         # title would sit in the gap and over the ratio axis.
-        xaxis={"title": {"text": BILLING_DAY_AXIS}, "anchor": "y2"},
+        xaxis={"title": {"text": str(BILLING_DAY_AXIS)}, "anchor": "y2"},
         yaxis={"title": {"text": "Mbps"}, "rangemode": "tozero", "domain": [0.56, 1]},
-        yaxis2={"title": {"text": "ratio"}, "rangemode": "tozero", "domain": [0, 0.44], "anchor": "x"},
+        yaxis2={
+            "title": {"text": pgettext("push rule", "ratio")},
+            "rangemode": "tozero",
+            "domain": [0, 0.44],
+            "anchor": "x",
+        },
     )
-    _layout(fig, "Push rule: upstream peak and down : up ratio (dark red = upstream billed)")
+    _layout(fig, gettext("Push rule: upstream peak and down : up ratio (dark red = upstream billed)"))
     fig.update_layout(height=420)
     return fig
 
@@ -229,12 +263,14 @@ def concurrency_chart(
     specs = sorted({spec for row in rows for spec in row.peaks} | set(monthly_packs))
     fig = go.Figure()
     for spec in specs:
-        fig.add_bar(x=days, y=[row.peaks.get(spec, 0) for row in rows], name=f"Peak {spec}")
+        fig.add_bar(
+            x=days, y=[row.peaks.get(spec, 0) for row in rows], name=gettext("Peak %(spec)s") % {"spec": spec}
+        )
     for spec in specs:
         fig.add_scatter(
             x=days,
             y=[monthly_packs.get(spec, 0)] * len(rows),
-            name=f"Monthly packs {spec}",
+            name=gettext("Monthly packs %(spec)s") % {"spec": spec},
             mode="lines",
             line={"dash": "dot"},
         )
@@ -242,16 +278,16 @@ def concurrency_chart(
         fig.add_scatter(
             x=days,
             y=[owned] * len(rows),
-            name="Owned concurrency (CAR)",
+            name=gettext("Owned concurrency (CAR)"),
             mode="lines",
             line={"dash": "dash", "color": "#111"},
         )
     fig.update_layout(
         barmode="group",
-        xaxis={"title": {"text": BILLING_DAY_AXIS}},
-        yaxis={"title": {"text": "concurrent sessions"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": str(BILLING_DAY_AXIS)}},
+        yaxis={"title": {"text": gettext("concurrent sessions")}, "rangemode": "tozero"},
     )
-    return _layout(fig, "CAR concurrency: daily peak against packs")
+    return _layout(fig, gettext("CAR concurrency: daily peak against packs"))
 
 
 def top_rooms_chart(rows: Sequence[tuple[str, dict[str, Decimal]]]) -> go.Figure:
@@ -261,8 +297,10 @@ def top_rooms_chart(rows: Sequence[tuple[str, dict[str, Decimal]]]) -> go.Figure
     for component, colour in COMPONENT_COLOURS.items():
         values = [float(costs.get(component, 0)) for _, costs in reversed(rows)]
         if any(values):
-            fig.add_bar(y=names, x=values, name=component, orientation="h", marker_color=colour)
+            fig.add_bar(
+                y=names, x=values, name=component_label(component), orientation="h", marker_color=colour
+            )
     fig.update_layout(barmode="stack", xaxis={"title": {"text": "USD"}})
-    _layout(fig, "Top rooms by actual cost")
+    _layout(fig, gettext("Top rooms by actual cost"))
     fig.update_layout(height=max(300, 60 + 28 * len(rows)))
     return fig

@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from billing.documents import Path, dotted, leaves, with_leaf
@@ -22,28 +23,20 @@ from billing.estimator.timeline import BILLING_TZ
 from billing.list_prices import LIST_PRICES_2024
 from billing.models import Budget
 from billing.policy import StoragePlan
+from billing.regions import REGION_LABELS
 from dashboard.params import MomentField
 from dashboard.timezones import zone_description, zone_label
 from recordings.models import ClientApp
 
 MAX_RECORDINGS = 200
 MAX_DURATION_MINUTES = 24 * 60  # a CSS record task lasts at most 24 hours
-CSS_REGION_LABELS = {
-    "mainland": "Chinese mainland",
-    "AP1": "AP1 (Hong Kong, Singapore, Thailand…)",
-    "AP2": "AP2 (Japan, Korea, Malaysia, Indonesia…)",
-    "AP3": "AP3 (Philippines, India, Australia)",
-    "NA": "North America",
-    "EU": "Europe",
-    "ME": "Middle East",
-    "AF": "Africa",
-    "SA": "South America",
-}
+CSS_REGION_LABELS = {key: REGION_LABELS[key] for key in CSS_REGIONS}
 COS_REGIONS = tuple(LIST_PRICES_2024["cos_storage_usd_per_gb_month"]["STANDARD"])
 
 
-def _choices(values: tuple[str, ...], labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    return [(v, (labels or {}).get(v, v.replace("-", " ").title() if v.islower() else v)) for v in values]
+def _choices(values: tuple[str, ...], labels: dict[str, Any] | None = None) -> list[tuple[str, Any]]:
+    labels = REGION_LABELS if labels is None else labels
+    return [(v, labels.get(v, v.replace("-", " ").title() if v.islower() else v)) for v in values]
 
 
 class MonthField(forms.CharField):
@@ -57,7 +50,7 @@ class MonthField(forms.CharField):
             return None
         match = re.fullmatch(r"(\d{4})-(\d{2})", text)
         if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:  # date() has no year 0
-            raise forms.ValidationError("Write the month as YYYY-MM, e.g. 2026-12.")
+            raise forms.ValidationError(gettext("Write the month as YYYY-MM, e.g. 2026-12."))
         return date(int(match[1]), int(match[2]), 1)
 
     def prepare_value(self, value: Any) -> Any:
@@ -65,20 +58,20 @@ class MonthField(forms.CharField):
 
 
 class PlanForm(forms.Form):
-    month = MonthField()
-    car_region = forms.ChoiceField(label="CAR region", choices=_choices(CAR_REGIONS))
-    css_region = forms.ChoiceField(label="CSS region", choices=_choices(CSS_REGIONS, CSS_REGION_LABELS))
+    month = MonthField(label=pgettext_lazy("billing", "Month"))
+    car_region = forms.ChoiceField(label=_("CAR region"), choices=_choices(CAR_REGIONS))
+    css_region = forms.ChoiceField(label=_("CSS region"), choices=_choices(CSS_REGIONS, CSS_REGION_LABELS))
     vod_area = forms.ChoiceField(
-        label="VOD storage area",
-        choices=[("outside", "Outside the mainland"), ("mainland", "Chinese mainland")],
+        label=_("VOD storage area"),
+        choices=[("outside", REGION_LABELS["outside"]), ("mainland", REGION_LABELS["mainland"])],
     )
-    cos_region = forms.ChoiceField(label="COS region", choices=_choices(COS_REGIONS))
+    cos_region = forms.ChoiceField(label=_("COS region"), choices=_choices(COS_REGIONS))
     downstream_gb_per_day = forms.DecimalField(
-        label="Playback GB per day",
+        label=_("Playback GB per day"),
         min_value=Decimal(0),
         max_value=Decimal(10_000_000),
         decimal_places=6,
-        help_text="Expected downstream (viewer) traffic per day.",
+        help_text=_("Expected downstream (viewer) traffic per day."),
     )
 
     def to_input(self, recordings: list[PlannedRecording]) -> EstimateInput:
@@ -101,6 +94,16 @@ POLICY_MOVES = (
 )
 
 
+# The estimator (framework-free) words its policy rules in English; the calculator shows them in the user's language.
+POLICY_PROBLEMS = {
+    "each move must come at least a day later than the one before": _(
+        "each move must come at least a day later than the one before"
+    ),
+    "each move must go to a colder class": _("each move must go to a colder class"),
+    "a move must come before the file is deleted": _("a move must come before the file is deleted"),
+}
+
+
 def _policy_days(label: Any, help_text: Any = "") -> forms.IntegerField:
     return forms.IntegerField(label=label, required=False, min_value=1, max_value=3650, help_text=help_text)
 
@@ -108,22 +111,29 @@ def _policy_days(label: Any, help_text: Any = "") -> forms.IntegerField:
 class RecordingForm(forms.Form):
     start = MomentField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Without an offset, the console's time zone.",
+        help_text=_("Without an offset, the console's time zone."),
     )
-    duration_minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=MAX_DURATION_MINUTES)
-    spec = forms.ChoiceField(choices=_choices(SPECS))
+    duration_minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_DURATION_MINUTES)
+    spec = forms.ChoiceField(label=pgettext_lazy("CAR", "Spec"), choices=_choices(SPECS))
     push_mbps = forms.DecimalField(
-        label="Push Mbps",
+        label=_("Push Mbps"),
         min_value=Decimal("0.1"),
         max_value=Decimal(200),
         decimal_places=3,
         initial=Decimal(8),
     )
     formats = forms.MultipleChoiceField(
-        choices=_choices(FORMATS, {f: f.upper() for f in FORMATS}), widget=forms.CheckboxSelectMultiple
+        label=_("Formats"),
+        choices=_choices(FORMATS, {f: f.upper() for f in FORMATS}),
+        widget=forms.CheckboxSelectMultiple,
     )
-    storage = forms.ChoiceField(choices=_choices(STORAGE_TARGETS, {"vod": "VOD", "cos": "COS"}))
-    storage_class = forms.ChoiceField(label=_("Class"), choices=_choices(VOD_CLASSES))
+    storage = forms.ChoiceField(
+        label=pgettext_lazy("billing component", "Storage"),
+        choices=_choices(STORAGE_TARGETS, {"vod": "VOD", "cos": "COS"}),
+    )
+    storage_class = forms.ChoiceField(
+        label=pgettext_lazy("storage class", "Class"), choices=_choices(VOD_CLASSES)
+    )
     # The retention policy the files will live under (the app's or room's policy, where the estimate is for one).
     standard_ia_after_days = _policy_days(_("IA after days"))
     archive_after_days = _policy_days(_("Archive after days"))
@@ -144,19 +154,22 @@ class RecordingForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A value without an offset is read in the active zone (the user's, else the console's): say which.
         start = self.fields["start"]
-        start.label = f"Start ({zone_label()})"
-        start.help_text = f"In {zone_description()} unless it carries an offset."
+        start.label = gettext("Start (%(zone)s)") % {"zone": zone_label()}
+        start.help_text = gettext("In %(zone)s unless it carries an offset.") % {"zone": zone_description()}
 
     def clean_formats(self) -> list[str]:
         formats: list[str] = self.cleaned_data["formats"]
         if len(set(formats)) != len(formats):
-            raise forms.ValidationError("Name each format once.")
+            raise forms.ValidationError(gettext("Name each format once."))
         return formats
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("storage") == "cos" and data.get("storage_class") not in (None, *COS_CLASSES):
-            self.add_error("storage_class", f"COS stores recordings as {' or '.join(COS_CLASSES)}.")
+            self.add_error(
+                "storage_class",
+                gettext("COS stores recordings as %(classes)s.") % {"classes": " / ".join(COS_CLASSES)},
+            )
         # The estimator's own rules (colder each time, later each time, before the deletion), each problem on
         # the field of the first move that breaks them.
         given: list[tuple[int, str]] = []
@@ -168,7 +181,8 @@ class RecordingForm(forms.Form):
                 data.get("storage_class") or "STANDARD", data.get("retention_days"), tuple(given)
             )
             if problems:
-                self.add_error(name, problems["transitions"])
+                problem = problems["transitions"]
+                self.add_error(name, str(POLICY_PROBLEMS.get(problem, problem)))
                 break
         return data
 
@@ -236,7 +250,11 @@ def flag_recordings_outside_month(plan: EstimateInput, forms_: list[RecordingFor
     for form in forms_:
         start, minutes = form.cleaned_data["start"], form.cleaned_data["duration_minutes"]
         if start + timedelta(minutes=minutes) <= plan.starts_at or start >= plan.ends_at:
-            form.add_error("start", f"Outside {plan.month:%Y-%m} (billing days are UTC+8 days).")
+            form.add_error(
+                "start",
+                gettext("Outside %(month)s (billing days are UTC+8 days).")
+                % {"month": f"{plan.month:%Y-%m}"},
+            )
             ok = False
     return ok
 
@@ -258,15 +276,17 @@ class EstimateRequestForm:
         self.errors.update({k: [str(e) for e in v] for k, v in plan_form.errors.items()})
         raw = self.body.get("recordings", [])
         if not isinstance(raw, list):
-            self.errors["recordings"] = ["Send a list of recordings."]
+            self.errors["recordings"] = [gettext("Send a list of recordings.")]
             return False
         if len(raw) > MAX_RECORDINGS:
-            self.errors["recordings"] = [f"At most {MAX_RECORDINGS} recordings per estimate."]
+            self.errors["recordings"] = [
+                gettext("At most %(count)s recordings per estimate.") % {"count": MAX_RECORDINGS}
+            ]
             return False
         forms_: list[RecordingForm] = []
         for index, item in enumerate(raw):
             if not isinstance(item, dict):
-                self.errors[f"recordings[{index}]"] = ["Each recording must be an object."]
+                self.errors[f"recordings[{index}]"] = [gettext("Each recording must be an object.")]
                 continue
             form = RecordingForm(_recording_data(item))
             forms_.append(form)
@@ -304,14 +324,34 @@ def _recording_data(item: dict[str, Any]) -> dict[str, Any]:
 
 
 PRICE_SECTIONS = {
-    "car_packs": "CAR concurrency packs (USD per concurrency)",
-    "css_downstream_tiers": "CSS traffic tiers (USD per GB; bounds in GB of the month's traffic)",
-    "push_rule": "Push (upstream) fee rule",
-    "recording": "Recording (USD)",
-    "vod_storage": "VOD storage (USD per GB-day)",
-    "cos_storage_usd_per_gb_month": "COS storage (USD per GB-month)",
-    "mps_usd_per_minute": "MPS (USD per minute)",
-    "playback_usd_per_gb": "Playback of recorded files (USD per GB: VOD CDN traffic by area, COS egress by region)",
+    "car_packs": _("CAR concurrency packs (USD per concurrency)"),
+    "css_downstream_tiers": _("CSS traffic tiers (USD per GB; bounds in GB of the month's traffic)"),
+    "push_rule": _("Push (upstream) fee rule"),
+    "recording": _("Recording (USD)"),
+    "vod_storage": _("VOD storage (USD per GB-day)"),
+    "cos_storage_usd_per_gb_month": _("COS storage (USD per GB-month)"),
+    "mps_usd_per_minute": _("MPS (USD per minute)"),
+    "playback_usd_per_gb": _(
+        "Playback of recorded files (USD per GB: VOD CDN traffic by area, COS egress by region)"
+    ),
+}
+# The words of a price's path in the document (regions come from REGION_LABELS; classes, specs and product
+# abbreviations stay as written). Empty: a path part the section title already says.
+PRICE_PATH_WORDS = {
+    "usd_per_gb": "USD/GB",
+    "up_to_gb": _("up to GB"),
+    "usd_per_gb_day": "",
+    "monthly": pgettext_lazy("car pack", "monthly"),
+    "daily": pgettext_lazy("car pack", "daily"),
+    "max_ratio": _("maximum downstream : upstream ratio"),
+    "min_peak_mbps": _("minimum peak Mbps"),
+    "usd_per_channel_month": _("per channel-month"),
+    "cos_usd_per_channel_minute": _("to COS, per channel-minute"),
+    "minimum_days": _("minimum days"),
+    "recognition": _("recognition"),
+    "moderation": _("moderation"),
+    "vod": "VOD",
+    "cos": "COS",
 }
 
 
@@ -319,11 +359,9 @@ def _price_label(path: Path) -> str:
     words = []
     for part in path[1:]:
         if isinstance(part, int):
-            words.append(f"tier {part + 1}")
+            words.append(gettext("tier %(number)s") % {"number": part + 1})
         else:
-            words.append(
-                {"usd_per_gb": "USD/GB", "up_to_gb": "up to GB", "usd_per_gb_day": ""}.get(part, part)
-            )
+            words.append(str(PRICE_PATH_WORDS.get(part, REGION_LABELS.get(part, part))))
     return " ".join(w.replace("_", " ") for w in words if w)
 
 
@@ -334,9 +372,13 @@ class PriceBookForm(forms.Form):
     result is validated as a whole by `Prices.from_document`.
     """
 
-    name = forms.CharField(max_length=120)
-    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=pgettext_lazy("price book", "Name"), max_length=120)
+    effective_from = forms.DateField(
+        label=pgettext_lazy("price book", "Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    notes = forms.CharField(
+        label=pgettext_lazy("price book", "Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, base_prices: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -361,7 +403,7 @@ class PriceBookForm(forms.Form):
         grouped: dict[str, list[forms.BoundField]] = {}
         for name, path in self.price_paths.items():
             grouped.setdefault(str(path[0]), []).append(self[name])
-        return [(PRICE_SECTIONS.get(key, key), fields) for key, fields in grouped.items()]
+        return [(str(PRICE_SECTIONS.get(key, key)), fields) for key, fields in grouped.items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -380,14 +422,19 @@ class PriceBookForm(forms.Form):
 
 class BudgetForm(forms.ModelForm):
     month = MonthField(
-        required=False, help_text="YYYY-MM; leave empty for a budget that applies every month."
+        label=pgettext_lazy("billing", "Month"),
+        required=False,
+        help_text=_("YYYY-MM; leave empty for a budget that applies every month."),
     )
 
     class Meta:
         model = Budget
         fields = ["app", "month", "amount_usd", "warning_percent", "block_manual_starts"]
         widgets = {"warning_percent": forms.NumberInput(attrs={"min": 1, "max": 99})}
-        help_texts = {"warning_percent": "Alert at this % of the limit (the limit itself alerts at 100%)."}
+        help_texts = {
+            # xgettext:no-python-format
+            "warning_percent": _("Alert at this % of the limit (the limit itself alerts at 100%).")
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.budget_cache import budget_statuses_cached
 from billing.models import BudgetLevel
@@ -20,7 +21,7 @@ def overview_panels(user: AbstractBaseUser | AnonymousUser) -> list[Panel]:
     alerts.sort(key=lambda s: (s.level != BudgetLevel.EXCEEDED, -(s.ratio or 0)))
     return [
         Panel(
-            title="Budget alerts",
+            title=gettext("Budget alerts"),
             template="billing/_budget_panel.html",
             context={"alerts": alerts, "budgets": len(statuses), "month": month},
             order=40,

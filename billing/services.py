@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.actuals import recordings_by_app
 from billing.deployment import deployment_context
@@ -55,7 +56,9 @@ class PricedEstimate:
 def price_book_for(month: date) -> PriceBook:
     book = PriceBook.objects.in_effect(month)
     if book is None:
-        raise NoPriceBookError("No price book exists yet: run the migrations (they seed the list prices).")
+        raise NoPriceBookError(
+            gettext("No price book exists yet: run the migrations (they seed the list prices).")
+        )
     return book
 
 

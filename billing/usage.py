@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import django_rq
 from django.core.cache import cache
+from django.utils.translation import gettext, gettext_noop
 from redis import RedisError
 
 from billing.estimator import PlanContext, Prices
@@ -73,6 +74,18 @@ class CloudUsage:
         return max((d.peak_upstream_mbps for d in self.days), default=Decimal(0))
 
 
+# The notes are written (and cached) in English, often by the refresh job, which has no language; a page shows
+# them through `UsageResult.note_text`, in its request's language.
+NOT_BEGUN = gettext_noop("The month has not begun: Tencent has no usage for it yet.")
+UNAVAILABLE = gettext_noop(
+    "Tencent's usage figures are unavailable (%(error)s); the actuals below are computed from the sessions."
+)
+QUEUE_DOWN = gettext_noop("Tencent's usage figures cannot be fetched right now (the job queue is down).")
+BEING_FETCHED = gettext_noop(
+    "Tencent's usage figures are being fetched in the background (one call per API for the month)."
+)
+
+
 @dataclass(frozen=True)
 class UsageResult:
     usage: CloudUsage | None
@@ -80,6 +93,15 @@ class UsageResult:
         str  # why there is no usage (the cloud call failed, the month has not begun, or it is being fetched)
     )
     refreshing: bool = False  # a job is fetching it: the page asks again
+    error: str = ""  # Tencent's "code: message" when the call failed, shown as Tencent wrote it
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language."""
+        error = getattr(self, "error", "")  # a result cached before the field existed has none
+        if error:
+            return gettext(UNAVAILABLE) % {"error": error}
+        return gettext(self.note) if self.note else ""
 
 
 def usage_key(month: date) -> str:
@@ -142,7 +164,7 @@ def file_playback(usage: CloudUsage, prices: Prices, context: PlanContext) -> Fi
 
 def not_begun(month: date, now: datetime) -> UsageResult | None:
     if now <= month_bounds(month)[0]:
-        return UsageResult(None, "The month has not begun: Tencent has no usage for it yet.")
+        return UsageResult(None, NOT_BEGUN)
     return None
 
 
@@ -158,11 +180,8 @@ def refresh_usage(*, month: date, now: datetime) -> UsageResult:
         result = UsageResult(_fetch_usage(lo, until), "")
         timeout = USAGE_CACHE_SECONDS
     except TencentError as exc:
-        result = UsageResult(
-            None,
-            f"Tencent's usage figures are unavailable ({exc.code}: {exc.message}); "
-            "the actuals below are computed from the sessions.",
-        )
+        error = f"{exc.code}: {exc.message}"
+        result = UsageResult(None, UNAVAILABLE % {"error": error}, error=error)
         timeout = USAGE_FAILURE_CACHE_SECONDS
     cache.set(usage_key(month), result, timeout)
     return result
@@ -197,11 +216,5 @@ def cloud_usage(*, month: date, now: datetime) -> UsageResult:
     if isinstance(cached, UsageResult):
         return cached
     if not enqueue_refresh(month):
-        return UsageResult(
-            None, "Tencent's usage figures cannot be fetched right now (the job queue is down)."
-        )
-    return UsageResult(
-        None,
-        "Tencent's usage figures are being fetched in the background (one call per API for the month).",
-        refreshing=True,
-    )
+        return UsageResult(None, QUEUE_DOWN)
+    return UsageResult(None, BEING_FETCHED, refreshing=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from billing.estimator.prices import Tier
 from billing.estimator.usage import BPS_MICROS_PER_GB, MonthUsage
 
@@ -68,15 +70,24 @@ def tiered_cost(already_gb: Decimal, amount_gb: Decimal, tiers: Sequence[Tier]) 
 def push_decision(
     downstream: Decimal, upstream: Decimal, peak_mbps: Decimal, max_ratio: Decimal, min_peak: Decimal
 ) -> tuple[bool, str]:
+    # The reason is worded in the active language (a page's or the API request's; English without one).
     if upstream <= 0:
-        return False, "no upstream"
+        return False, gettext("no upstream")
     low_ratio = downstream < max_ratio * upstream
     high_peak = peak_mbps > min_peak
-    ratio_text = f"ratio {downstream / upstream:.2f} : 1 {'<' if low_ratio else '≥'} {max_ratio:g} : 1"
-    peak_text = f"peak {peak_mbps:g} Mbps {'>' if high_peak else '≤'} {min_peak:g} Mbps"
+    ratio_text = gettext("ratio %(ratio)s : 1 %(sign)s %(max)s : 1") % {
+        "ratio": f"{downstream / upstream:.2f}",
+        "sign": "<" if low_ratio else "≥",
+        "max": f"{max_ratio:g}",
+    }
+    peak_text = gettext("peak %(peak)s Mbps %(sign)s %(min)s Mbps") % {
+        "peak": f"{peak_mbps:g}",
+        "sign": ">" if high_peak else "≤",
+        "min": f"{min_peak:g}",
+    }
     if low_ratio and high_peak:
-        return True, f"billed: {ratio_text} and {peak_text}"
-    return False, f"not billed: {ratio_text if not low_ratio else peak_text}"
+        return True, gettext("billed: %(ratio)s and %(peak)s") % {"ratio": ratio_text, "peak": peak_text}
+    return False, gettext("not billed: %(reason)s") % {"reason": ratio_text if not low_ratio else peak_text}
 
 
 def push_cost(

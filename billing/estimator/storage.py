@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext, ngettext
+
 from billing.estimator.classes import Where, class_price, minimum_days, policy_spans, spans_cost
 from billing.estimator.columns import StorageOption
 from billing.estimator.prices import Prices
 from billing.estimator.usage import BPS_MICROS_PER_GB, MonthUsage
+from billing.regions import region_label
 
 DAYS_PER_STORAGE_MONTH = Decimal(30)
 FOREVER_HORIZON_DAYS = 365
@@ -83,20 +86,35 @@ def storage_terms(option: StorageOption, prices: Prices, vod_area: str, cos_regi
         held = (last.end - last.start).days if last.end else 0
         billed += max(0, minimum_days(prices, last.storage_class) - held)
     listed = class_price(prices, where, option.storage_class)
+    # The wording is in the active language (the estimator runs inside a request, or in English without one).
     label = "COS" if option.target == "cos" else "VOD"
-    place = f"in {cos_region}" if option.target == "cos" else f"({vod_area})"
+    place = (
+        gettext("in %(region)s") % {"region": region_label(cos_region)}
+        if option.target == "cos"
+        else f"({region_label(vod_area)})"
+    )
     classes = option.storage_class
     if option.transitions:
-        moves = ", ".join(f"{cls} after {days} d" for days, cls in option.transitions)
+        moves = ", ".join(
+            gettext("%(class)s after %(days)s d") % {"class": cls, "days": days}
+            for days, cls in option.transitions
+        )
         classes = f"{classes}, {moves},"
     kept_text = (
-        f"{kept} days" if kept is not None else f"kept forever (first {FOREVER_HORIZON_DAYS} days priced)"
+        ngettext("%(days)s day", "%(days)s days", kept) % {"days": kept}
+        if kept is not None
+        else gettext("kept forever (first %(days)s days priced)") % {"days": FOREVER_HORIZON_DAYS}
     )
-    note = f"{label} {classes} {place}, {kept_text}"
+    note = gettext("%(storage)s %(classes)s %(place)s, %(kept)s") % {
+        "storage": label,
+        "classes": classes,
+        "place": place,
+        "kept": kept_text,
+    }
     if kept is not None and billed > horizon:
-        note += f" (class minimum {minimum_days(prices, last.storage_class)} days)"
+        note += gettext(" (class minimum %(days)s days)") % {"days": minimum_days(prices, last.storage_class)}
     if priced.unpriced:
-        note += f"; no price for {', '.join(sorted(priced.unpriced))}"
+        note += gettext("; no price for %(classes)s") % {"classes": ", ".join(sorted(priced.unpriced))}
     return StorageTerms(
         billed_days=billed,
         unit_price=listed[0] if listed else Decimal(0),

@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
+from billing.charts import component_label
 from billing.estimator.output import cents
 from billing.regions import region_label
 
@@ -35,3 +36,9 @@ def qty(amount: Decimal | float | int | None, places: int = 3) -> str:
 def region(key: str) -> str:
     """A price book's region key (singapore, AP1, mainland…) as people read it, in the active language."""
     return str(region_label(key))
+
+
+@register.filter
+def component(name: str) -> str:
+    """A cost component's English key (CAR packs, Storage, Total…) as the active language names it."""
+    return component_label(name)

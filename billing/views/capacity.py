@@ -9,6 +9,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.capacity import days_from_peaks, packs_for_peaks
 from billing.capacity_data import booked_ranges, owned_concurrency
@@ -23,11 +24,11 @@ CALENDAR_DAYS = 28
 
 class OwnedForm(forms.Form):
     owned = forms.IntegerField(
-        label="Concurrency owned",
+        label=_("Concurrency owned"),
         min_value=0,
         max_value=100_000,
         required=False,
-        help_text="Used when CAR cannot be asked.",
+        help_text=_("Used when CAR cannot be asked."),
     )
 
 

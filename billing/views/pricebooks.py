@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.documents import price_changes
 from billing.forms import CSS_REGION_LABELS, PriceBookForm
@@ -84,6 +85,8 @@ def pricebook_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Price book version {book.version} created.")
+            messages.success(
+                request, gettext("Price book version %(version)s created.") % {"version": book.version}
+            )
             return redirect("billing:pricebook_detail", pk=book.pk)
     return render(request, "billing/pricebook_form.html", {"form": form, "base": base})

@@ -10,6 +10,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from billing.charts import (
     ConcurrencyRow,
@@ -37,7 +38,7 @@ USAGE_POLLS = 15  # the usage section asks again every 2 s while the job runs: f
 
 
 class ReportMonthForm(forms.Form):
-    month = MonthField(required=False)
+    month = MonthField(label=pgettext_lazy("billing", "Month"), required=False)
 
 
 def report_month(request: HttpRequest) -> tuple[ReportMonthForm, date]:
@@ -66,27 +67,27 @@ def usage_lines(report: MonthReport, usage: UsageResult) -> list[UsageLine]:
     cloud, actual = usage.usage, report.actual
     return [
         UsageLine(
-            "Upstream traffic (GB)",
+            gettext("Upstream traffic (GB)"),
             sum((d.upstream_gb for d in actual.push.days), Decimal(0)),
             cloud.upstream_gb,
         ),
         UsageLine(
-            "Peak upstream (Mbps)",
+            gettext("Peak upstream (Mbps)"),
             max((d.peak_upstream_mbps for d in actual.push.days), default=Decimal(0)),
             cloud.peak_upstream_mbps,
         ),
         UsageLine(
-            "Downstream traffic (GB)",
+            gettext("Downstream traffic (GB)"),
             sum((d.downstream_gb for d in actual.push.days), Decimal(0)),
             cloud.downstream_gb,
         ),
         UsageLine(
-            "Peak recording channels",
+            gettext("Peak recording channels"),
             Decimal(actual.recording.peak_channels),
             Decimal(cloud.peak_record_channels),
         ),
         UsageLine(
-            "Storage (GB: the month's average of the files; Tencent: all VOD storage now)",
+            gettext("Storage (GB: the month's average of the files; Tencent: all VOD storage now)"),
             actual.storage_gb,
             cloud.vod_storage_gb,
         ),
@@ -198,6 +199,8 @@ def report_usage(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The CSV's header row stays English in every language: its names are identifiers (snake_case) that scripts and
+# spreadsheet imports key on, like an API's fields; the month, names and amounts below are data.
 CSV_COLUMNS = [
     "month",
     "price_book",
