@@ -244,12 +244,32 @@ def storage_sums(month: date) -> StorageSums:
 
 def detailed_files(month: date) -> list[StoredFile]:
     """The month's stored files other than the plain ones — deleted, moved, or under a policy — row by row with
-    their class history (two queries)."""
-    files, plain = _month_files(month)
-    hi = month_bounds(month)[1]
-    detailed = files.exclude(plain)
-    rows = list(
-        detailed.values_list(
+    their class history. Read as three disjoint sets, each an indexed lookup (deleted: recfile_deleted_idx;
+    under a policy: the room index; moved: the class changes' file ids), not as the plain files' negation,
+    which PostgreSQL could only answer by scanning every file (0.1 s at 180,000 files, to find none)."""
+    files, _plain = _month_files(month)
+    lo, hi = month_bounds(month)
+    policy_rooms = list(
+        Room.objects.filter(
+            Q(pk__in=RetentionPolicy.objects.exclude(room=None).values("room_id"))
+            | Q(client_app_id__in=RetentionPolicy.objects.filter(room=None).values("client_app_id"))
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    kept = files.filter(deleted_at__isnull=True)
+    parts = [
+        files.filter(deleted_at__gte=lo),
+        kept.filter(room_id__in=policy_rooms) if policy_rooms else None,
+        kept.exclude(room_id__in=policy_rooms).filter(
+            pk__in=FileClassChange.objects.order_by().values("file_id")
+        ),
+    ]
+    rows = [
+        row
+        for part in parts
+        if part is not None
+        for row in part.values_list(
             "pk",
             "room_id",
             "storage",
@@ -258,9 +278,10 @@ def detailed_files(month: date) -> list[StoredFile]:
             EpochMicros("deleted_at"),
             "review_status",
         )
-    )
+    ]
     changes: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    history = FileClassChange.objects.filter(file__in=detailed.values("pk"), at__lt=hi).order_by(
+    # Every moved file is a detailed one: the changes of the month's files are exactly theirs.
+    history = FileClassChange.objects.filter(file__in=files.values("pk"), at__lt=hi).order_by(
         "file_id", "at", "pk"
     )
     for file_id, at, storage_class in history.values_list("file_id", EpochMicros("at"), "storage_class"):
