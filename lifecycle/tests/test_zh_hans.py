@@ -43,7 +43,7 @@ def test_the_storage_page_speaks_chinese_with_class_names(
         "策略将执行的操作",
         "生效的策略",
         "生效的法律保留",
-        "删除的文件",
+        "删除文件数",
         # A storage class by the name Tencent's Chinese console gives it, the code kept for machines.
         'data-class="STANDARD_IA"><td>低频存储</td>',
         "3 天后转为低频存储",  # the app's policy terms
