@@ -88,7 +88,8 @@ def test_the_storage_page_counts_what_the_next_30_days_do(
     assert stat(html, "deleted-gb") == "3.00"
     assert stat(html, "held-files") == "1"
     assert re.search(
-        r'data-class="STANDARD_IA"><td>Infrequent access</td><td class="num">1</td><td class="num">2.00<', html
+        r'data-class="STANDARD_IA"><td>Infrequent access</td><td class="num">1</td><td class="num">2.00<',
+        html,
     )
     assert stat(html, "monthly-saving").startswith("$")
     # Policies per app, with links to their forms; the override is listed under its app.
