@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -260,10 +262,21 @@ def session_stream_ended(*, session_id: int, at: datetime) -> None:
 def session_file_arrived(*, session_id: int) -> None:
     """A recording file of the session arrived (event 100 or a sync): a finalizing session completes.
     Repeated calls for the same file (duplicate callbacks, replays) do not count it twice."""
-    known = RecordingFile.objects.of_session(session_id).count()
-    RecordingSession.objects.filter(pk=session_id).update(files_found=max(known, 1))
-    session = RecordingSession.objects.filter(pk=session_id).first()
-    if session is None or session.state != S.FINALIZING:
+    # One statement counts and stores (was a COUNT, an UPDATE and the session's row read back for every file of a
+    # live recording); the session is read only when a finalizing one may now complete.
+    present = (
+        RecordingFile.objects.present()
+        .filter(session_id=OuterRef("pk"))
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    RecordingSession.objects.filter(pk=session_id).update(
+        files_found=Greatest(Coalesce(Subquery(present), 0), 1)
+    )
+    session = RecordingSession.objects.filter(pk=session_id, state=S.FINALIZING).first()
+    if session is None:
         return
     try:
         transition(
