@@ -2,8 +2,9 @@
 
 A session costs from the moment it held a CAR concurrency (`concurrency_applied_at`) until it ended (or now,
 while it runs). Sessions record no output settings yet, so the formats and storage come from the files the
-session produced (MP4 to VOD when it has none yet), kept for ACTUAL_RETENTION_DAYS; CPU specs have no list
-price and are priced as S.
+session produced (MP4 to VOD when it has none yet), stored as the retention policy in effect plans it (the
+room's own, else its app's; kept forever without one: `billing.policy`, as the estimates price it); CPU specs
+have no list price and are priced as S.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from django.utils import timezone
 from billing.estimator import PlannedRecording
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
+from billing.policy import KEPT_FOREVER, StoragePlan, plan_of
+from lifecycle.models import RetentionPolicy
 from recordings.models import ClientApp, RecordingFile, RecordingSession
 from recordings.sessions.lifecycle import SessionState
 
+# The cost report's placeholder storage option (its storage line is the stored files' own: billing.reports).
 ACTUAL_RETENTION_DAYS = 30
 Instant = TypeVar("Instant", datetime, int)
 RUNNING_STATES = {SessionState.STARTING, SessionState.RECORDING, SessionState.STOPPING}
@@ -66,7 +70,9 @@ def actual_end(*, state: str, ended_at: Instant | None, state_changed_at: Instan
     return now if state in RUNNING_STATES else state_changed_at
 
 
-def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | None:
+def as_planned(
+    session: RecordingSession, now: datetime, plan: StoragePlan = KEPT_FOREVER
+) -> PlannedRecording | None:
     app = session.room.client_app
     start = session.concurrency_applied_at
     if start is None:
@@ -86,17 +92,34 @@ def as_planned(session: RecordingSession, now: datetime) -> PlannedRecording | N
         formats=formats,
         storage=files[0].storage if files else "vod",
         storage_class="STANDARD",
-        retention_days=ACTUAL_RETENTION_DAYS,
+        retention_days=plan.retention_days,
+        transitions=plan.transitions,
         label=f"session {session.pk}",
     )
 
 
+def storage_plans() -> tuple[dict[int, StoragePlan], dict[int, StoragePlan]]:
+    """Every retention policy's storage plan, by room and by client app (one query: policies are few)."""
+    by_room: dict[int, StoragePlan] = {}
+    by_app: dict[int, StoragePlan] = {}
+    for policy in RetentionPolicy.objects.order_by():
+        if policy.room_id is not None:
+            by_room[policy.room_id] = plan_of(policy)
+        elif policy.client_app_id is not None:
+            by_app[policy.client_app_id] = plan_of(policy)
+    return by_room, by_app
+
+
 def recordings_by_app(month: date, apps: Iterable[ClientApp]) -> dict[int, list[PlannedRecording]]:
-    """Each app's actual recordings of the month, from one query (plus one for the files)."""
+    """Each app's actual recordings of the month, from one query (plus one for the files and one for the
+    retention policies), their storage planned by the policy in effect for their room."""
     now = timezone.now()
+    by_room, by_app = storage_plans()
     grouped: dict[int, list[PlannedRecording]] = defaultdict(list)
     for session in sessions_in_month(month, apps):
-        planned = as_planned(session, now)
+        app_id = session.room.client_app_id
+        plan = by_room.get(session.room_id) or by_app.get(app_id) or KEPT_FOREVER
+        planned = as_planned(session, now, plan)
         if planned is not None:
-            grouped[session.room.client_app_id].append(planned)
+            grouped[app_id].append(planned)
     return grouped

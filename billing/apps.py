@@ -9,9 +9,11 @@ class BillingConfig(AppConfig):
 
         from billing.budget_cache import pricing_changed
         from billing.models import Budget, PriceBook
+        from lifecycle.models import RetentionPolicy
         from recordings.models import ClientApp
 
-        for model in (Budget, PriceBook, ClientApp):
+        # A retention policy plans the actual recordings' storage (billing.actuals): its change reprices budgets.
+        for model in (Budget, PriceBook, ClientApp, RetentionPolicy):
             for signal in (post_save, post_delete):
                 signal.connect(
                     pricing_changed, sender=model, dispatch_uid=f"budget_statuses_{model.__name__}"

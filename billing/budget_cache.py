@@ -4,7 +4,8 @@ Pricing a month of actual sessions is ~1,000 sessions and their files through th
 at 100k sessions — and the overview draws it on every visit of a manager. The figures are kept for a minute
 (a session's spending grows with the clock and changes with every start and stop: the page shows it at most a
 minute late) under a version that any change of what prices them renews at once — a budget saved or deleted, a
-price book added, a client app's spec or bitrate edited (the signals below, in admin too) — so an edited budget is
+price book added, a client app's spec or bitrate edited, a retention policy saved or deleted (the signals
+below, in admin too) — so an edited budget is
 right on the next request. A warm read is two cache reads and no SQL. Alerts and webhooks keep calling
 `budget_statuses` itself: they act on the figure of the moment.
 """
@@ -49,7 +50,7 @@ def _renew_version() -> None:
 
 
 def pricing_changed(**_: Any) -> None:
-    """post_save / post_delete of a Budget, PriceBook or ClientApp: a new version now (this transaction's own
+    """post_save / post_delete of a Budget, PriceBook, ClientApp or RetentionPolicy: a new version now (this transaction's own
     later reads see the change) and again once it is committed (a page read in between could have stored the
     figures from before the change under the first new version)."""
     _renew_version()

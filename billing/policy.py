@@ -39,7 +39,11 @@ def policy_in_effect(
 
 
 def storage_plan(*, room: Room | None = None, client_app: ClientApp | None = None) -> StoragePlan:
-    policy = policy_in_effect(room=room, client_app=client_app)
+    return plan_of(policy_in_effect(room=room, client_app=client_app))
+
+
+def plan_of(policy: RetentionPolicy | None) -> StoragePlan:
+    """A policy's storage plan (files kept forever without one)."""
     if policy is None:
         return KEPT_FOREVER
     return StoragePlan(

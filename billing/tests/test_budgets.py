@@ -11,6 +11,7 @@ from billing.models import Budget, BudgetLevel
 from billing.services import budget_status, status_of
 from billing.tests.factories import DECEMBER, at, rec
 from dashboard.models import AuditEntry
+from lifecycle.models import RetentionPolicy
 from recordings.models import ClientApp, RecordingSession, Room
 from recordings.sessions.lifecycle import SessionState, Trigger
 
@@ -93,6 +94,8 @@ def test_spent_defaults_to_the_apps_actual_sessions_in_the_month():
     make_session(other, at(4, 10), 120)
     make_session(app, at(5, 10), 60, concurrency_applied_at=None, state=SessionState.FAILED)  # never held one
     Budget.objects.create(app=app, amount_usd=Decimal(100))
+    # The actual files are stored as the app's retention policy plans (kept forever without one).
+    RetentionPolicy.objects.create(client_app=app, keep_days=30)
     status = budget_status(app=app, month=DECEMBER, context=SINGAPORE)
     # One daily S pack ($40) + 1 channel x 1/31 x 5.2941 + 7.2 GB... of MP4 kept 30 days on VOD.
     assert Decimal(40) < status.spent < Decimal(41)
