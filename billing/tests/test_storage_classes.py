@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -155,7 +156,7 @@ def test_files_summed_by_the_database_price_as_the_same_files_row_by_row():
         for room, storage, size in ((1, "vod", 3 * GIB), (1, "vod", GIB), (2, "cos", 5 * GIB))
     ]
     summed = [WholeMonth(1, "vod", 4 * GIB), WholeMonth(2, "cos", 5 * GIB)]
-    common = {
+    common: dict[str, Any] = {
         "origin": micros(at(1)),
         "days": 31,
         "group_of": {1: 0, 2: 1},
@@ -175,7 +176,7 @@ def test_a_file_summed_from_its_first_day_prices_as_its_row():
         room_id=1, storage="vod", size_bytes=3 * GIB, stored_at=micros(at(5, 6)), deleted_at=None
     )
     summed = WholeMonth(1, "vod", 3 * GIB, first_day=4, head=3 * GIB * 18 * 3600 * 1_000_000)
-    common = {
+    common: dict[str, Any] = {
         "origin": micros(at(1)),
         "days": 31,
         "group_of": {1: 0},
