@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from billing.estimator.inputs import FORMATS, STORAGE_TARGETS
 from billing.estimator.prices import CAR_REGIONS, COS_CLASSES, CSS_REGIONS, SPECS, VOD_AREAS, VOD_CLASSES
@@ -238,7 +239,7 @@ RESPONSE_EXAMPLE: dict[str, Any] = {
             "recording": 0.17,
             "storage": 0.19,
             "storage_gb": 7.2,
-            "storage_note": "VOD STANDARD (outside), 30 days",
+            "storage_note": "VOD STANDARD (Outside the mainland), 30 days",
             "playback": 0.0,
         }
     ],
@@ -274,7 +275,7 @@ RESPONSE_EXAMPLE: dict[str, Any] = {
 def estimate_create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     form = EstimateRequestForm(body)
     if not form.is_valid() or form.plan is None:
-        raise ApiError(400, "The request body is invalid.", fields=form.errors)
+        raise ApiError(400, gettext("The request body is invalid."), fields=form.errors)
     try:
         priced = estimate_plan(plan=form.plan)
     except NoPriceBookError as exc:

@@ -130,3 +130,20 @@ def test_no_other_catalogue_overrides_a_billing_translation() -> None:
             if shown != ours:
                 overridden.append(f"{key!r}: {shown} instead of {ours}")
     assert entries and not overridden
+
+
+def test_the_estimate_api_speaks_the_requests_language_and_keeps_its_codes(client, operator, api_token):
+    """The estimates API's human messages (and the estimator's wording) follow Accept-Language; codes stay."""
+    from billing.tests.test_api import EXAMPLE
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(operator)}", **ZH}
+    url = reverse("billing:api_estimates")
+    body = {**EXAMPLE, "month": "2026-13"}
+    invalid = client.post(url, json.dumps(body), content_type="application/json", **headers)
+    error = invalid.json()["error"]
+    assert invalid.status_code == 400 and error["message"] == "请求体无效。"
+    assert error["fields"]["month"] == ["请按 YYYY-MM 填写月份，例如 2026-12。"]
+    assert error["code"].isascii()
+
+    priced = client.post(url, json.dumps(EXAMPLE), content_type="application/json", **headers).json()
+    assert "30 天" in priced["recordings"][0]["storage_note"]
