@@ -37,7 +37,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, TruncSecond
+from django.db.models.functions import Coalesce, Greatest, TruncSecond
+from django.db.models.lookups import IsNull, LessThanOrEqual
 from django.utils import timezone
 
 from billing.deployment import deployment_context
@@ -88,10 +89,15 @@ def governed_files(policy: RetentionPolicy) -> QuerySet[RecordingFile]:
 
 
 class _Epoch(Func):
-    """Seconds (with microseconds, exact numeric) of an interval."""
+    """Seconds (with microseconds) of an interval: exact numeric on PostgreSQL; on SQLite (the demo's database)
+    an interval is already an integer of microseconds, scaled as a REAL so that bytes x seconds cannot overflow
+    SQLite's 64-bit integers."""
 
     template = "EXTRACT(EPOCH FROM %(expressions)s)"
     output_field = DecimalField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((%(expressions)s) / 1000000.0)", **extra)
 
 
 def _held(at: datetime) -> Q:
@@ -105,10 +111,30 @@ def _held(at: datetime) -> Q:
 
 
 class _Days(Func):
-    """An integer of days as an interval (NULL stays NULL: a term the policy leaves empty)."""
+    """An integer of days as an interval (NULL stays NULL: a term the policy leaves empty). SQLite has no interval
+    type: Django keeps durations there as integers of microseconds, which its date arithmetic adds and subtracts."""
 
     template = "make_interval(days => (%(expressions)s)::integer)"
     output_field = DurationField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template=f"((%(expressions)s) * {MICROSECONDS_PER_DAY})", **extra
+        )
+
+
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def _shorter(a: Any, b: Any) -> Case:
+    """The shorter of two days, either one when the other is NULL (PostgreSQL's LEAST skips NULLs, SQLite's MIN
+    does not: spelled out, it means the same on both)."""
+    return Case(
+        When(IsNull(a, True), then=b),
+        When(IsNull(b, True) | LessThanOrEqual(a, b), then=a),
+        default=b,
+        output_field=IntegerField(),
+    )
 
 
 @dataclass(frozen=True)
@@ -156,8 +182,8 @@ def _in_effect() -> _Terms:
         )
 
     keep = column("keep_days")
-    # PostgreSQL's LEAST skips NULLs: the shorter of the two, either when the other is empty (plan.wanted's rule).
-    keep_rejected = Least(keep, column("rejected_keep_days"), output_field=IntegerField())
+    # The shorter of the two, either when the other is empty (plan.wanted's rule).
+    keep_rejected = _shorter(keep, column("rejected_keep_days"))
     return _Terms(
         keep=keep,
         keep_rejected=keep_rejected,
