@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from billing.estimator.estimate import Estimate
 
 CENT = Decimal("0.01")
@@ -91,7 +93,7 @@ def as_dict(result: Estimate, *, price_book: dict[str, Any], currency: str = "US
                 "recording": _money(r.recording_fee),
                 "storage": _money(r.storage_cost),
                 "storage_gb": _number(r.storage.gb) if r.storage else 0.0,
-                "storage_note": r.storage.note if r.storage else "stored in the month it starts",
+                "storage_note": r.storage.note if r.storage else gettext("stored in the month it starts"),
                 "playback": _money(r.playback),
             }
             for r in result.recordings
