@@ -37,7 +37,7 @@ def test_an_impossible_policy_is_a_field_error_not_an_estimate(client_as, manage
     response = client_as(manager).post(reverse("billing:calculator"), {**_plan(), **row})
     body = response.content.decode()
     assert response.status_code == 200 and 'id="estimate-total"' not in body
-    assert "Recording 1, archive_after_days: each move must come at least a day later" in body
+    assert "Recording 1, Archive after days: each move must come at least a day later" in body
 
 
 def test_kept_forever_when_delete_after_is_empty(client_as, manager):

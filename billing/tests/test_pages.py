@@ -64,7 +64,7 @@ def test_invalid_input_lists_errors_instead_of_an_estimate(client_as, manager):
         HTTP_HX_TARGET="estimate",
     )
     body = response.content.decode()
-    assert "Fix these fields" in body and "Recording 1, duration_minutes" in body
+    assert "Fix these fields" in body and "Recording 1, Minutes" in body
     assert 'id="estimate-total"' not in body
 
 
