@@ -75,7 +75,8 @@ def test_a_calculator_form_error_is_chinese(client_as, manager):
     )
     body = response.content.decode()
     assert "请修正以下字段以查看预估：" in body
-    assert "<li>月份：请按 YYYY-MM 填写月份，例如 2026-12。</li>" in body  # named by its label, not its field name
+    # Each field is named by its label, not its form name.
+    assert "<li>月份：请按 YYYY-MM 填写月份，例如 2026-12。</li>" in body
     assert "每次转换须比上一次至少晚一天" in body  # the estimator's rule, translated by the form
 
 
