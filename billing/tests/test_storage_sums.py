@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from billing.deployment import deployment_context
+from billing.estimator.storage import StorageResult
 from billing.estimator.timeline import BILLING_TZ, micros
 from billing.report_data import cost_report, month_bounds, storage_sums, stored_files
 from billing.report_storage import month_storage
@@ -52,15 +54,20 @@ def test_storage_summed_per_room_and_per_day_prices_exactly_as_the_rows(settings
     sums = storage_sums(month)
     rows = stored_files(month)
     assert rows.files == [] and len(rows.whole_month) > len(sums.by_room)
-    common = {
-        "origin": micros(lo),
-        "days": 30,
-        "group_of": {room.pk: index for index, room in enumerate(rooms)},
-        "prices": price_book_for(month).typed,
-        "context": deployment_context(),
-    }
-    by_rows = month_storage([], whole_month=rows.whole_month, **common)
-    summed = month_storage([], sums=sums, **common)
+
+    def priced(**storage: Any) -> StorageResult:
+        return month_storage(
+            [],
+            origin=micros(lo),
+            days=30,
+            group_of={room.pk: index for index, room in enumerate(rooms)},
+            prices=price_book_for(month).typed,
+            context=deployment_context(),
+            **storage,
+        )
+
+    by_rows = priced(whole_month=rows.whole_month)
+    summed = priced(sums=sums)
     assert by_rows.per_group[0] > 0 and by_rows.by_day[0] > 0
     if connection.vendor == "sqlite":
         # SQLite (the demo) sums bytes x µs as REAL, the per-day rows too: equal to 14 digits there.
