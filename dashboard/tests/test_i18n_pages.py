@@ -11,6 +11,7 @@ the check reads all text; Tencent's own answers and codes are inside <code> or p
 from __future__ import annotations
 
 import os
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -137,7 +138,14 @@ def chinese_pages(django_db_setup: None, django_db_blocker: Any) -> Iterator[dic
             CSS_PLAY_BASE_URL=f"http://{closed}",
             TENCENT_RETRY_ATTEMPTS=1,
             CALL_LOG_DATABASE="default",
-            CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            # A cache of its own: a LocMem cache of the default location is shared by every test of this process,
+            # and a report cached by an earlier test would show that test's (English) data.
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": f"i18n-pages-{uuid.uuid4().hex}",
+                }
+            },
         ),
         transaction.atomic(),
     ):
