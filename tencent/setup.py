@@ -40,11 +40,15 @@ class Check:
     ok: bool
     detail: str  # what was found, or what to do about it
     created: str = ""  # what --apply created for it
+    # Tencent's (or the transport's) own text, verbatim and untranslated: kept apart from `detail` so a page in
+    # another language shows it as quoted data, not as an English sentence in the middle of a translated one.
+    upstream: str = ""
 
     @property
     def line(self) -> str:
         created = f" (created {self.created})" if self.created else ""
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}{created}"
+        upstream = f" — {self.upstream}" if self.upstream else ""
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}{upstream}{created}"
 
 
 @dataclass
@@ -55,8 +59,8 @@ class Report:
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
 
-    def add(self, name: str, ok: bool, detail: str, created: str = "") -> None:
-        self.checks.append(Check(name, ok, detail, created))
+    def add(self, name: str, ok: bool, detail: str, created: str = "", upstream: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, created, upstream))
 
 
 # The checks' names, in the language of whoever reads the report (the page's user; LANGUAGE_CODE for the command).
@@ -235,8 +239,8 @@ class Doctor:
             self.report.add(
                 name,
                 False,
-                gettext("%(code)s: %(message)s (see the Tencent API call log)")
-                % {"code": error.code, "message": error.message},
+                gettext("%(code)s (see the Tencent API call log)") % {"code": error.code},
+                upstream=error.message,
             )
             return False
         return True

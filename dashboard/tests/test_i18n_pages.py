@@ -40,7 +40,6 @@ CHINESE = "zh-hans"
 
 # URL names whose pages still show English: strict xfails (remove a name as soon as its test passes).
 PENDING_PAGES: set[str] = {
-    "tencent:cloud_setup",  # a failed check shows the transport's own (English) error text
 }
 
 
