@@ -21,6 +21,7 @@ target: the console's CPU in total at most 2 % of one core. The load average is 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import secrets
 import signal
@@ -96,9 +97,10 @@ def database_writes(database_url: str) -> int:
 
 def job_cpu(redis: Any) -> dict[str, tuple[float, int]]:
     """CPU seconds and runs per job function so far, from bench/steady_worker.py's Redis hashes."""
-    from bench.steady_worker import CPU_KEY, RUNS_KEY
-
-    cpu, runs = redis.hgetall(CPU_KEY), redis.hgetall(RUNS_KEY)
+    # Imported by name, the way rqworker's --worker-class loads it: a static import would make mypy see the file
+    # twice (as `steady_worker`, bench/ having no __init__.py, and as `bench.steady_worker`).
+    worker = importlib.import_module("bench.steady_worker")
+    cpu, runs = redis.hgetall(worker.CPU_KEY), redis.hgetall(worker.RUNS_KEY)
     return {name.decode(): (float(cpu[name]), int(runs.get(name, 0))) for name in cpu}
 
 

@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.xdist_group("
 CHINESE = "zh-hans"
 
 # URL names whose pages still show English: strict xfails (remove a name as soon as its test passes).
-PENDING_PAGES: set[str] = {}
+PENDING_PAGES: set[str] = set()
 
 
 def url_names(patterns: list[Any] | None = None, namespace: str = "") -> list[str]:
