@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboard.access import Capability, requires
 from dashboard.listing import paginate, render_list
@@ -18,7 +19,7 @@ from tencent.models import ApiCall, ApiCallQuerySet
 
 
 class CallFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, label=_("Action"))
+    action = forms.ChoiceField(required=False, label=pgettext_lazy("tencent api call", "Action"))
     outcome = forms.ChoiceField(
         required=False, label=_("Outcome"), choices=[("", _("Any outcome")), *ApiCall.Outcome.choices]
     )

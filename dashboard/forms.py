@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboard.audit_labels import action_label
 from dashboard.models import AuditEntry
@@ -20,7 +21,7 @@ class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
         queryset=get_user_model().objects.order_by("username"), required=False, label=_("Actor")
     )
-    action = forms.ChoiceField(required=False, label=_("Action"))
+    action = forms.ChoiceField(required=False, label=pgettext_lazy("audit log", "Action"))
     object_type = forms.ChoiceField(required=False, label=_("Object type"))
     since = DayField(required=False, label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
     until = DayField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -15,17 +15,6 @@ from django.utils import translation
 from django.views.decorators.http import etag
 from django.views.i18n import JavaScriptCatalog
 
-CONSOLE_APPS = [
-    "dashboard",
-    "tencent",
-    "recordings",
-    "billing",
-    "alerts",
-    "emulator",
-    "webhooks",
-    "lifecycle",
-]
-
 
 def catalog_etag(request: HttpRequest) -> str:
     compiled = [
@@ -36,4 +25,4 @@ def catalog_etag(request: HttpRequest) -> str:
     return f"{translation.get_language()}-{max(compiled, default=0)}"
 
 
-javascript_catalog = etag(catalog_etag)(JavaScriptCatalog.as_view(packages=CONSOLE_APPS))
+javascript_catalog = etag(catalog_etag)(JavaScriptCatalog.as_view(packages=settings.CONSOLE_APPS))

@@ -47,6 +47,19 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# The console's own apps, in this order after the third-party ones (their catalogs and templates win over later
+# apps'); /jsi18n/ serves exactly these apps' JavaScript catalogs.
+CONSOLE_APPS = [
+    "dashboard",
+    "tencent",
+    "recordings",
+    "billing",
+    "alerts",
+    "emulator",
+    "webhooks",
+    "lifecycle",
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -59,14 +72,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_rq",
     "axes",
-    "dashboard",
-    "tencent",
-    "recordings",
-    "billing",
-    "alerts",
-    "emulator",
-    "webhooks",
-    "lifecycle",
+    *CONSOLE_APPS,
 ]
 
 MIDDLEWARE = [

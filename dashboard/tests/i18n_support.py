@@ -163,6 +163,26 @@ def compile_catalogs() -> None:
     trans_real._default = None  # type: ignore[attr-defined]
 
 
+def overridden_messages(mo: Path) -> list[str]:
+    """The messages of one compiled catalog that the language's merged catalog shows differently."""
+    from gettext import GNUTranslations
+
+    from django.utils import translation
+
+    with mo.open("rb") as compiled:
+        entries = GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+    overridden = []
+    with translation.override("zh-hans"):
+        for key, ours in entries.items():
+            if not isinstance(key, str) or not key:  # plural forms and the header
+                continue
+            context, _, msgid = key.rpartition("\x04")
+            shown = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if shown != ours:
+                overridden.append(f"{mo.relative_to(BASE_DIR)}: {key!r} shows {shown!r}, not {ours!r}")
+    return overridden
+
+
 # --- English left in Chinese pages --------------------------------------------------------------------------
 
 # Two or more English words of three letters or more in a row: a sentence or a label someone forgot to translate.

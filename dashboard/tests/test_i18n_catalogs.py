@@ -6,13 +6,17 @@ Areas still being translated are listed in PENDING_AREAS: strict xfails, so the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dashboard.tests.i18n_support import (
     BASE_DIR,
     Area,
     areas,
+    compile_catalogs,
     extracted_messages,
+    overridden_messages,
     po_files,
     po_messages,
     po_problems,
@@ -49,3 +53,21 @@ def test_the_committed_catalogs_hold_every_msgid_of_the_sources(area: Area) -> N
     assert not missing, "msgids missing from the committed .po (run makemessages, translate):\n" + "\n".join(
         missing
     )
+
+
+def _django_catalogs() -> list[object]:
+    return [
+        pytest.param(po, id=str(po.relative_to(BASE_DIR)))
+        for po in po_files()
+        if po.name == "django.po"  # djangojs catalogs are served per package by /jsi18n/, not merged
+    ]
+
+
+@pytest.mark.parametrize("po", _django_catalogs())
+def test_no_other_catalog_overrides_a_translation_of_this_one(po: Path) -> None:
+    """Django merges every catalog of a language into one (LOCALE_PATHS first, then the apps in INSTALLED_APPS
+    order): a msgid another catalog translates differently would silently replace this one's there, so short,
+    area-dependent words carry a context (pgettext / {% translate … context … %})."""
+    compile_catalogs()
+    overridden = overridden_messages(po.with_suffix(".mo"))
+    assert not overridden, "\n".join(overridden)

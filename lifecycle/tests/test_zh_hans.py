@@ -4,16 +4,13 @@ storage-class names, form errors and messages from lifecycle/locale, and English
 from __future__ import annotations
 
 from collections.abc import Callable
-from gettext import GNUTranslations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext, pgettext
 
 from billing.models import PriceBook
 from dashboard.tests.i18n_support import english_runs, visible_texts
@@ -149,25 +146,6 @@ def test_the_delete_veto_is_worded_in_the_active_language(manager: User) -> None
         assert hold_veto(recording).endswith(
             f"is under a legal hold placed by {manager.get_username()}: 纠纷 #12"
         )
-
-
-def test_no_other_catalogue_overrides_a_lifecycle_translation() -> None:
-    """Django merges every catalogue into one per language (LOCALE_PATHS and earlier apps first): a short msgid
-    ("Policy", "Until", "Standard") translated differently elsewhere would silently replace ours, so those carry a
-    context."""
-    path = settings.BASE_DIR / "lifecycle" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
-    with path.open("rb") as compiled:
-        entries = GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
-    overridden = []
-    with translation.override("zh-hans"):
-        for key, ours in entries.items():
-            if not isinstance(key, str) or not key:  # plural forms and the header
-                continue
-            context, _, msgid = key.rpartition("\x04")
-            shown = pgettext(context, msgid) if context else gettext(msgid)
-            if shown != ours:
-                overridden.append(f"{key!r}: {shown} instead of {ours}")
-    assert len(entries) > 100 and not overridden, overridden
 
 
 def test_a_get_of_the_preview_urls_previews_the_saved_state(client_as: Login, manager: User) -> None:
