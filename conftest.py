@@ -213,6 +213,20 @@ def emulator(settings: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def restore_emulator(settings: Any) -> Iterator[Any]:
+    """An emulator for the storage lifecycle's tests: retrievals 10,000x faster than Tencent's (ARCHIVE
+    Expedited, 5 min, takes 0.03 s; Standard, 5 h, 1.8 s), CSS callbacks going nowhere."""
+    from emulator.testing import running_emulator
+
+    with running_emulator(
+        restore_time_scale=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
+    ) as running:
+        for name, value in running.settings_overrides().items():
+            setattr(settings, name, value)
+        yield running
+
+
+@pytest.fixture
 def emulator_callbacks_to(emulator: Any) -> Callable[[Any], None]:
     """emulator_callbacks_to(live_server): the emulator's CSS callbacks reach the console under test."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from emulator.testing import RunningEmulator, running_emulator
+from emulator.testing import RunningEmulator
 from emulator.tests.test_contract_vod_cos import add_media, add_object
 from tencent import cos, mps, signing, vod
 
@@ -23,13 +23,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.emulator]
 
 
 @pytest.fixture
-def emu(settings: Any) -> Iterator[RunningEmulator]:
-    with running_emulator(
-        restore_time_scale=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
-    ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
-        yield running
+def emu(restore_emulator: RunningEmulator) -> RunningEmulator:
+    return restore_emulator
 
 
 def status_of(url: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.contrib.auth.models import User
 from conftest import PASSWORD
 from dashboard.models import AuditEntry
 from emulator.probing import ffmpeg_exe
-from emulator.testing import RunningEmulator, running_emulator
+from emulator.testing import RunningEmulator
 from emulator.tests.test_contract_vod_cos import add_media
 from lifecycle.models import FileLifecycle
 from recordings.catalog.tests.factories import RoomFactory
@@ -27,15 +26,10 @@ pytestmark = [pytest.mark.emulator, pytest.mark.browser, pytest.mark.django_db(t
 
 
 @pytest.fixture
-def emu(settings: Any) -> Iterator[RunningEmulator]:
-    with running_emulator(
-        EMULATOR_RESTORE_TIME_SCALE=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
-    ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
-        settings.RESTORE_POLL_SECONDS = 1  # the page asks every second
-        settings.RESTORE_EVENT_PULL_EVERY_S = 0  # each ask pulls VOD's event queue
-        yield running
+def emu(restore_emulator: RunningEmulator, settings: Any) -> RunningEmulator:
+    settings.RESTORE_POLL_SECONDS = 1  # the page asks every second
+    settings.RESTORE_EVENT_PULL_EVERY_S = 0  # each ask pulls VOD's event queue
+    return restore_emulator
 
 
 def short_mp4(tmp_path: Path) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from dashboard.models import AuditEntry
-from emulator.testing import RunningEmulator, running_emulator
+from emulator.testing import RunningEmulator
 from emulator.tests.test_contract_vod_cos import add_media, add_object
 from lifecycle.models import FileLifecycle
 from recordings.catalog.tests.factories import RoomFactory
@@ -26,17 +26,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.emulator]
 
 
 @pytest.fixture
-def emu(settings: Any) -> Iterator[RunningEmulator]:
-    # Retrievals 10 000x faster than Tencent's: ARCHIVE Expedited (5 min) takes 0.03 s, Standard (5 h) 1.8 s.
-    with running_emulator(
-        restore_time_scale=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
-    ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
-        settings.RESTORE_EVENT_PULL_EVERY_S = (
-            0  # every poll pulls VOD's events (a synchronous queue in tests)
-        )
-        yield running
+def emu(restore_emulator: RunningEmulator, settings: Any) -> RunningEmulator:
+    settings.RESTORE_EVENT_PULL_EVERY_S = 0  # every poll pulls VOD's events (a synchronous queue in tests)
+    return restore_emulator
 
 
 def archived_vod_file(emu: RunningEmulator, storage_class: str = "ARCHIVE") -> RecordingFile:

@@ -5,13 +5,13 @@ Nothing is patched: the emulator answers the real SDKs (VOD's API, COS's XML API
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator, running_emulator
+from emulator.testing import RunningEmulator
 from emulator.tests.test_contract_vod_cos import add_media, add_object
 from tencent import cos, policy, vod
 from tencent.error_table import Kind
@@ -22,15 +22,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.emulator]
 
 
 @pytest.fixture
-def emu(settings: Any) -> Iterator[RunningEmulator]:
-    with running_emulator(
-        restore_time_scale=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
-    ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
-        settings.TENCENT_RETRY_ATTEMPTS = 3
-        settings.TENCENT_RETRY_BASE_SECONDS = 0.001
-        yield running
+def emu(restore_emulator: RunningEmulator, settings: Any) -> RunningEmulator:
+    settings.TENCENT_RETRY_ATTEMPTS = 3
+    settings.TENCENT_RETRY_BASE_SECONDS = 0.001
+    return restore_emulator
 
 
 def attempts(action: str) -> list[tuple[int, str, str]]:
