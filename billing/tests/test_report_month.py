@@ -5,6 +5,7 @@ collector running."""
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -153,3 +154,78 @@ def test_the_report_is_priced_with_the_garbage_collector_on(client_as, manager, 
     assert all(enabled for _, enabled in seen), seen
     assert gc.isenabled()
     forget_cloud_figures()
+
+
+def reference_columns(month: date) -> dict[int, tuple[Any, ...]]:
+    """Each of the month's sessions read one by one through the ORM: the plain reading the report's column
+    queries (one row of arrays on PostgreSQL, the candidate files grouped) must agree with."""
+    found = {}
+    for session in month_sessions(month).select_related("room__client_app"):
+        files = list(RecordingFile.objects.filter(session=session))
+        app = session.room.client_app
+        found[session.pk] = (
+            session.room_id,
+            session.state,
+            session.planned_start,
+            session.concurrency_applied_at,
+            session.ended_at,
+            app.bitrate_kbps * 1000,
+            len({f.format for f in files}) or 1,
+            any(f.storage == "cos" for f in files),
+        )
+    return found
+
+
+def test_the_session_columns_are_the_sessions_as_read_one_by_one():
+    cases = edge_cases()
+    # One MP4 in COS (COS, one channel); two MP4s, one in VOD, one in COS (still one channel); an AAC alone
+    # (one channel).
+    add_file(cases["at start"], "mp4", "cos", at(1))
+    add_file(cases["cancelled"], "mp4", "vod", at(12, 9))
+    add_file(cases["cancelled"], "mp4", "cos", at(12, 10))
+    add_file(cases["running"], "aac", "vod", at(1))
+    columns = report_data.session_columns(DECEMBER)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def instant(value: int | None) -> datetime | None:
+        return None if value is None else epoch + timedelta(microseconds=value)
+
+    read = list(
+        zip(
+            columns.room_ids,
+            columns.states,
+            map(instant, columns.planned_starts),
+            map(instant, columns.applied),
+            map(instant, columns.ended),
+            columns.bps,
+            columns.channels,
+            columns.to_cos,
+            strict=True,
+        )
+    )
+    expected = reference_columns(DECEMBER)
+    assert Counter(read) == Counter(expected.values())
+    # Each case is its room and planned start.
+    by_case = {
+        name: next(r for r in read if r[:1] + r[2:3] == (s.room_id, s.planned_start))
+        for name, s in cases.items()
+        if s.pk in expected
+    }
+    assert by_case["across start"][6:] == (2, True) and by_case["across end"][6:] == (2, False)
+    assert by_case["at start"][6:] == (1, True) and by_case["cancelled"][6:] == (1, True)
+    assert by_case["running"][6:] == (1, False) and by_case["ran into"][6:] == (1, False)
+
+
+def test_transposed_columns_are_the_rows_columns_in_order():
+    edge_cases()
+    query = month_sessions(DECEMBER).order_by("pk")
+    # Fields and expressions interleaved, a NULL among them: the columns come back in the order asked.
+    rows = query.values_list(
+        "state", report_data.EpochMicros("ended_at"), "pk", "room__client_app__concurrency_spec"
+    )
+    transposed = report_data.transposed(rows)
+    assert len(transposed[0]) == 7 and None in transposed[1]
+    assert Counter(zip(*transposed, strict=True)) == Counter(rows)
+    # No rows, and a query Django knows is empty without asking: four empty columns.
+    for empty in (rows.filter(pk=-1), rows.none()):
+        assert [list(column) for column in report_data.transposed(empty)] == [[], [], [], []]
