@@ -6,16 +6,12 @@ Tencent's 7-day record-task horizon never matters: the record task is created wh
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -140,89 +136,6 @@ def schedule_statuses(schedules: Iterable[Schedule], *, now: datetime) -> dict[i
     for session in RecordingSession.objects.filter(schedule__in=one_offs).order_by("planned_start", "pk"):
         latest[session.schedule_id] = session  # type: ignore[index]
     return {s.pk: schedule_status(s, now=now, recording=latest.get(s.pk)) for s in schedules}
-
-
-@dataclass(frozen=True)
-class CalendarEntry:
-    """One occurrence on the calendar; `state` is upcoming, running, done or not_recorded (its start has
-    passed and no recording was made of it)."""
-
-    schedule: Schedule
-    window: Window
-    state: str = "upcoming"
-    recording: RecordingSession | None = None
-    title: str = ""  # the schedule's description, set by calendar_days for the entries it shows
-
-
-# Expanded windows are kept this long per range and rule set (an edited rule makes a new key, so this only bounds
-# how long an unused range stays in Redis).
-CALENDAR_WINDOWS_SECONDS = 3600
-
-
-def calendar_windows(schedules: list[Schedule], *, start: datetime, end: datetime) -> dict[int, list[Window]]:
-    """Each schedule's windows starting in [start, end), expanded once per range and set of rules (the cron and
-    weekly expansion of 500 schedules over 14 days is ~45 ms of CPU): the cache key is the range and every
-    schedule's rule itself, so an edit, a pause or a new schedule gives another key and no stale window is shown."""
-    rules = repr([(schedule.pk, schedule.rule()) for schedule in schedules])
-    digest = hashlib.sha256(f"{start.isoformat()}|{end.isoformat()}|{rules}".encode()).hexdigest()
-    key = f"schedules:calendar-windows:{digest}"
-    pairs: dict[int, list[tuple[datetime, datetime]]] | None = cache.get(key)
-    if pairs is None:
-        pairs = {
-            schedule.pk: [(w.start, w.end) for w in schedule.windows(start=start, end=end)]
-            for schedule in schedules
-        }
-        cache.set(key, pairs, CALENDAR_WINDOWS_SECONDS)
-    return {pk: [Window(begin, until) for begin, until in windows] for pk, windows in pairs.items()}
-
-
-def calendar_entries(*, start: datetime, end: datetime, now: datetime) -> list[CalendarEntry]:
-    """The occurrences of active schedules starting in [start, end), those already begun with the recording
-    they made, so a past occurrence is never drawn as if it were still to come."""
-    schedules = list(Schedule.objects.active().select_related("room"))
-    made = {
-        (session.schedule_id, session.planned_start): session
-        for session in RecordingSession.objects.filter(
-            schedule__in=schedules, planned_start__gte=start, planned_start__lt=end
-        )
-    }
-    windows = calendar_windows(schedules, start=start, end=end)
-    entries = []
-    for schedule in schedules:
-        for window in windows[schedule.pk]:
-            recording = made.get((schedule.pk, window.start))
-            if window.start > now:
-                state = "upcoming"
-            elif recording is None:
-                state = "not_recorded" if window.start <= now - FIRE_GRACE else "upcoming"
-            else:
-                state = "running" if recording.state in OPEN_STATES and window.end > now else "done"
-            entries.append(CalendarEntry(schedule, window, state, recording))
-    return entries
-
-
-def calendar_days(
-    *, first: date, days: int, entries: list[CalendarEntry], limit: int | None = None
-) -> list[dict[str, Any]]:
-    """One row per local day from `first` — `day`, `entries` starting that day in time order, at most `limit`
-    of them, and how many `more` it has: 500 schedules make ~3,000 entries in 14 days, too many to draw."""
-    by_day: dict[date, list[CalendarEntry]] = defaultdict(list)
-    for entry in sorted(entries, key=lambda e: e.window.start):
-        by_day[timezone.localtime(entry.window.start).date()].append(entry)
-    titles: dict[int, str] = {}  # one description per schedule: an hourly one has 24 entries a day
-
-    def titled(entry: CalendarEntry) -> CalendarEntry:
-        if entry.schedule.pk not in titles:
-            titles[entry.schedule.pk] = entry.schedule.describe()
-        return replace(entry, title=titles[entry.schedule.pk])
-
-    rows = []
-    for n in range(days):
-        day = first + timedelta(days=n)
-        found = by_day.get(day, [])
-        shown = [titled(entry) for entry in (found if limit is None else found[:limit])]
-        rows.append({"day": day, "entries": shown, "more": len(found) - len(shown)})
-    return rows
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ number of queries whatever the number of schedules."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from html import escape
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from recordings.catalog.tests.factories import RoomFactory
 from recordings.models import Schedule, ScheduleKind
-from recordings.sessions.services import schedules as services
+from recordings.sessions.services.calendar import CalendarEntry, calendar
 from recordings.sessions.views.schedules import CALENDAR_DAY_LIMIT
 
 pytestmark = pytest.mark.django_db
@@ -47,22 +46,23 @@ def test_each_day_shows_the_limit_and_links_to_the_whole_day(
     days = response.context["days"]
     assert len(days) == 14
     tomorrow = days[1]
-    assert len(tomorrow["entries"]) == CALENDAR_DAY_LIMIT
-    assert tomorrow["more"] == HOURLY * 24 - CALENDAR_DAY_LIMIT  # every occurrence is counted
-    starts = [entry.window.start for entry in tomorrow["entries"]]
+    assert len(tomorrow.entries) == CALENDAR_DAY_LIMIT
+    assert tomorrow.more == HOURLY * 24 - CALENDAR_DAY_LIMIT  # every occurrence is counted
+    starts = [entry.window.start for entry in tomorrow.entries]
     assert starts == sorted(starts)  # the first ones of the day
     body = response.content.decode()
-    link = f'href="?day={tomorrow["day"].isoformat()}"'
-    assert link in body and f"and {tomorrow['more']} more" in body
-    first = tomorrow["entries"][0]
+    link = f'href="?day={tomorrow.day.isoformat()}"'
+    assert link in body and f"and {tomorrow.more} more" in body
+    first = tomorrow.entries[0]
     assert first.title == first.schedule.describe() and f'title="{escape(first.title)}"' in body
+    assert f"{first.schedule.room.name} · {first.schedule.name}" in body
 
-    whole = client.get(f"/schedules/calendar/?day={tomorrow['day'].isoformat()}")
+    whole = client.get(f"/schedules/calendar/?day={tomorrow.day.isoformat()}")
     assert whole.status_code == 200
     (only,) = whole.context["days"]
-    assert only["day"] == tomorrow["day"] and only["more"] == 0
-    assert len(only["entries"]) == HOURLY * 24
-    assert only["entries"][:CALENDAR_DAY_LIMIT] == tomorrow["entries"]
+    assert only.day == tomorrow.day and only.more == 0
+    assert len(only.entries) == HOURLY * 24
+    assert only.entries[:CALENDAR_DAY_LIMIT] == tomorrow.entries
     assert "calendar-more" not in whole.content.decode()
 
 
@@ -80,10 +80,13 @@ def test_the_expansion_is_cached_and_an_edited_rule_is_expanded_again(
 ) -> None:
     cache.clear()  # this Redis database is the test run's own; an earlier run may have cached these very rules
     (schedule,) = hourly_schedules(1)
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + timedelta(days=2)
+    first_day = timezone.localdate()
     now = timezone.now()
-    first = services.calendar_entries(start=start, end=end, now=now)
+
+    def entries() -> list[CalendarEntry]:
+        return [entry for day in calendar(first=first_day, days=2, now=now) for entry in day.entries]
+
+    first = entries()
     assert len(first) == 48
 
     calls: list[int] = []
@@ -94,12 +97,19 @@ def test_the_expansion_is_cached_and_an_edited_rule_is_expanded_again(
         return original(self, **kwargs)
 
     monkeypatch.setattr(Schedule, "windows", counting)
-    again = services.calendar_entries(start=start, end=end, now=now)
+    again = entries()
     assert calls == [] and [e.window for e in again] == [e.window for e in first]
+    # Another limit cuts the cached expansion again, without expanding the rules.
+    limited = calendar(first=first_day, days=2, now=now, limit=5)
+    assert calls == [] and [len(day.entries) for day in limited] == [5, 5]
+    assert [day.more for day in limited] == [19, 19]
     schedule.cron_expression = "0 9 * * *"  # once a day now
     schedule.save()
-    edited = services.calendar_entries(start=start, end=end, now=now)
+    edited = entries()
     assert calls == [schedule.pk] and len(edited) == 2
+    schedule.paused = True  # a paused schedule leaves the calendar at once
+    schedule.save()
+    assert entries() == []
 
 
 def test_queries_do_not_grow_with_schedules(

@@ -18,6 +18,7 @@ from recordings.catalog.tests.factories import RoomFactory
 from recordings.models import RecordingSession, Room, Schedule, ScheduleKind
 from recordings.sessions.lifecycle import SessionState
 from recordings.sessions.services import schedules as services
+from recordings.sessions.services.calendar import calendar
 from tencent.results import ConcurrentCount
 
 ZONE = "Asia/Singapore"
@@ -145,7 +146,7 @@ def test_a_recorded_one_off_shows_done_with_its_recording_everywhere(
     assert ">Done<" in status and link in status and "will not run again" in status
 
     # The calendar starts at today's midnight: a window two hours ago may lie on it, drawn as done.
-    entries = [e for day in client.get("/schedules/calendar/").context["days"] for e in day["entries"]]
+    entries = [e for day in client.get("/schedules/calendar/").context["days"] for e in day.entries]
     assert all(e.state == "done" and e.recording == session for e in entries)
 
 
@@ -178,7 +179,8 @@ def test_calendar_draws_past_occurrences_as_done_or_not_recorded(room: Room) -> 
         pk__in=[s.pk for s in services.schedules_tick(now=start) if s.schedule_id == past.pk]
     ).update(state=SessionState.COMPLETED)
     RecordingSession.objects.filter(schedule=missed).delete()
-    entries = services.calendar_entries(start=now - timedelta(days=1), end=now + timedelta(days=1), now=now)
+    days = calendar(first=timezone.localdate(now) - timedelta(days=1), days=3, now=now)
+    entries = [entry for day in days for entry in day.entries]
     states = {entry.schedule.name: entry.state for entry in entries}
     assert states == {"Past": "done", "Missed": "not_recorded", "Future": "upcoming"}
     assert future.pk

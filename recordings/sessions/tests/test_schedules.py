@@ -228,7 +228,7 @@ def test_list_shows_next_occurrences_and_calendar_fourteen_days(
     assert listing.count("09:00") >= 3  # console time zone is Asia/Singapore too
     calendar = client.get("/schedules/calendar/")
     days = calendar.context["days"]
-    assert len(days) == 14 and all(len(day["entries"]) == 1 for day in days[1:])
+    assert len(days) == 14 and all(len(day.entries) == 1 for day in days[1:])
 
 
 def test_long_window_becomes_consecutive_recordings(room: Room) -> None:

@@ -3,7 +3,7 @@ pause/resume, and a 14-day calendar."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +21,7 @@ from recordings.estimates import recording_estimate
 from recordings.models import Schedule
 from recordings.sessions.forms.schedules import ScheduleForm
 from recordings.sessions.services import schedules as services
+from recordings.sessions.services.calendar import calendar
 
 CALENDAR_DAYS = 14
 CALENDAR_DAY_LIMIT = 25  # entries a day on the 14-day calendar; the day's own page shows them all
@@ -182,10 +183,6 @@ class CalendarDayForm(forms.Form):
     day = DayField(required=False)
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 @requires(Capability.VIEW_RECORDINGS)
 def schedule_calendar(request: HttpRequest) -> HttpResponse:
     """The next 14 days with at most CALENDAR_DAY_LIMIT entries a day (each day links to itself in full), or one
@@ -194,11 +191,7 @@ def schedule_calendar(request: HttpRequest) -> HttpResponse:
     day = form.cleaned_data["day"] if form.is_valid() else None
     first = day or timezone.localdate()
     days = 1 if day else CALENDAR_DAYS
-    start, end = local_midnight(first), local_midnight(first + timedelta(days=days))
-    entries = services.calendar_entries(start=start, end=end, now=timezone.now())
-    rows = services.calendar_days(
-        first=first, days=days, entries=entries, limit=None if day else CALENDAR_DAY_LIMIT
-    )
+    rows = calendar(first=first, days=days, now=timezone.now(), limit=None if day else CALENDAR_DAY_LIMIT)
     return render(
         request,
         "recordings/schedule_calendar.html",
