@@ -124,6 +124,22 @@ class MonthReport:
     actual: MonthCosts
     by_app: tuple[GroupRow, ...]  # by actual cost, highest first
     by_room: tuple[GroupRow, ...]  # every room with a session, by actual cost, highest first
+    rooms_in_month: int | None = None  # set when by_room keeps only the top rooms (`top`)
+
+    @property
+    def room_count(self) -> int:
+        return len(self.by_room) if self.rooms_in_month is None else self.rooms_in_month
+
+    def top(self, rooms: int) -> MonthReport:
+        """The report with only its `rooms` most costly rooms (and the count of all), its totals with the rooms'
+        shares merged (the rows keep theirs)."""
+        return replace(
+            self,
+            estimate=self.estimate.merged(),
+            actual=self.actual.merged(),
+            by_room=self.by_room[:rooms],
+            rooms_in_month=self.room_count,
+        )
 
     @property
     def components(self) -> list[ComponentLine]:

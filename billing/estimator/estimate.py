@@ -9,7 +9,8 @@ playback traffic — which belongs to the viewers, not to any one recording — 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -84,6 +85,24 @@ class MonthCosts:
     @property
     def total(self) -> Decimal:
         return self.car.cost + self.push.cost + self.playback_cost + self.recording.cost + self.storage_cost
+
+    def merged(self) -> MonthCosts:
+        """The same month with all its groups as one: every figure and total unchanged, each per-group split a
+        single share (what a page that shows no group's share needs keep)."""
+
+        def one(shares: Sequence[Decimal]) -> tuple[Decimal, ...]:
+            return (sum(shares, Decimal(0)),)
+
+        storage = self.storage
+        return replace(
+            self,
+            car=replace(self.car, per_group=one(self.car.per_group)),
+            push=replace(self.push, per_group=one(self.push.per_group)),
+            recording=replace(self.recording, per_group=one(self.recording.per_group)),
+            storage=replace(
+                storage, per_group=one(storage.per_group), group_gb=tuple(map(one, storage.group_gb))
+            ),
+        )
 
 
 @dataclass(frozen=True)

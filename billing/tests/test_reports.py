@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -37,7 +38,7 @@ from billing.tests.report_support import (
     make_session,
     worked_december,
 )
-from billing.usage import refresh_usage
+from billing.usage import UsageResult, refresh_usage
 from recordings.models import RecordingFile, RecordingSession
 from recordings.sessions.lifecycle import SessionState
 
@@ -183,3 +184,53 @@ def test_report_without_a_month_shows_the_month_it_reports_in_its_field(client_a
     shown = billing_month(AFTER_DECEMBER).strftime("%Y-%m")
     assert response.status_code == 200
     assert f'name="month" value="{shown}"' in response.content.decode()
+
+
+def test_merged_month_keeps_every_figure_with_one_share():
+    worked_december()
+    report = cost_report(month=DECEMBER, now=AFTER_DECEMBER).report
+    for costs in (report.estimate, report.actual):
+        merged = costs.merged()
+        assert [(c.name, c.estimate, c.actual) for c in report.components] == [
+            (c.name, c.estimate, c.actual)
+            for c in replace(
+                report, estimate=report.estimate.merged(), actual=report.actual.merged()
+            ).components
+        ]
+        assert (merged.total, merged.storage_cost, merged.storage_gb) == (
+            costs.total,
+            costs.storage_cost,
+            costs.storage_gb,
+        )
+        assert len(costs.car.per_group) == 2 and merged.car.per_group == (sum(costs.car.per_group),)
+        assert merged.recording.per_group == (sum(costs.recording.per_group),)
+        assert merged.storage.per_group == (costs.storage_cost,)
+        assert daily_components(merged) == daily_components(costs)
+
+
+def test_the_page_lists_the_top_rooms_and_keeps_only_them_cached(client_as, manager, monkeypatch):
+    from django.core.cache import cache
+
+    from billing.report_cache import PAGE_ROOMS, cached_report, forget_report
+
+    monkeypatch.setattr("billing.views.reports.timezone.now", lambda: AFTER_DECEMBER)
+    forget_cloud_figures()
+    cache.set("billing:usage:2026-12", UsageResult(None, "Tencent is not asked in this test."), 60)
+    app = make_app("Many", "S", 4000)
+    for n in range(PAGE_ROOMS + 3):
+        make_session(
+            make_room(app, f"many-{n:02d}"), (at(3 + n % 20, 10), 30 + n), (at(3 + n % 20, 10), 30 + n)
+        )
+    forget_report(DECEMBER)
+    html = client_as(manager).get(reverse("billing:report"), {"month": "2026-12"}).content.decode()
+    assert f"top {PAGE_ROOMS} of {PAGE_ROOMS + 3}; the CSV lists every room" in html
+    assert html.count("Room many-") == PAGE_ROOMS
+    full = cost_report(month=DECEMBER, now=AFTER_DECEMBER).report
+    cached = cached_report(month=DECEMBER, now=AFTER_DECEMBER).priced.report
+    assert len(cached.by_room) == PAGE_ROOMS and cached.room_count == len(full.by_room) == PAGE_ROOMS + 3
+    assert cached.by_room == full.by_room[:PAGE_ROOMS] and cached.components == full.components
+    assert cached.actual.car.per_group == (sum(full.actual.car.per_group),)
+    # The rooms the page leaves out are in the CSV.
+    rows = client_as(manager).get(reverse("billing:report_csv"), {"month": "2026-12"}).content.decode()
+    assert rows.count("Room many-") == PAGE_ROOMS + 3
+    forget_cloud_figures()

@@ -24,7 +24,7 @@ from billing.charts import (
 from billing.deployment import deployment_context
 from billing.estimator.output import cents
 from billing.forms import MonthField
-from billing.report_cache import cached_charts, cached_report
+from billing.report_cache import PAGE_ROOMS, cached_charts, cached_report
 from billing.report_data import PricedReport, cost_report
 from billing.reports import GroupRow, MonthReport, daily_components
 from billing.services import NoPriceBookError, billing_month
@@ -32,7 +32,7 @@ from billing.usage import FilePlayback, UsageResult, cloud_usage, file_playback
 from dashboard.access import Capability, requires
 from dashboard.csv_export import csv_writer
 
-TOP_ROOMS = 25
+TOP_ROOMS = PAGE_ROOMS
 TOP_ROOMS_CHARTED = 10
 USAGE_POLLS = 15  # the usage section asks again every 2 s while the job runs: for 30 s at most, then says so
 
