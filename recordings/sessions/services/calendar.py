@@ -108,7 +108,7 @@ def entry_state(window: Window, recording: RecordingSession | None, now: datetim
 
 
 def calendar(*, first: date, days: int, now: datetime, limit: int | None = None) -> list[CalendarDay]:
-    """The calendar of `days` local days from `first` (the current zone's), at most `limit` entries a day: four
+    """The calendar of `days` local days from `first` (the current zone's), at most `limit` entries a day: three
     queries (the active schedules, the drawn ones' rooms, their recordings) whatever the number of schedules."""
     zone = timezone.get_current_timezone()
     schedules = list(Schedule.objects.active())
