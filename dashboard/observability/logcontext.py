@@ -61,7 +61,52 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
+# RQ's own INFO lines that every job (or the worker's 15 s maintenance) writes however it went: the job taken
+# ("default: recordings…tick() (id)"), "Job OK", "Successfully completed … job in …s" and the result's lifetime,
+# and "cleaning registries for queue". With the 5 s tick they are most of a worker's log. Failures (ERROR
+# "exception raised while executing", WARNING "job … failed"), retries (WARNING), repeats and the worker's start
+# and stop lines are other messages and keep their level. Matched on RQ's format strings, which the logs test
+# checks against a real worker: a new RQ that rewords one fails that test instead of flooding the logs.
+RQ_ROUTINE_MESSAGES = frozenset(
+    {
+        "Worker %s: %s: %s (%s)",
+        "Worker %s: %s: %s",
+        "Successfully completed %s job in %ss on worker %s",
+        "Successfully completed job %s in %ss on worker %s",
+        "Worker %s: job %s result discarded immediately",
+        "Worker %s: job %s result is kept for %s seconds",
+        "Worker %s: job %s result will never expire, clean up result key manually",
+        "Worker %s: cleaning registries for queue: %s",
+    }
+)
+
+
+class RQJobLevelFilter(logging.Filter):
+    """On the `rq.worker` logger: writes RQ's routine per-job INFO lines at `level` (RQ_JOB_LOG_LEVEL).
+
+    RQ logs them with `info()` and has no setting for their level; the worker's --verbosity sets the level of
+    the whole `rq.worker` logger, which would also hide failures' context and the worker's start and stop.
+    """
+
+    def __init__(self, level: str | int = "DEBUG") -> None:
+        super().__init__()
+        self.level = logging.getLevelName(level) if isinstance(level, str) else level
+        if not isinstance(self.level, int):
+            raise ValueError(f"RQ_JOB_LOG_LEVEL: unknown level {level!r}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno != logging.INFO
+            or record.msg not in RQ_ROUTINE_MESSAGES
+            or self.level == logging.INFO
+        ):
+            return True
+        record.levelno, record.levelname = self.level, logging.getLevelName(self.level)
+        # The logger let the line through at INFO; it goes on only if its level lets the new one through too.
+        return logging.getLogger(record.name).isEnabledFor(self.level)
+
+
+def logging_config(*, json_lines: bool, level: str, rq_job_level: str = "DEBUG") -> dict[str, Any]:
     """The LOGGING dict of the settings: one JSON object per line, or readable text, both with the context."""
     formatter: dict[str, Any]
     if json_lines:
@@ -79,10 +124,18 @@ def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": "dashboard.observability.logcontext.ContextFilter"}},
+        "filters": {
+            "context": {"()": "dashboard.observability.logcontext.ContextFilter"},
+            "rq_job_level": {
+                "()": "dashboard.observability.logcontext.RQJobLevelFilter",
+                "level": rq_job_level,
+            },
+        },
         "formatters": {"console": formatter},
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": "console", "filters": ["context"]}
         },
         "root": {"handlers": ["console"], "level": level},
+        # A filter of the logger itself (not of a handler): it runs before the line propagates to any handler.
+        "loggers": {"rq.worker": {"filters": ["rq_job_level"]}},
     }
