@@ -309,9 +309,9 @@ CONTENT_SECURITY_POLICY = {
 # demo; both carry the request id, user, recording, room and Tencent RequestId bound where they apply.
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 # RQ workers' routine lines for every job ("job taken", "Successfully completed", and the 15 s registry cleaning)
-# are written at this level: DEBUG keeps them out of production logs (RQ writes 4 INFO lines a job: the 5 s tick
-# alone made 48 a minute);
-# INFO writes them as RQ does. Failures, retries and the worker's start and stop keep their own levels.
+# are written at this level. RQ writes 4 INFO lines a job (the 5 s tick alone made 48 a minute): DEBUG keeps
+# them out of production logs, INFO writes them as RQ does. Failures, retries and the worker's start and stop
+# keep their own levels.
 RQ_JOB_LOG_LEVEL = env_str("RQ_JOB_LOG_LEVEL", "DEBUG").upper()
 LOGGING = _logging_config(
     json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"), rq_job_level=RQ_JOB_LOG_LEVEL
