@@ -157,7 +157,8 @@ class Deployment:
                     *settings.RQ_QUEUES,  # every queue: /readyz wants a live worker on each
                     *(["--with-scheduler"] if i == 1 else []),
                     "--worker-class",
-                    "dashboard.observability.rq_worker.Worker",
+                    # README's production worker (jobs in the worker process): the smoke runs what it recommends
+                    "dashboard.observability.rq_worker.SimpleWorker",
                     "--worker-ttl",
                     "30",
                     "--name",

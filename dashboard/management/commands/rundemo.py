@@ -109,6 +109,8 @@ class Command(BaseCommand):
         env.setdefault("EMULATOR_RESTORE_TIME_SCALE", "0.002")
         env.setdefault("WEBHOOKS_ALLOW_PRIVATE_URLS", "1")  # demo receivers run on this machine
         job_level = "INFO" if job_logs else "WARNING"
+        if job_logs:  # RQ's line for each job taken and completed is DEBUG unless asked for (settings.py)
+            env.setdefault("RQ_JOB_LOG_LEVEL", "INFO")
         # rq.cron logs through the root logger (the console's LOGGING), so only the cron process's LOG_LEVEL
         # quiets it; that process runs nothing but the scheduler. The worker keeps LOG_LEVEL for the jobs'
         # own logs: its --verbosity sets the level of rq.worker and rq.scheduler only.
@@ -130,8 +132,9 @@ class Command(BaseCommand):
                     *queues,
                     "--with-scheduler",
                     "--worker-class",
-                    # reconnects within seconds once Redis is back; logs carry the job's recording
-                    "dashboard.observability.rq_worker.Worker",
+                    # README's production worker: each job in the worker process (no work horse forked per job),
+                    # reconnecting within seconds once Redis is back; logs carry the job's recording
+                    "dashboard.observability.rq_worker.SimpleWorker",
                     "--verbosity",
                     "1" if job_logs else "0",
                 ],
@@ -145,7 +148,7 @@ class Command(BaseCommand):
                     "rqworker",
                     "webhooks",
                     "--worker-class",
-                    "dashboard.observability.rq_worker.Worker",
+                    "dashboard.observability.rq_worker.SimpleWorker",
                     "--verbosity",
                     "1" if job_logs else "0",
                 ],
