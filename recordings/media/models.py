@@ -384,6 +384,26 @@ class RecordingFile(models.Model):
             models.Index(
                 fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="recfile_deleted_idx"
             ),
+            # The next three were created by raw SQL in migrations 0009 and 0011 and only entered the migration
+            # state in 0013 (state only): keep each exactly as that SQL created it (columns, DESC, WHERE,
+            # INCLUDE), or the state and the databases disagree. The conditions are joined with & because
+            # Q(a=..., b=...) sorts its terms, which would reorder the WHERE clause the SQL wrote.
+            # The outputs browser's "Largest" sort.
+            models.Index(fields=["-size_bytes", "-id"], name="recfile_size_idx"),
+            # The review queue filtered by room counts its pending files from this index alone.
+            models.Index(
+                fields=["room"],
+                condition=Q(review_status=ReviewStatus.PENDING) & Q(deleted_at__isnull=True),
+                name="recfile_pending_room_idx",
+            ),
+            # The callback log's check against the rejected files' FileIds and URLs, index-only on PostgreSQL
+            # (SQLite has no INCLUDE: Django leaves it out there, as 0011 did).
+            models.Index(
+                fields=["id"],
+                include=["file_id", "url"],
+                condition=Q(review_status=ReviewStatus.REJECTED),
+                name="recfile_rejected_keys_idx",
+            ),
         ]
 
     def __str__(self) -> str:
