@@ -198,8 +198,8 @@ def start_processes(workers: int, redis_url: str) -> list[subprocess.Popen[bytes
             *manage,
             "rqworker",
             "webhooks",
-            "--worker-class",
-            "dashboard.observability.rq_worker.Worker",
+            "--worker-class",  # what the README's deployment runs (in-process jobs)
+            "dashboard.observability.rq_worker.SimpleWorker",
             "--name",
             f"bench-webhooks-{i}-{os.getpid()}",
         ]
