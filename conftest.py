@@ -207,8 +207,7 @@ def emulator(settings: Any) -> Iterator[Any]:
         EMULATOR_SEGMENT_SECONDS=1,
         EMULATOR_CALLBACK_URL="http://127.0.0.1:9/callbacks/css/",
     ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
+        running.apply_settings(settings)
         yield running
 
 
@@ -221,8 +220,7 @@ def restore_emulator(settings: Any) -> Iterator[Any]:
     with running_emulator(
         restore_time_scale=0.0001, EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused"
     ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
+        running.apply_settings(settings)
         yield running
 
 

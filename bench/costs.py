@@ -245,8 +245,7 @@ def main() -> int:
     warm_walls = runs_of(page, args.runs)
 
     with running_emulator() as emulator:
-        for name, value in emulator.settings_overrides().items():
-            setattr(settings, name, value)
+        emulator.apply_settings(settings)
         now = datetime.combine(date(2026, 11, 1), datetime.min.time()).astimezone()
         calls_before = len(emulator.calls())
         usage_walls = runs_of(lambda: refresh_usage(month=MONTH, now=now), args.runs, before=cold)

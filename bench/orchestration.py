@@ -236,13 +236,11 @@ def main() -> int:
                 callback_url="http://127.0.0.1:9/callbacks/css/",
             )
         )
-        overrides = {name: str(value) for name, value in emu.settings_overrides().items()}
-        for name, value in emu.settings_overrides().items():
-            setattr(settings, name, value)
+        emu.apply_settings(settings)
         settings.CAR_PROJECT_ID = "cap-bench0001"
         app = ClientApp.objects.create(name="bench", kind="APK", car_project_id="cap-bench0001")
 
-        env = {**os.environ, **overrides, "LOG_LEVEL": "WARNING", "DEBUG": "0"}
+        env = {**os.environ, **emu.environment(), "LOG_LEVEL": "WARNING", "DEBUG": "0"}
         worker_log = stack.enter_context(Path(args.worker_log).open("ab"))
         workers = [
             subprocess.Popen(

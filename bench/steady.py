@@ -243,11 +243,9 @@ def main() -> int:
                 callback_url=f"http://127.0.0.1:{port}/callbacks/css/",
             )
         )
-        overrides = {name: str(value) for name, value in emu.settings_overrides().items()}
-        for name, value in emu.settings_overrides().items():
-            setattr(settings, name, value)
+        emu.apply_settings(settings)
         settings.CAR_PROJECT_ID = "cap-steady001"
-        env = {**os.environ, **overrides, "CAR_PROJECT_ID": "cap-steady001"}
+        env = {**os.environ, **emu.environment(), "CAR_PROJECT_ID": "cap-steady001"}
         manage = [sys.executable, str(ROOT / "manage.py")]
         worker_class = args.worker_class
         processes = [

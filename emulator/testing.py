@@ -1,5 +1,6 @@
 """Run an emulator inside a test: `with running_emulator() as emu:` serves it on a free loopback port from a
-background thread with a temporary data directory, and `emu.settings_overrides()` points the console at it."""
+background thread with a temporary data directory, and `emu.apply_settings(settings)` points the console at it
+(`emu.environment()` a console process started beside it)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,18 @@ class RunningEmulator:
             "CSS_RECORD_TEMPLATE_ID": 1,
             "CAR_USER_IP": "127.0.0.1",
         }
+
+    def apply_settings(self, settings: object) -> None:
+        """Point the console at this emulator: set settings_overrides() on `settings`, pytest-django's
+        `settings` fixture (which restores them after the test) or django.conf.settings in a bench or script
+        (which keeps them for the process)."""
+        for name, value in self.settings_overrides().items():
+            setattr(settings, name, value)
+
+    def environment(self) -> dict[str, str]:
+        """settings_overrides() as environment variables, for a console process started beside this one (a
+        worker, gunicorn): dashboard/settings.py reads each of them from the environment."""
+        return {name: str(value) for name, value in self.settings_overrides().items()}
 
 
 def _config(overrides: dict[str, object], data_dir: Path) -> EmulatorConfig:

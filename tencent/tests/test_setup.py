@@ -35,8 +35,7 @@ def line(text: str, name: str) -> str:
 def bare(settings: Any, fast_retries: Any) -> Iterator[RunningEmulator]:
     """An emulator as a new account is: domains and keys, but no record or callback template."""
     with running_emulator(EMULATOR_PROVISIONED="0", EMULATOR_CALLBACK_URL="http://127.0.0.1:9/x") as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
+        running.apply_settings(settings)
         yield running
 
 

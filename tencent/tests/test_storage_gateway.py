@@ -28,8 +28,7 @@ def emu(settings: Any) -> Iterator[RunningEmulator]:
         EMULATOR_FILE_DELAY_SECONDS=0,
         EMULATOR_CALLBACK_URL="http://127.0.0.1:9/unused",
     ) as running:
-        for name, value in running.settings_overrides().items():
-            setattr(settings, name, value)
+        running.apply_settings(settings)
         settings.TENCENT_RETRY_ATTEMPTS = 3
         settings.TENCENT_RETRY_BASE_SECONDS = 0.001
         yield running

@@ -31,8 +31,7 @@ def media_emulator(settings: Any, live_server: Any) -> Iterator[RunningEmulator]
         EMULATOR_SCREENSHOT_SECONDS=2,
         EMULATOR_CALLBACK_URL=live_server.url + CALLBACK_URL,
     ) as emu:
-        for name, value in emu.settings_overrides().items():
-            setattr(settings, name, value)
+        emu.apply_settings(settings)
         yield emu
 
 

@@ -28,8 +28,7 @@ def orch_emulator(settings: Any) -> Iterator[RunningEmulator]:
         segment_seconds=1,
         callback_url="http://127.0.0.1:9/callbacks/css/",
     ) as emu:
-        for name, value in emu.settings_overrides().items():
-            setattr(settings, name, value)
+        emu.apply_settings(settings)
         settings.CAR_PROJECT_ID = "cap-test0001"
         settings.TENCENT_RETRY_BASE_SECONDS = 0.01
         yield emu

@@ -122,7 +122,7 @@ def processes(emulator: Any, own_redis: OwnRedis, settings: Any, tmp_path: Path)
     database = django_settings.DATABASES["default"]
     env = {
         **os.environ,
-        **{name: str(value) for name, value in emulator.settings_overrides().items()},
+        **emulator.environment(),
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "REDIS_URL": own_redis.url,
         "CAR_PROJECT_ID": "cap-test0001",
