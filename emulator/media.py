@@ -16,8 +16,9 @@ Design:
   stream header plus the final statistics (bytes per stream, frame count, time).
 - Processes are never left behind: ffmpeg runs in its own session (Ctrl-C in the terminal does not reach it
   mid-write), `stop()` sends SIGTERM (ffmpeg finalises the playlist), waits, and SIGKILLs if needed;
-  `stop_all_streams()` runs at interpreter exit; a `ffmpeg.pid` file lets the next start of the same stream kill
-  an ffmpeg orphaned by a crashed emulator (only if its working directory is that stream's directory).
+  `stop_all_streams()` runs at interpreter exit; a SIGKILLed emulator takes its ffmpeg with it (PR_SET_PDEATHSIG,
+  `children.spawn`); a `ffmpeg.pid` file lets the next start of the same stream kill an ffmpeg orphaned anyway
+  (not Linux) by a crashed emulator (only if its working directory is that stream's directory).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from emulator import children
 
 # Re-exported: the emulator's other modules and tests import them from here.
 from emulator.probing import MediaError as MediaError
@@ -198,8 +201,8 @@ class LiveStream:
         self._wait_for_first_segment()
 
     def _popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        """Start ffmpeg (webrender.RenderedStream starts it so that it dies with the emulator)."""
-        return subprocess.Popen(command, **kwargs)
+        """Start ffmpeg so that it dies with this process, even SIGKILLed (see emulator/children.py)."""
+        return children.spawn(command, **kwargs)
 
     def stop(self) -> None:
         """Stop ffmpeg (gracefully, then by force) and the watcher; segments stay on disk. Idempotent."""

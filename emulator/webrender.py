@@ -11,18 +11,14 @@
 - Stopping the stream closes the browser, the sound server and the display, so StopPublishStream, DestroySession,
   a dying push and the emulator's exit all clean up through `stop()`. Each process runs in its own session and is
   ended by process group (Chromium's helpers go too).
-- A SIGKILLed emulator cleans nothing up, so each process is started with PR_SET_PDEATHSIG (SIGKILL): the kernel
-  ends it when the emulator dies. The signal follows the *thread* that forked, so every process is started from
-  one long-lived thread (`_spawn`), never from a request's thread that ends right after StartPublishStream.
-  Chromium's own helpers watch their browser process and exit with it.
+- A SIGKILLed emulator cleans nothing up, so each process is started by `children.spawn` (PR_SET_PDEATHSIG from
+  one long-lived thread): the kernel ends it when the emulator dies. Chromium's own helpers watch their browser
+  process and exit with it.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import ctypes
-import ctypes.util
 import dataclasses
 import logging
 import os
@@ -37,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.children import spawn
 from emulator.media import LOG_FILE, LiveStream
 
 logger = logging.getLogger(__name__)
@@ -46,40 +43,8 @@ DISPLAY_TIMEOUT_S = 10.0
 SOUND_TIMEOUT_S = 5.0
 STOP_GRACE_S = 3.0
 SINK = "page"  # the null sink every page plays into; ffmpeg records "page.monitor"
-PR_SET_PDEATHSIG = 1
 # ffmpeg's summary of the x11grab input: its first frame's wall clock (x11grab stamps frames with the wall clock).
 SCREEN_START = re.compile(r"Input #\d+, x11grab, .*\n\s+Duration: [^,]*, start: (\d+\.\d+)")
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_prctl = getattr(_libc, "prctl", None)
-# One long-lived thread forks every process of a display (see the module's docstring on PR_SET_PDEATHSIG).
-_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="webrender-spawn")
-
-
-def _die_with_parent(parent: int) -> None:
-    """Runs in the child between fork and exec: be SIGKILLed when the emulator dies (Linux only)."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the emulator died before the signal was armed
-        os._exit(1)
-
-
-def _spawn(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    """Popen from the spawner thread, in a new session, dying with the emulator."""
-    parent = os.getpid()
-    options: dict[str, Any] = {
-        "stdin": subprocess.DEVNULL,
-        "stdout": subprocess.DEVNULL,
-        "stderr": subprocess.DEVNULL,
-        "start_new_session": True,
-        **kwargs,
-    }
-
-    def start() -> subprocess.Popen[bytes]:
-        # preexec_fn only calls prctl and getppid (no locks, no allocation worth speaking of) before exec.
-        return subprocess.Popen(command, preexec_fn=lambda: _die_with_parent(parent), **options)
-
-    return _spawner.submit(start).result()
 
 
 @dataclass(frozen=True)
@@ -151,7 +116,7 @@ class Display:
     def start(self) -> None:
         read_fd, write_fd = os.pipe()
         try:
-            self._xvfb = _spawn(
+            self._xvfb = spawn(
                 [
                     "Xvfb",
                     "-displayfd",
@@ -176,7 +141,7 @@ class Display:
         env = {**os.environ, "DISPLAY": self.name}
         # Without a sound server of its own the page must not find the machine's (or another page's) one.
         env["PULSE_SERVER"] = self.pulse_server if not self.silent_because else "unix:/nonexistent"
-        self._browser = _spawn(self._browser_command(), env=env)
+        self._browser = spawn(self._browser_command(), env=env)
 
     def _start_sound(self) -> str:
         """Start this display's PulseAudio with its null sink; "" when it runs, else why the sound is silence."""
@@ -191,7 +156,7 @@ class Display:
             "XDG_RUNTIME_DIR": str(runtime),
             "PULSE_RUNTIME_PATH": str(runtime),
         }
-        self._pulse = _spawn(
+        self._pulse = spawn(
             [
                 pulseaudio,
                 "--daemonize=no",
@@ -394,9 +359,6 @@ class RenderedStream(LiveStream):
             "-i",
             f"{SINK}.monitor",
         ]
-
-    def _popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        return _spawn(command, **kwargs)  # ffmpeg too dies with the emulator
 
     def start(self) -> None:
         super().start()
