@@ -64,7 +64,7 @@ def _close_old_connections() -> None:
     # django.db.close_old_connections() without the connections inside a transaction: a test running a worker
     # in its test transaction keeps its connection (the worker itself never runs a job inside one).
     for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
+        if connection.connection is not None and not connection.in_atomic_block:  # open, and no transaction
             connection.close_if_unusable_or_obsolete()
 
 

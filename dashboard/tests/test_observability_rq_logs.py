@@ -18,6 +18,10 @@ from rq import Queue
 from dashboard.observability import logcontext
 from dashboard.observability.rq_worker import SimpleWorker
 
+# The worker looks at its database connections around each job (closing a dead one): database access, in the
+# test's transaction (which the worker leaves alone).
+pytestmark = pytest.mark.django_db
+
 
 def succeed() -> str:
     return "done"
