@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -13,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator.tests.processes import emulator_child, running
+
 pytestmark = pytest.mark.emulator
-ROOT = Path(__file__).resolve().parents[2]
 
 # The emulator in a process of its own, pushing the test picture of one CAR session; it prints its ffmpeg's pid.
 CHILD = textwrap.dedent(
@@ -40,14 +40,6 @@ CHILD = textwrap.dedent(
 )
 
 
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; whoever adopted it reaps it
-
-
 def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
@@ -55,13 +47,7 @@ def parent_of(pid: int) -> int:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_sigkilled_emulator_takes_its_test_picture_ffmpeg_with_it() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_PROXY": "127.0.0.1"},
-    )
+    child = emulator_child(CHILD)
     ffmpeg = None
     try:
         line = child.stdout.readline() if child.stdout else ""

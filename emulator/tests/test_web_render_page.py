@@ -5,11 +5,9 @@ page's code strip), and a SIGKILLed emulator taking its browser, display and sou
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Mapping
@@ -20,6 +18,7 @@ import pytest
 
 from emulator.media import ffmpeg_exe
 from emulator.testing import RunningEmulator
+from emulator.tests.processes import emulator_child, running
 from emulator.tests.sdk import Clients, call
 from emulator.tests.test_web_render import admin, can_render, publish, push_of, register, wait_for_marker
 from emulator.webrender import find_pulseaudio
@@ -292,24 +291,10 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; whoever adopted it reaps it
-
-
 @can_render
 @pytest.mark.slow
 def test_a_sigkilled_emulator_takes_its_browser_display_sound_and_push_with_it() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_PROXY": "127.0.0.1"},
-    )
+    child = emulator_child(CHILD)
     try:
         line = child.stdout.readline() if child.stdout else ""
         display = json.loads(line)["display"]
