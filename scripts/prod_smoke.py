@@ -8,7 +8,7 @@ PostgreSQL and Redis, JSON logs and PROMETHEUS_MULTIPROC_DIR, talking to an emul
 2. starts N recordings through the API (POST /api/v1/rooms/{key}/recordings) and waits until all record;
 3. scrapes /metrics with the bearer token and checks it against the database: recordings by state, Tencent
    API calls (counted in code) against the call log, accepted callbacks against the stored events;
-4. kills one RQ worker (and its work horse) and one gunicorn worker with SIGKILL, stops every recording
+4. kills one RQ worker (and any child it has, e.g. RQ's scheduler) and one gunicorn worker with SIGKILL, stops every recording
    through the API, and shows /readyz stays ready and every recording still completes;
 5. checks the counters again, and that a JSON log line of a worker names a recording.
 
@@ -392,15 +392,16 @@ def smoke(
         time.sleep(max(0.0, args.record_seconds - (time.monotonic() - started_at)))
 
         worker = deployment.processes["worker1"]
-        horses = children_of(worker.pid)
+        # The SimpleWorker runs its jobs itself; its children are RQ's scheduler process, if any.
+        children = children_of(worker.pid)
         gunicorn_workers = children_of(deployment.processes["web"].pid)
         os.kill(worker.pid, signal.SIGKILL)
-        for horse in horses:
-            os.kill(horse, signal.SIGKILL)
+        for child in children:
+            os.kill(child, signal.SIGKILL)
         os.kill(gunicorn_workers[0], signal.SIGKILL)
         say(
-            f"SIGKILL: RQ worker {worker.pid} (the scheduler's, with {len(horses)} work horse(s)) and gunicorn "
-            f"worker {gunicorn_workers[0]}"
+            f"SIGKILL: RQ worker {worker.pid} (the scheduler's, with {len(children)} child process(es)) and "
+            f"gunicorn worker {gunicorn_workers[0]}"
         )
         stopped = 0
         for pk in ids:
