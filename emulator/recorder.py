@@ -116,7 +116,10 @@ class Recorder:
 
     def close(self) -> None:
         self.stop_all()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # Waits for the files being assembled (their pushes are stopped by now, so each ends within a few
+        # seconds): one left writing into the data directory after close made a test's removal of that directory
+        # fail ("Directory not empty"), and a stopped emulator must leave no half-written file.
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     def start_due(self, now: float, lives: Mapping[tuple[str, str, str], tuple[Push, LiveStream]]) -> None:
         """Start recording every active task whose stream is live (once per task and push)."""

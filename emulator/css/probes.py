@@ -50,7 +50,8 @@ class Probes:
             self._executor.submit(self._screenshot, live)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # A sample in progress ends with its (stopped) push; waiting keeps it from writing after close.
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _take_sample(self, live: Live) -> None:
         try:
