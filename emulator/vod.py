@@ -143,9 +143,13 @@ class VodService:
             ]
             if any(values and not test(values) for values, test in checks):
                 return False
-            if created_after is not None and media.create_time < created_after:
+            # VOD keeps CreateTime in whole seconds; TimeRange's After is inclusive, its Before exclusive
+            # ("大于等于此时间" / "小于此时间", the SDK's TimeRange): a file created in the second a search's Before
+            # names is not in it.
+            created = int(media.create_time)
+            if created_after is not None and created < created_after:
                 return False
-            return created_before is None or media.create_time <= created_before
+            return created_before is None or created < created_before
 
         with self.state.lock:
             found = [media for media in self.state.media.values() if matches(media)]

@@ -79,6 +79,27 @@ def test_search_media_filters_sorts_and_pages(clients: Clients, emu: RunningEmul
     assert excinfo.value.code == "InvalidParameterValue"
 
 
+def test_search_media_create_time_is_whole_seconds_after_inclusive_before_exclusive(
+    clients: Clients, emu: RunningEmulator
+) -> None:
+    # VOD's TimeRange: After "大于等于此时间", Before "小于此时间" (the SDK), on a CreateTime of whole seconds.
+    second = float(int(time.time()) - 600)
+    media = add_media(emu, stream="room-edge", created=second + 0.7)
+
+    def found(**created: float) -> list[str]:
+        bounds = {name: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)) for name, at in created.items()}
+        answer = call(clients.vod, "SearchMedia", StreamIds=["room-edge"], CreateTime=bounds)
+        return [item["FileId"] for item in answer["MediaInfoSet"]]
+
+    assert found(Before=second) == []  # made in the second Before names: not before it
+    assert found(Before=second + 1) == [media.file_id]
+    assert found(After=second) == [media.file_id]  # After its own second (its CreateTime)
+    assert found(After=second + 1) == []
+    whole = add_media(emu, stream="room-edge", created=second + 5)  # made on a whole second
+    assert found(After=second + 1, Before=second + 5) == []  # Before is exclusive
+    assert found(After=second + 5, Before=second + 6) == [whole.file_id]
+
+
 def test_describe_delete_and_storage(clients: Clients, emu: RunningEmulator) -> None:
     media = add_media(emu, stream="room-1", created=time.time(), payload=b"x" * 1000)
     described = call(clients.vod, "DescribeMediaInfos", FileIds=[media.file_id, "404"])

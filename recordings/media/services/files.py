@@ -180,12 +180,17 @@ def _known_streams(since: datetime) -> set[str]:
 
 
 def _search_vod(stream_ids: list[str], since: datetime, until: datetime) -> Iterator[VodMedia]:
+    # CreateTime is in whole seconds and TimeRange.Before is exclusive: asking "before `until`" (sent in whole
+    # seconds too) would leave out the files created in `until`'s own second, e.g. one made just before a sync
+    # that runs right after a recording ends. The next whole second covers them (a later one is harmless: the
+    # upsert is idempotent).
+    before = until.replace(microsecond=0) + timedelta(seconds=1)
     offset = 0
     while True:
         page = vod.search_media(
             stream_ids=stream_ids,
             created_after=since,
-            created_before=until,
+            created_before=before,
             offset=offset,
             limit=SEARCH_PAGE_SIZE,
         )

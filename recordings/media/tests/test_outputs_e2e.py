@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,3 +83,23 @@ def test_a_recorded_mp4_plays_from_the_outputs_browser(
     page.goto(f"{live_server.url}/files/{hls.pk}/")
     page.evaluate("document.querySelector('#file-player video').play()")
     page.wait_for_function("document.querySelector('#file-player video').currentTime > 1", timeout=30_000)
+
+
+def test_sync_finds_a_file_created_in_its_own_last_second(media_emulator: Any) -> None:
+    """VOD's CreateTime is whole seconds and a search's Before exclusive: a sync whose `until` falls in the second
+    a file was made must still see it (a sync run right after a recording ends)."""
+    from recordings.media.services.files import recording_files_sync
+
+    media_emulator.set_callback_faults(CallbackFaults(drop_rate=1.0))
+    make_room(stream_name="room-sync-edge")
+    record("room-sync-edge", template_id=1)
+    assert media_emulator.wait_idle(30)
+    made = [m for m in media_emulator.state.media.values() if m.stream_id == "room-sync-edge"]
+    assert made and not RecordingFile.objects.exists()
+    last = max(m.create_time for m in made)
+    report = recording_files_sync(
+        since=timezone.now() - timedelta(hours=1),
+        until=datetime.fromtimestamp(last, tz=UTC),  # the very instant the last one was made
+    )
+    assert report.created == len(made)
+    assert set(RecordingFile.objects.values_list("file_id", flat=True)) == {m.file_id for m in made}
