@@ -22,7 +22,7 @@ from billing.estimator import PlannedRecording
 from billing.estimator.prices import priced_spec
 from billing.estimator.timeline import day_bounds
 from billing.policy import KEPT_FOREVER, StoragePlan, plan_of
-from lifecycle.models import RetentionPolicy
+from lifecycle.models import RetentionPolicy, governing
 from recordings.models import ClientApp, RecordingFile, RecordingSession
 from recordings.sessions.lifecycle import SessionState
 
@@ -98,27 +98,15 @@ def as_planned(
     )
 
 
-def storage_plans() -> tuple[dict[int, StoragePlan], dict[int, StoragePlan]]:
-    """Every retention policy's storage plan, by room and by client app (one query: policies are few)."""
-    by_room: dict[int, StoragePlan] = {}
-    by_app: dict[int, StoragePlan] = {}
-    for policy in RetentionPolicy.objects.order_by():
-        if policy.room_id is not None:
-            by_room[policy.room_id] = plan_of(policy)
-        elif policy.client_app_id is not None:
-            by_app[policy.client_app_id] = plan_of(policy)
-    return by_room, by_app
-
-
 def recordings_by_app(month: date, apps: Iterable[ClientApp]) -> dict[int, list[PlannedRecording]]:
     """Each app's actual recordings of the month, from one query (plus one for the files and one for the
     retention policies), their storage planned by the policy in effect for their room."""
     now = timezone.now()
-    by_room, by_app = storage_plans()
+    policies = RetentionPolicy.objects.by_owner()
     grouped: dict[int, list[PlannedRecording]] = defaultdict(list)
     for session in sessions_in_month(month, apps):
         app_id = session.room.client_app_id
-        plan = by_room.get(session.room_id) or by_app.get(app_id) or KEPT_FOREVER
+        plan = plan_of(governing(policies, room_id=session.room_id, client_app_id=app_id))
         planned = as_planned(session, now, plan)
         if planned is not None:
             grouped[app_id].append(planned)

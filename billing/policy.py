@@ -29,10 +29,7 @@ def policy_in_effect(
     *, room: Room | None = None, client_app: ClientApp | None = None
 ) -> RetentionPolicy | None:
     if room is not None:
-        own = RetentionPolicy.objects.filter(room=room).first()
-        if own is not None:
-            return own
-        client_app = room.client_app
+        return RetentionPolicy.objects.in_effect(room)
     if client_app is None:
         return None
     return RetentionPolicy.objects.filter(client_app=client_app, room=None).first()

@@ -37,7 +37,7 @@ from billing.models import PriceBook
 from billing.report_storage import PolicyTerms, StorageSums, StoredFile, WholeMonth, as_planned
 from billing.reports import AppInfo, MonthReport, RoomInfo, SessionColumns, month_report
 from billing.services import price_book_for
-from lifecycle.models import FileClassChange, RetentionPolicy
+from lifecycle.models import FileClassChange, RetentionPolicy, governing
 from recordings.models import ClientApp, FileFormat, RecordingFile, RecordingSession, ReviewStatus, Room
 
 EXACT = DecimalField(max_digits=38, decimal_places=0)
@@ -362,16 +362,16 @@ def detailed_files(month: date) -> list[StoredFile]:
 
 def planned_files(files: list[StoredFile], rooms: list[RoomInfo]) -> list[StoredFile]:
     """The files as the retention policies in effect plan them (the room's own, else its app's; one query)."""
-    by_room: dict[int, PolicyTerms] = {}
-    by_app: dict[int, PolicyTerms] = {}
-    for policy in RetentionPolicy.objects.order_by():
-        terms = PolicyTerms(policy.keep_days, policy.rejected_keep_days, tuple(policy.transitions()))
-        if policy.room_id is not None:
-            by_room[policy.room_id] = terms
-        elif policy.client_app_id is not None:
-            by_app[policy.client_app_id] = terms
+    policies = RetentionPolicy.objects.by_owner()
     app_of = {room.pk: room.app_id for room in rooms}
-    return [as_planned(item, by_room.get(item.room_id) or by_app.get(app_of[item.room_id])) for item in files]
+
+    def terms(room_id: int) -> PolicyTerms | None:
+        policy = governing(policies, room_id=room_id, client_app_id=app_of[room_id])
+        if policy is None:
+            return None
+        return PolicyTerms(policy.keep_days, policy.rejected_keep_days, tuple(policy.transitions()))
+
+    return [as_planned(item, terms(item.room_id)) for item in files]
 
 
 def app_infos() -> list[AppInfo]:

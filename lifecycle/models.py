@@ -23,6 +23,8 @@ from django.utils.translation import pgettext_lazy
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from recordings.catalog.models import Room
+
 MAX_DAYS = 36_500  # a century: beyond it "forever" is the honest setting
 
 
@@ -44,6 +46,39 @@ def _days(verbose_name: StrOrPromise, help_text: StrOrPromise) -> models.Positiv
         validators=[MinValueValidator(0), MaxValueValidator(MAX_DAYS)],
         help_text=help_text,
     )
+
+
+class RetentionPolicyQuerySet(models.QuerySet["RetentionPolicy"]):
+    """The one rule of which policy governs a room's files: the room's own, else its client app's, else none
+    (kept forever)."""
+
+    def in_effect(self, room: Room) -> RetentionPolicy | None:
+        """The policy governing `room`'s files (one query)."""
+        found = {
+            policy.room_id is not None: policy
+            for policy in self.filter(Q(room=room) | Q(client_app_id=room.client_app_id, room=None))
+        }
+        return found.get(True) or found.get(False)
+
+    def by_owner(self) -> tuple[dict[int, RetentionPolicy], dict[int, RetentionPolicy]]:
+        """Every policy, by room and by client app (one query: policies are few); with `governing`, the rule
+        applied to many rooms without a query each."""
+        by_room: dict[int, RetentionPolicy] = {}
+        by_app: dict[int, RetentionPolicy] = {}
+        for policy in self.order_by():
+            if policy.room_id is not None:
+                by_room[policy.room_id] = policy
+            elif policy.client_app_id is not None:
+                by_app[policy.client_app_id] = policy
+        return by_room, by_app
+
+
+def governing(
+    owners: tuple[dict[int, RetentionPolicy], dict[int, RetentionPolicy]], *, room_id: int, client_app_id: int
+) -> RetentionPolicy | None:
+    """The policy in effect for a room, from `RetentionPolicy.objects.by_owner()`."""
+    by_room, by_app = owners
+    return by_room.get(room_id) or by_app.get(client_app_id)
 
 
 class RetentionPolicy(models.Model):
@@ -82,6 +117,8 @@ class RetentionPolicy(models.Model):
         _("Move to deep archive (playable only after a restore); empty = never."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RetentionPolicyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("retention policy")

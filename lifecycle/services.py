@@ -55,15 +55,7 @@ class ApplyReport:
 def policy_for(recording_file: RecordingFile) -> RetentionPolicy | None:
     """The room's own policy, else its client app's, else none (kept forever)."""
     room = recording_file.room
-    if room is None:
-        return None
-    policies = {
-        policy.room_id is not None: policy
-        for policy in RetentionPolicy.objects.filter(
-            Q(room=room) | Q(client_app_id=room.client_app_id, room=None)
-        )
-    }
-    return policies.get(True) or policies.get(False)
+    return None if room is None else RetentionPolicy.objects.in_effect(room)
 
 
 def retention_policy_save(
